@@ -1,0 +1,257 @@
+r"""Forward and backward propagation, vectorised over the examples of an update.
+
+Notation (layers numbered 1..L, a₀ = x; one row per example n):
+
+    forward     z_l = a_{l-1} W_lᵀ + b_l            a_l = f_l(z_l)
+    loss        Lₙ = loss(a_L, y)                   L = Σₙ Lₙ (sum)  or  (1/N) Σₙ Lₙ (mean)
+    output δ    δ_L = ∂Lₙ/∂z_L = ∂Lₙ/∂a_L ⊙ f_L′(z_L)   (or the pair's closed form)
+    hidden δ    δ_l = (δ_{l+1} W_{l+1}) ⊙ f_l′(z_l)      W_{l+1} before the update
+    gradients   ∂L/∂W_l = r · δ_lᵀ a_{l-1}          ∂L/∂b_l = r · Σₙ δ_l
+                ∂L/∂x   = r · δ_1 W_1                r = 1/N (mean) or 1 (sum)
+    update      v ← μ v + ∂L/∂W (μ > 0)            W ← W − η·v   (or W − η·∂L/∂W)
+
+The module is pure: no printing, no exiting, no I/O. ``run(problem)`` records
+every intermediate in a :class:`~backprop_cli.trace.Trace`; ``run(problem,
+record=False)`` is the fast path for long runs that keeps only the losses.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .errors import NonFiniteError
+from .problem import Layer, Problem
+from .registries import SHORTCUTS
+from .trace import BackwardRecord, EpochRecord, ForwardRecord, StepRecord, Trace, UpdateRecord
+
+Params = tuple[list[np.ndarray], list[np.ndarray | None], list[np.ndarray | None], list[np.ndarray | None]]
+
+
+def forward(layers, W, b, X):
+    """z_l = a_{l-1}·W_lᵀ + b_l and a_l = f_l(z_l) for every layer, all rows at once.
+
+    Returns the lists (z_1..z_L, a_1..a_L).
+    """
+    zs, activations = [], []
+    a = X
+    for layer, W_l, b_l in zip(layers, W, b):
+        z = a @ W_l.T
+        if b_l is not None:
+            z = z + b_l
+        a = layer.activation(z, layer.activation_params)
+        zs.append(z)
+        activations.append(a)
+    return zs, activations
+
+
+def losses(problem: Problem, y_hat: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Lₙ for every row."""
+    return problem.loss.value(y_hat, Y)
+
+
+def reduce(problem: Problem, values: np.ndarray) -> float:
+    """The batch reduction of per-example losses: Σₙ Lₙ or (1/N) Σₙ Lₙ."""
+    return float(values.sum() if problem.batch_reduction == "sum" else values.mean())
+
+
+def output_delta(problem: Problem, z: np.ndarray, a: np.ndarray, Y: np.ndarray):
+    """δ_L = ∂Lₙ/∂z_L of the output layer.
+
+    Returns (dL_da, da_dz, delta, shortcut). Where the (activation, loss) pair
+    has a closed form (sigmoid + bce, softmax + cross_entropy) δ comes from it,
+    which is exact even when ŷ is 0 or 1; ∂L/∂a is still reported for display.
+    """
+    out = problem.layers[-1]
+    act, loss = out.activation, problem.loss
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dL_da = loss.gradient(a, Y)
+    da_dz = act.derivative(z, a, **out.activation_params) if act.elementwise else None
+    pair = SHORTCUTS.get((act.name, loss.name))
+    if pair is not None:
+        return dL_da, da_dz, pair.delta(a, Y), True
+    return dL_da, da_dz, act.backward(z, a, dL_da, out.activation_params), False
+
+
+def backward(problem: Problem, W, X, Y, zs, activations):
+    """The backward pass, output layer first.
+
+    Returns (records, dL_dx) where each record is (dL_da, da_dz, delta,
+    dL_dW, dL_db, shortcut, W_used) for layers L..1 and dL_dx = r·δ_1 W_1.
+    """
+    layers = problem.layers
+    scale = 1.0 / X.shape[0] if problem.batch_reduction == "mean" else 1.0
+    dL_da, da_dz, delta, shortcut = output_delta(problem, zs[-1], activations[-1], Y)
+    W_used = None
+    out = []
+    for i in range(len(layers) - 1, -1, -1):
+        a_in = X if i == 0 else activations[i - 1]
+        dL_dW = scale * (delta.T @ a_in)
+        dL_db = scale * delta.sum(axis=0) if layers[i].b is not None else None
+        out.append((dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used))
+        dL_da_in = delta @ W[i]  # ∂Lₙ/∂a_{i}: each unit's δ sent back along its weights
+        if i == 0:
+            return out, scale * dL_da_in
+        below = layers[i - 1]
+        dL_da, W_used, shortcut = dL_da_in, W[i], False
+        da_dz = below.activation.derivative(zs[i - 1], activations[i - 1], **below.activation_params) if below.activation.elementwise else None
+        delta = dL_da * da_dz if da_dz is not None else below.activation.backward(zs[i - 1], activations[i - 1], dL_da, below.activation_params)
+    raise AssertionError("unreachable")
+
+
+def update(problem: Problem, layer: Layer, param: np.ndarray, grad: np.ndarray, velocity: np.ndarray | None, trainable: bool = True):
+    """One SGD step for one parameter array: returns (change, new value, new velocity).
+
+    Plain:    change = −η·g.
+    Momentum: v ← μ·v + g (v starts at 0, so the first v is g), change = −η·v  (PyTorch SGD).
+    A frozen parameter (a bias with ``train_bias: false``) does not change.
+    """
+    if not trainable:
+        return np.zeros_like(param), param, velocity
+    if problem.momentum > 0:
+        velocity = grad if velocity is None else problem.momentum * velocity + grad
+        step = velocity
+    else:
+        step = grad
+    change = -problem.learning_rate * step
+    return change, param + change, velocity
+
+
+class _Checker:
+    """Raises NonFiniteError for the first quantity that is not finite."""
+
+    def __init__(self, epoch: int, step: int):
+        self.epoch, self.step = epoch, step
+
+    def __call__(self, quantity: str, layer: int | None, *arrays) -> None:
+        for arr in arrays:
+            if arr is not None and not np.all(np.isfinite(arr)):
+                raise NonFiniteError(self.epoch, self.step, layer, quantity)
+
+
+def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch: int, record: bool):
+    """One update over the examples ``rows``. Returns (new params, Lₙ, StepRecord or None)."""
+    W, b, vW, vb = params
+    layers = problem.layers
+    X, Y = problem.X[rows], problem.Y[rows]
+    check = _Checker(epoch, number) if record else None
+
+    zs, acts = forward(layers, W, b, X)
+    L_n = losses(problem, acts[-1], Y)
+    if check:
+        for i, (z, a) in enumerate(zip(zs, acts)):
+            check("z (net input)", i + 1, z)
+            check("a (activation)", i + 1, a)
+        check("the loss", len(layers), L_n)
+
+    back, dL_dx = backward(problem, W, X, Y, zs, acts)
+    new_W, new_b, new_vW, new_vb = list(W), list(b), list(vW), list(vb)
+    updates = []
+    for i in range(len(layers)):
+        dL_da, da_dz, delta, dL_dW, dL_db, _, _ = back[len(layers) - 1 - i]
+        if check:
+            check("δ (delta)", i + 1, delta)
+            check("dL_dW", i + 1, dL_dW, dL_db)
+        W_change, new_W[i], new_vW[i] = update(problem, layers[i], W[i], dL_dW, vW[i])
+        b_change = None
+        if b[i] is not None:
+            b_change, new_b[i], new_vb[i] = update(problem, layers[i], b[i], dL_db, vb[i], problem.train_bias)
+        if check:
+            check("the updated weights", i + 1, new_W[i], new_b[i])
+            updates.append(UpdateRecord(i + 1, W[i], W_change, new_W[i], b[i], b_change, new_b[i], new_vW[i], new_vb[i]))
+    if check:
+        check("dL_dx", None, dL_dx)
+
+    rec = None
+    if record:
+        L = len(layers)
+        rec = StepRecord(
+            number=number,
+            examples=rows,
+            forward=[ForwardRecord(i + 1, X if i == 0 else acts[i - 1], zs[i], acts[i]) for i in range(L)],
+            losses=L_n,
+            loss=reduce(problem, L_n),
+            backward=[BackwardRecord(L - j, *back[j]) for j in range(L)],
+            dL_dx=dL_dx,
+            update=updates,
+        )
+    return (new_W, new_b, new_vW, new_vb), L_n, rec
+
+
+def initial_params(problem: Problem) -> Params:
+    layers = problem.layers
+    return (
+        [l.W for l in layers],
+        [l.b for l in layers],
+        [l.velocity_W for l in layers],
+        [l.velocity_b if l.b is not None else None for l in layers],
+    )
+
+
+def evaluate(problem: Problem, params: Params) -> tuple[np.ndarray, float]:
+    """Lₙ of every example and their reduction, at the given weights (no update)."""
+    W, b, _, _ = params
+    _, acts = forward(problem.layers, W, b, problem.X)
+    L_n = losses(problem, acts[-1], problem.Y)
+    return L_n, reduce(problem, L_n)
+
+
+def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord], None] | None = None,
+        should_stop: Callable[[], str | None] | None = None) -> Trace:
+    """Train ``problem.epochs`` epochs and return the trace.
+
+    ``record=False`` is the fast path: each epoch keeps only its losses. If it
+    meets a non-finite value, the epoch is run again with recording from its
+    start, so that the error names the exact update, layer and quantity.
+    ``on_epoch`` is called after every epoch; ``should_stop`` before each
+    epoch: a non-None answer ends the run there (the reason is kept in
+    ``trace.stopped``).
+    """
+    params = initial_params(problem)
+    batches = problem.batches()
+    epochs: list[EpochRecord] = []
+    stopped = None
+    with np.errstate(all="ignore"):
+        for epoch in range(1, problem.epochs + 1):
+            if should_stop is not None and epoch > 1:
+                stopped = should_stop()
+                if stopped:
+                    break
+            start = params
+            try:
+                params, rec = _epoch(problem, params, batches, epoch, record)
+            except NonFiniteError as e:
+                e.partial = _trace(problem, epochs, start, stopped=str(e))
+                raise
+            if not record and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)):
+                try:  # find and name the first non-finite quantity
+                    _epoch(problem, start, batches, epoch, True)
+                except NonFiniteError as e:
+                    e.partial = _trace(problem, epochs, start, stopped=str(e))
+                    raise
+            epochs.append(rec)
+            if on_epoch is not None:
+                on_epoch(rec)
+    return _trace(problem, epochs, params, stopped=stopped)
+
+
+def _epoch(problem: Problem, params: Params, batches, epoch: int, record: bool):
+    steps = [] if record else None
+    all_L = []
+    for number, rows in enumerate(batches, start=1):
+        params, L_n, rec = _step(problem, params, rows, number, epoch, record)
+        all_L.append(L_n)
+        if record:
+            steps.append(rec)
+    _, loss_after = evaluate(problem, params)
+    if record and not np.isfinite(loss_after):
+        raise NonFiniteError(epoch, len(batches), len(problem.layers), "the loss after the epoch")
+    return params, EpochRecord(epoch, steps, reduce(problem, np.concatenate(all_L)), loss_after)
+
+
+def _trace(problem: Problem, epochs: list[EpochRecord], params: Params, stopped: str | None = None) -> Trace:
+    W, b, vW, vb = params
+    momentum = problem.momentum > 0
+    nxt = problem.with_parameters(W, b, vW if momentum else None, vb if momentum else None)
+    return Trace(problem, epochs, nxt, warnings=list(problem.warnings), stopped=stopped)

@@ -1,0 +1,80 @@
+"""The errors a user can meet, and the exit status each one means.
+
+This is the one place where exit codes are defined. The engine raises these
+exceptions and never exits; the CLI turns them into a message on standard
+error and the exit status below (see ``cli.BackpropGroup``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+"""The solution or training run was written."""
+EXIT_NONFINITE = 1
+"""A computation produced NaN or an infinity (the message names where)."""
+EXIT_USAGE = 2
+"""Bad usage of the command line, or a problem file that was refused."""
+
+
+class BackpropError(Exception):
+    """Base class: an error caused by the user's input, not by a bug."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One thing wrong with a problem file.
+
+    ``line`` and ``column`` count from 1 and are ``None`` when the problem did
+    not come from text (a Python dict).
+    """
+
+    source: str
+    line: int | None
+    column: int | None
+    key: str
+    found: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}:{self.column}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} found {self.found}; expected {self.expected}"
+
+
+class ProblemError(BackpropError):
+    """The problem file was refused before anything was computed (exit 2).
+
+    Carries every issue found, so a user can fix them all in one go.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, issues: list[Issue] | Issue):
+        self.issues = [issues] if isinstance(issues, Issue) else list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class NonFiniteError(BackpropError):
+    """A value became NaN or infinite during the run (exit 1).
+
+    ``partial`` holds the trace computed up to the failure, so that a renderer
+    can still write what was computed so far.
+    """
+
+    exit_code = EXIT_NONFINITE
+
+    def __init__(self, epoch: int, step: int, layer: int | None, quantity: str, partial=None):
+        self.epoch, self.step, self.layer, self.quantity = epoch, step, layer, quantity
+        self.partial = partial
+        where = f"epoch {epoch}, update {step}"
+        if layer is not None:
+            where += f", layer {layer}"
+        super().__init__(
+            f"{where}: {quantity} is not finite (NaN or infinity); "
+            "the weights or the learning rate are probably too large"
+        )

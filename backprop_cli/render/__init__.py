@@ -1,0 +1,23 @@
+"""Renderers: each reads a :class:`~backprop_cli.trace.Trace` and writes text.
+
+A renderer never recomputes a number; it only formats what the trace holds.
+They are looked up by name and imported only when used, so that
+``--format json`` never pays for importing Rich.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+FORMATS = {
+    "rich": "text",
+    "json": "jsontrace",
+    "markdown": "text",
+    "latex": "text",
+}
+"""--format name -> module in this package defining ``render(trace, out, options)``."""
+
+
+def get(fmt: str):
+    """The ``render`` function for a --format name."""
+    return importlib.import_module(f"{__name__}.{FORMATS[fmt]}").render

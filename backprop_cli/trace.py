@@ -1,0 +1,104 @@
+"""The trace: an explicit, ordered record of every intermediate of a run.
+
+The engine writes it; every renderer (rich, json, markdown, latex) only reads
+it. Arrays are float64 NumPy arrays, one row per example where a quantity is
+per example. Weights and their gradients are held in the ``out_in`` layout
+(row i = unit i) with the bias as its own vector; ``Layer.weights_as_given``
+turns them into the layout the problem file used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .problem import Problem
+
+
+@dataclass(frozen=True)
+class ForwardRecord:
+    """Layer ``layer`` (1..L): z = a_in·Wᵀ + b and a = f(z), one row per example."""
+
+    layer: int
+    a_in: np.ndarray
+    z: np.ndarray
+    a: np.ndarray
+
+
+@dataclass(frozen=True)
+class BackwardRecord:
+    """Layer ``layer``'s part of the backward pass.
+
+    ``dL_da`` is ∂Lₙ/∂a and ``delta`` is ∂Lₙ/∂z per example (before batch
+    reduction). ``da_dz`` is f′(z) for an elementwise activation (None for
+    softmax, whose Jacobian is not diagonal). ``dL_dW`` and ``dL_db`` are the
+    gradients of the update's loss (after batch reduction). ``shortcut`` is
+    true when the output δ came from the closed form of its (activation, loss)
+    pair (see ``registries.SHORTCUTS``). ``W_used`` are the weights of the
+    layer above that carried δ back to this layer (before the update), or
+    None for the output layer.
+    """
+
+    layer: int
+    dL_da: np.ndarray
+    da_dz: np.ndarray | None
+    delta: np.ndarray
+    dL_dW: np.ndarray
+    dL_db: np.ndarray | None
+    shortcut: bool = False
+    W_used: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """Layer ``layer``'s update: W = W_before + W_change, W_change = −η·(gradient or velocity)."""
+
+    layer: int
+    W_before: np.ndarray
+    W_change: np.ndarray
+    W: np.ndarray
+    b_before: np.ndarray | None
+    b_change: np.ndarray | None
+    b: np.ndarray | None
+    velocity_W: np.ndarray | None = None
+    velocity_b: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One update: its examples (0-based rows), forward pass, losses, backward pass and update."""
+
+    number: int  # 1-based within the epoch
+    examples: np.ndarray
+    forward: list[ForwardRecord]
+    losses: np.ndarray
+    loss: float
+    backward: list[BackwardRecord]  # output layer first
+    dL_dx: np.ndarray
+    update: list[UpdateRecord]
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch: its updates (None when the run records no steps) and its losses.
+
+    ``loss`` reduces the epoch's Lₙ, each taken before its own update;
+    ``loss_after`` reduces all Lₙ at the weights of the end of the epoch.
+    """
+
+    epoch: int
+    steps: list[StepRecord] | None
+    loss: float
+    loss_after: float
+
+
+@dataclass
+class Trace:
+    """A run: the problem as run, its epochs, and the problem with the final weights."""
+
+    problem: Problem
+    epochs: list[EpochRecord]
+    next_problem: Problem
+    warnings: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the run ended before the problem's epochs, if it did
