@@ -1,0 +1,113 @@
+"""The bundled examples: each solves, and its key numbers (and the notebook diagnoses in its notes) hold."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from backprop_cli import engine, examples, load, loads
+from backprop_cli.render.jsontrace import trace_dict
+
+
+def trace(name: str, text: str | None = None) -> dict:
+    problem = loads(text, name) if text is not None else load(examples.path(name))
+    return json.loads(json.dumps(trace_dict(engine.run(problem))))
+
+
+def first(t: dict) -> dict:
+    return t["epochs"][0]["steps"][0]
+
+
+def printed(value: float, decimals: int):
+    """Equal to a number printed with ``decimals`` decimals."""
+    return pytest.approx(value, abs=0.5 * 10 ** -decimals)
+
+
+@pytest.mark.parametrize("name", examples.names())
+def test_every_example_solves_and_opens_with_its_provenance(name):
+    text = examples.path(name).read_text()
+    assert text.startswith("#"), "each example opens with comments saying where it comes from"
+    t = trace(name)
+    assert t["problem"]["title"] and t["problem"]["source"]
+    assert np.isfinite(t["epochs"][-1]["loss_after"])
+
+
+def test_every_seed_notebook_is_reproduced_by_a_file_that_names_it():
+    sources = " ".join(load(examples.path(n)).source or "" for n in examples.names())
+    for notebook in ("000", "001", "002", "003", "004"):
+        assert f"notebook {notebook}" in sources
+
+
+def test_seed_000_folded_bias():
+    s = first(trace("seed-000-folded-bias"))
+    assert s["forward"][0]["z"] == [[3, 4]] and s["forward"][1]["a"] == [[15, 54]]
+    assert s["loss"] == 1278.5
+    np.testing.assert_allclose(s["update"][1]["W_change"], [[-6.3, -13.8], [-8.4, -18.4], [-2.1, -4.6]], rtol=1e-12)
+    np.testing.assert_allclose(s["update"][0]["W_change"], [[38.1, 32.2], [-76.2, -64.4], [-38.1, -32.2]], rtol=1e-12)
+
+
+def test_seed_000_pytorch_stochastic_code_and_printed_run():
+    code = first(trace("seed-000-pytorch-stochastic"))
+    assert code["forward"][1]["a"][0][0] == printed(0.616691, 6) and code["loss"] == printed(0.006808, 6)
+    shown = first(trace("seed-000-pytorch-stochastic-printed"))
+    assert shown["forward"][1]["a"][0][0] == printed(-0.7869, 4) and shown["loss"] == printed(0.8281, 4)
+    u = {x["layer"]: x for x in shown["update"]}
+    assert u[1]["W_change"] == [[printed(0.0092, 4), printed(0.0829, 4)], [printed(0.0139, 4), printed(0.1255, 4)]]
+    assert u[1]["b_change"] == [printed(0.0921, 4), printed(0.1395, 4)]
+    assert u[2]["W_change"] == [[printed(0.0300, 4), printed(-0.0658, 4)]] and u[2]["b_change"] == [printed(0.1225, 4)]
+
+
+def test_seed_000_pytorch_batch():
+    s = first(trace("seed-000-pytorch-batch"))
+    assert s["forward"][1]["a"] == [[15, 54], [5, 56]] and s["loss"] == 2655
+    u = {x["layer"]: x for x in s["update"]}
+    np.testing.assert_allclose(u[1]["W_change"], [[142.2, -215], [141.4, -210]], rtol=1e-12)
+    np.testing.assert_allclose(u[1]["b_change"], [-72.8, -68.6], rtol=1e-12)
+    np.testing.assert_allclose(u[2]["W_change"], [[-7, -12.6], [-19, -49.6]], rtol=1e-12)
+    np.testing.assert_allclose(u[2]["b_change"], [-2.8, -9.8], rtol=1e-12)
+
+
+def test_seed_001_and_the_notebooks_extra_factor():
+    t = trace("seed-001-4-3-1-no-bias")
+    s = first(t)
+    assert s["forward"][1]["a"][0][0] == printed(0.9203, 4) and s["loss"] == printed(0.8470, 4)
+    grads = {b["layer"]: np.array(b["dL_dW"]) for b in s["backward"]}
+    assert grads[2].ravel().tolist() == [printed(0.1220, 4), printed(0.1044, 4), printed(0.1134, 4)]
+    assert grads[1][0, :2].tolist() == [printed(0.009913, 6), printed(0.021044, 6)]
+    # the notebook's printed ∂E/∂W1 is the right one times h_j (it reused dE_dW2)
+    h = np.array(s["forward"][0]["a"][0])
+    nb = [[0.0090, 0.0163, 0.0136], [0.0080, 0.0145, 0.0120], [0.0070, 0.0127, 0.0105], [0.0060, 0.0109, 0.0090]]
+    np.testing.assert_allclose(grads[1] * h, nb, atol=0.5e-4)
+    assert np.sqrt(t["epochs"][0]["loss_after"]) == printed(0.9181, 4)  # E = ŷ² with y = 0
+
+
+def test_seed_002_is_the_default_mazur_example():
+    assert examples.DEFAULT == "mazur-2-2-2"
+    assert "notebook 002" in load(examples.path("mazur-2-2-2")).source
+
+
+def test_seed_003_reproduces_the_printed_losses_as_twice_half_sse():
+    t = trace("seed-003-2-10-10-1")
+    shown = [27.70769141, 0.16445874, 0.00095962, 5.59923213e-06, 3.2670576e-08, 1.90627393e-10,
+             1.11227919e-12, 6.48996442e-15, 3.78678678e-17, 2.20952638e-19]
+    # printed with 5 to 10 significant digits; by epoch 10 the residual ŷ − y is 5e-10 and
+    # float64 rounding in it shows at 1e-6 relative, so the two agree to rtol 1e-5.
+    np.testing.assert_allclose([2 * e["loss"] for e in t["epochs"]], shown, rtol=1e-5)
+    assert len(t["epochs"]) == 10
+
+
+def test_seed_003_with_the_stated_sse_loss_overshoots():
+    text = examples.path("seed-003-2-10-10-1").read_text().replace("loss: half_sse", "loss: sse")
+    losses = [e["loss"] for e in trace("seed-003-sse", text)["epochs"]]
+    assert losses[0] == printed(27.70769141, 8)
+    assert [round(v, 2) for v in losses[1:3]] == [36.86, 48.78] and round(losses[-1], 1) == 22.8
+
+
+def test_seed_004_relu_relu_sigmoid_bce():
+    s = first(trace("seed-004-relu-relu-sigmoid-bce"))
+    assert [f["z"] for f in s["forward"]] == [[[1, -1]], [[1, -1, 1]], [[1]]]
+    assert [f["a"] for f in s["forward"][:2]] == [[[1, 0]], [[1, 0, 1]]]
+    assert s["forward"][2]["a"][0][0] == printed(0.731059, 6) and s["loss"] == printed(1.313262, 6)
+    assert s["backward"][0]["delta"] == [[pytest.approx(1 / (1 + np.exp(-1)), rel=1e-15)]]  # δ = ŷ − y
