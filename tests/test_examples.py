@@ -111,3 +111,16 @@ def test_seed_004_relu_relu_sigmoid_bce():
     assert [f["a"] for f in s["forward"][:2]] == [[[1, 0]], [[1, 0, 1]]]
     assert s["forward"][2]["a"][0][0] == printed(0.731059, 6) and s["loss"] == printed(1.313262, 6)
     assert s["backward"][0]["delta"] == [[pytest.approx(1 / (1 + np.exp(-1)), rel=1e-15)]]  # δ = ŷ − y
+
+
+def test_seed_002_notebook_matrix_cell_mistakes_reproduce_its_printed_w1():
+    """W2·δ instead of W2ᵀ·δ, and f′(W1·x) without the bias, give exactly what notebook 002 prints."""
+    s = first(trace("mazur-2-2-2"))
+    W1, W2 = np.array([[0.15, 0.20], [0.25, 0.30]]), np.array([[0.40, 0.45], [0.50, 0.55]])
+    x = np.array([0.05, 0.10])
+    delta_o = np.array(s["backward"][0]["delta"][0])
+    sig = lambda z: 1 / (1 + np.exp(-z))
+    wrong_hidden_delta = (W2 @ delta_o) * sig(W1 @ x) * (1 - sig(W1 @ x))
+    np.testing.assert_allclose(W1 - 0.5 * np.outer(wrong_hidden_delta, x),
+                               [[0.14976095, 0.1995219], [0.24969829, 0.29939658]], atol=0.5e-8)
+    np.testing.assert_allclose(s["update"][0]["W"], [[0.149780716, 0.199561432], [0.249751144, 0.299502287]], atol=0.5e-9)
