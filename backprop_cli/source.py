@@ -76,6 +76,10 @@ def _describe_tag(tag: str) -> str:
 
 def parse(text: str, name: str) -> Document:
     """Parse YAML (or JSON) text into a :class:`Document`, or raise :class:`ProblemError`."""
+    if text.lstrip().startswith(("{", "[")):
+        # JSON may be indented with tabs, which YAML refuses. JSON strings cannot hold a
+        # raw tab, so every tab is white space: a space keeps every line and column.
+        text = text.replace("\t", " ")
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -84,7 +88,10 @@ def parse(text: str, name: str) -> Document:
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         what = e.problem or "invalid YAML"
         if e.context:
-            what = f"{e.context}, {what}"
+            started = ""
+            if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != e.problem_mark.line:
+                started = f" that starts at line {e.context_mark.line + 1}, column {e.context_mark.column + 1}"
+            what = f"{e.context}{started}, {what}"
         raise ProblemError(Issue(name, line, col, "", f"a YAML syntax error ({what})", "valid YAML or JSON")) from None
     except yaml.YAMLError as e:
         raise ProblemError(Issue(name, None, None, "", f"unreadable YAML ({e})", "valid YAML or JSON")) from None

@@ -200,3 +200,14 @@ def test_cross_entropy_needs_softmax_and_softmax_only_on_the_output_layer():
 
 def test_minibatch_needs_batch_size():
     assert refused(BASE + "update: minibatch\n")[0].key == "update"
+
+
+def test_json_indented_with_tabs_is_read():
+    p = loads('{\n\t"layers": [{"activation": "sigmoid", "weights": [[1.0e5, 1E-1]]}],\n'
+              '\t"inputs": [1, 2], "targets": 0.5, "learning_rate": 1e-3\n}\n')
+    assert p.layers[0].W.tolist() == [[1e5, 0.1]] and p.Y.tolist() == [[0.5]]
+
+
+def test_yaml_syntax_error_says_where_the_unclosed_list_began():
+    issue = refused("layers:\n  - activation: sigmoid\n    weights: [[1, 2]\ninputs: [1]\n")[0]
+    assert issue.line == 4 and "starts at line 3" in issue.found
