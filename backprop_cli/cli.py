@@ -138,8 +138,9 @@ def solve(problem, fmt, output, precision, detail):
 @click.argument("problem", required=False)
 @click.option("--epochs", type=click.IntRange(min=1), help="Train N epochs (overrides the file's epochs).")
 @click.option("--trace", "with_trace", is_flag=True, help="Record and render every intermediate of every epoch.")
+@click.option("--every", type=click.IntRange(min=1), help="Show every K-th epoch in the loss table (default: about 20 rows).")
 @output_options
-def step(problem, epochs, with_trace, fmt, output, precision, detail):
+def step(problem, epochs, with_trace, every, fmt, output, precision, detail):
     """Train PROBLEM for N epochs: a loss table, then the final weights.
 
     Without PROBLEM, reads a problem file or a JSON trace from standard input
@@ -150,7 +151,7 @@ def step(problem, epochs, with_trace, fmt, output, precision, detail):
     prob = read_problem(problem)
     if epochs is not None:
         prob = prob.with_epochs(epochs)
-    emit(run(prob, record=with_trace), fmt, output, prob.origin, precision=precision, detail=detail, command="step")
+    emit(run(prob, record=with_trace), fmt, output, prob.origin, precision=precision, detail=detail, every=every, command="step")
 
 
 @main.command(name="examples")

@@ -138,7 +138,8 @@ def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch
     check = _Checker(epoch, number) if record else None
 
     zs, acts = forward(layers, W, b, X)
-    L_n = losses(problem, acts[-1], Y)
+    terms = problem.loss.terms(acts[-1], Y)
+    L_n = terms.sum(axis=1)
     if check:
         for i, (z, a) in enumerate(zip(zs, acts)):
             check("z (net input)", i + 1, z)
@@ -170,6 +171,7 @@ def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch
             number=number,
             examples=rows,
             forward=[ForwardRecord(i + 1, X if i == 0 else acts[i - 1], zs[i], acts[i]) for i in range(L)],
+            loss_terms=terms,
             losses=L_n,
             loss=reduce(problem, L_n),
             backward=[BackwardRecord(L - j, *back[j]) for j in range(L)],

@@ -72,6 +72,7 @@ class StepRecord:
     number: int  # 1-based within the epoch
     examples: np.ndarray
     forward: list[ForwardRecord]
+    loss_terms: np.ndarray  # (N, K): each output's term of Lₙ; Lₙ is their sum
     losses: np.ndarray
     loss: float
     backward: list[BackwardRecord]  # output layer first

@@ -10,10 +10,10 @@ from __future__ import annotations
 import importlib
 
 FORMATS = {
-    "rich": "text",
+    "rich": "richtext",
     "json": "jsontrace",
-    "markdown": "text",
-    "latex": "text",
+    "markdown": "markdown",
+    "latex": "latex",
 }
 """--format name -> module in this package defining ``render(trace, out, options)``."""
 
