@@ -21,7 +21,7 @@ def names() -> list[str]:
 def path(name: str) -> Path | None:
     """The file of example ``name`` (with or without .yaml), or None if there is none."""
     stem = name[:-5] if name.endswith(".yaml") else name
-    if "/" in stem or "\\" in stem or stem.startswith("."):
+    if len(stem) > 100 or any(c in stem for c in "/\\\n") or stem.startswith("."):
         return None
     candidate = _folder() / f"{stem}.yaml"
     return Path(str(candidate)) if candidate.is_file() else None

@@ -22,7 +22,7 @@ import numpy as np
 from ..problem import Layer, Problem
 from ..registries import SHORTCUTS
 from ..trace import EpochRecord, StepRecord, Trace
-from .mathtext import DOT, EMPTY, M, Numbers, fill, join, lift, paren, superscript
+from .mathtext import DOT, EMPTY, M, Numbers, fill, join, paren, superscript
 
 # ----------------------------------------------------------------------------- blocks
 
@@ -285,7 +285,7 @@ class Builder:
                 self.matrix(M(f"b{superscript(f'({i + 1})')}", rf"b^{{({i + 1})}}"), layer.b[None, :])
         if layer.bias_form == "number" and layer.b is not None:
             self.add(note(f"bias: {self.n.text(layer.b[0])} gives every unit of {layer.name} its own bias with that value."))
-        self.add(text(lift("Activation: "), M(act.formula[0], act.formula[1]), "; ", M(act.derivative_formula[0], act.derivative_formula[1]), "."))
+        self.add(text("Activation: ", M(act.formula[0], act.formula[1]), "; ", M(act.derivative_formula[0], act.derivative_formula[1]), "."))
 
     def given_order(self, layer: Layer):
         """(unit, input) pairs in the order the file writes the weights."""
@@ -307,7 +307,7 @@ class Builder:
         loss = p.loss
         self.add(Heading(3, "Loss and training"))
         out = p.layers[-1].name
-        self.add(text(lift("Loss per example: "), M(loss.formula[0], loss.formula[1]),
+        self.add(text("Loss per example: ", M(loss.formula[0], loss.formula[1]),
                       f" ({loss.name}), where ŷ is the output of {out} and y the target; ",
                       M(loss.gradient_formula[0], loss.gradient_formula[1]), "."))
         red = "the mean (1/N)·Σₙ Lₙ" if p.batch_reduction == "mean" else "the sum Σₙ Lₙ"

@@ -1,0 +1,178 @@
+"""The worked solution as a reader meets it: order, substituted lines, width, and each format.
+
+Golden renderings live in tests/golden/; after an intended change of layout,
+regenerate them with BACKPROP_UPDATE_GOLDEN=1 pytest tests/test_render.py and
+read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from backprop_cli import engine, examples, load, loads
+from backprop_cli.render import get
+
+GOLDEN = Path(__file__).parent / "golden"
+ANSI = re.compile(r"\x1b\[")
+
+
+def render(name_or_text: str, fmt: str = "rich", **options) -> str:
+    problem = load(examples.path(name_or_text)) if examples.path(name_or_text) else loads(name_or_text)
+    trace = engine.run(problem, record=options.pop("record", True))
+    out = io.StringIO()
+    get(fmt)(trace, out, {"precision": 4, "detail": "auto", **options})
+    return out.getvalue()
+
+
+def positions(text: str, needles: list[str]) -> list[int]:
+    found = [text.find(n) for n in needles]
+    assert -1 not in found, [n for n, f in zip(needles, found) if f == -1]
+    return found
+
+
+@pytest.mark.parametrize("name", ["mazur-2-2-2", "seed-000-pytorch-batch", "seed-003-2-10-10-1"])
+def test_golden_rendering_at_80_columns(name, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    text = render(name)
+    golden = GOLDEN / f"{name}.txt"
+    if os.environ.get("BACKPROP_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text)
+    assert text == golden.read_text()
+
+
+def test_plain_text_off_a_terminal_fits_80_columns_and_has_no_colour(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    text = render("mazur-2-2-2")
+    assert not ANSI.search(text)
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_phases_come_in_textbook_order():
+    text = render("mazur-2-2-2")
+    order = positions(text, ["The problem ─", "Forward pass ─", "\nLoss ─", "Backward pass ─", "Updates ─", "Loss after the update ─"])
+    assert order == sorted(order)
+    # the output layer's δ before the hidden layer's, weights before their updates
+    assert positions(text, ["δ_o1 =", "δ_h1 ="]) == sorted(positions(text, ["δ_o1 =", "δ_h1 ="]))
+
+
+def test_substituted_lines_of_the_mazur_example():
+    text = render("mazur-2-2-2")
+    for line in [
+        "net_h1 = w1·x1 + w2·x2 + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775",
+        "out_h1 = σ(net_h1) = 1/(1 + e^(-0.3775)) = 0.5933",
+        "L_o1 = ½·(out_o1 − y1)² = ½·(0.7514 − 0.01)² = 0.2748",
+        "L = L_o1 + L_o2 = 0.2748 + 0.0236 = 0.2984",
+        "∂L/∂out_o1 = out_o1 − y1 = 0.7514 − 0.01 = 0.7414",
+        "∂out_o1/∂net_o1 = out_o1·(1 − out_o1) = 0.7514·(1 − 0.7514) = 0.1868",
+        "δ_o1 = ∂L/∂out_o1·∂out_o1/∂net_o1 = 0.7414·0.1868 = 0.1385",
+        "∂L/∂w5 = δ_o1·out_h1 = 0.1385·0.5933 = 0.0822",
+        "∂L/∂out_h1 = w5·δ_o1 + w7·δ_o2 = 0.4·0.1385 + 0.5·(-0.0381) = 0.0364",
+        "δ_h1 = ∂L/∂out_h1·∂out_h1/∂net_h1 = 0.0364·0.2413 = 8.771e-3",
+        "∂L/∂w1 = δ_h1·x1 = 8.771e-3·0.05 = 4.386e-4",
+        "Δw5 = −η·∂L/∂w5 = −0.5·0.0822 = -0.0411",
+        "w5⁺ = w5 + Δw5 = 0.4 + (-0.0411) = 0.3589",
+    ]:
+        assert line in text, line
+    assert "L = 0.2910" in text  # the loss after the update
+
+
+def test_problem_section_states_architecture_layout_data_loss_and_eta():
+    text = render("mazur-2-2-2")
+    flat = " ".join(text.split())
+    assert "2 → 2 (sigmoid) → 2 (sigmoid)" in text
+    assert "out_in: row j holds the weights into hj" in flat
+    assert "L = ½·Σₖ (ŷₖ − yₖ)²" in flat and "η = 0.5" in flat
+    assert re.search(r"w5\s+h1 → o1\s+0\.4\b", text)
+    assert "biases stay fixed (train_bias: false)" in flat
+
+
+def test_weight_names_follow_the_in_out_layout():
+    text = render("seed-001-4-3-1-no-bias")
+    # in_out: the file's first row is x1's weights, so w1, w2, w3 leave x1
+    for row in (r"w1\s+x1 → h1", r"w2\s+x1 → h2", r"w3\s+x1 → h3", r"w4\s+x2 → h1"):
+        assert re.search(row, text), row
+
+
+def test_sigmoid_with_bce_shows_the_simplified_delta_and_why():
+    text = render("seed-004-relu-relu-sigmoid-bce")
+    assert "δ_o1 = out_o1 − y1 = 0.7311 − 0 = 0.7311" in text
+    assert "cancels the denominator" in " ".join(text.split())
+    assert "(since net_h2_2 ≤ 0)" in text  # the relu branch is named
+
+
+def test_softmax_cross_entropy_and_the_general_softmax_chain():
+    base = """
+layers:
+  - {name: h, activation: tanh, weights: [[0.1, -0.2], [0.3, 0.4]], bias: [0.0, 0.1]}
+  - {name: o, activation: softmax, weights: [[0.5, -0.5], [0.2, 0.3], [-0.1, 0.4]], bias: 0}
+inputs: [[1.0, 2.0]]
+targets: [[0, 1, 0]]
+learning_rate: 0.1
+"""
+    ce = render(base + "loss: cross_entropy\n")
+    assert "δ_o2 = out_o2 − y2 = 0.3764 − 1 = -0.6236" in ce and "softmax with cross-entropy" in ce
+    general = render(base + "loss: half_sse\n")
+    assert "∂L/∂out_o1 = out_o1 − y1" in general and "Jacobian is not diagonal" in general
+
+
+def test_matrix_detail_shows_shapes_and_elides_large_matrices():
+    text = render("seed-003-2-10-10-1")
+    assert "Z⁽¹⁾ = X·W⁽¹⁾ + b⁽¹⁾" in text and "(10×10)" in text and "⋯" in text and "⋮" in text
+    forced = render("mazur-2-2-2", detail="matrix")
+    assert "Z⁽¹⁾ = X·W⁽¹⁾ᵀ + b⁽¹⁾" in forced and "net_h1 =" not in forced
+
+
+def test_every_update_and_every_epoch_is_rendered():
+    text = render(examples.path("seed-000-pytorch-batch").read_text().replace("\nupdate: batch", "\nupdate: stochastic\nepochs: 2"))
+    for e in (1, 2):
+        for u in (1, 2):
+            assert f"Epoch {e}, update {u} (example {u})" in text
+
+
+def test_precision_changes_display_only():
+    assert "= 0.593270" in render("mazur-2-2-2", precision=6)
+
+
+def test_step_summary_has_a_thinned_loss_table_a_curve_and_final_weights():
+    text = render(examples.path("mazur-2-2-2").read_text().replace("\nupdate: batch", "\nupdate: batch\nepochs: 100"), record=False)
+    assert "Loss per epoch" in text and "Final weights" in text and "loss after each epoch" in text
+    table = text[text.index("Loss per epoch"):text.index("loss after each epoch")]
+    epochs = re.findall(r"^(\d+)\s", table, re.M)
+    assert epochs[0] == "1" and epochs[-1] == "100" and len(epochs) <= 22
+    assert "0.3589" not in text  # not the one-update weights: trained for 100 epochs
+    assert re.search(r"W⁽²⁾ \(2×2\)", text)
+
+
+def test_markdown_has_headings_tables_and_math_blocks():
+    md = render("mazur-2-2-2", "markdown")
+    assert md.startswith("# Step-by-step backpropagation")
+    assert "## Forward pass" in md and "| $w_{5}$ |" in md
+    assert r"\mathrm{net}_{h_{1}} &= w_{1} \cdot x_{1} + w_{2} \cdot x_{2} + b_{1} = 0.15 \cdot 0.05" in md
+    assert md.count("$$") % 2 == 0 and r"\begin{aligned}" in md
+    assert "$Activation" not in md  # words stay text, only math goes between dollars
+
+
+def test_latex_is_a_complete_document():
+    tex = render("mazur-2-2-2", "latex")
+    assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
+    assert r"\begin{align*}" in tex and r"\mathrm{net}_{h_{1}}" in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+@pytest.mark.parametrize("name,options", [("mazur-2-2-2", {}), ("seed-003-2-10-10-1", {}), ("seed-004-relu-relu-sigmoid-bce", {}),
+                                          ("seed-000-pytorch-batch", {"detail": "matrix"}), ("seed-000-folded-bias", {})])
+def test_latex_compiles_with_pdflatex(name, options, tmp_path):
+    (tmp_path / "key.tex").write_text(render(name, "latex", **options))
+    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-2000:]
+    assert (tmp_path / "key.pdf").stat().st_size > 1000
