@@ -160,7 +160,7 @@ def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch
             b_change, new_b[i], new_vb[i] = update(problem, layers[i], b[i], dL_db, vb[i], problem.train_bias)
         if check:
             check("the updated weights", i + 1, new_W[i], new_b[i])
-            updates.append(UpdateRecord(i + 1, W[i], W_change, new_W[i], b[i], b_change, new_b[i], new_vW[i], new_vb[i]))
+            updates.append(UpdateRecord(i + 1, W[i], W_change, new_W[i], b[i], b_change, new_b[i], new_vW[i], new_vb[i], vW[i], vb[i]))
     if check:
         check("dL_dx", None, dL_dx)
 

@@ -61,8 +61,10 @@ class UpdateRecord:
     b_before: np.ndarray | None
     b_change: np.ndarray | None
     b: np.ndarray | None
-    velocity_W: np.ndarray | None = None
+    velocity_W: np.ndarray | None = None  # momentum buffers after the update (v = μ·v_before + gradient)
     velocity_b: np.ndarray | None = None
+    velocity_W_before: np.ndarray | None = None  # None: the buffer starts at 0
+    velocity_b_before: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -602,15 +602,21 @@ class Builder:
                     v = [num(upd.velocity_b[j]) if upd.velocity_b is not None else M("0", "0")] if momentum else []
                     rows.append([nm.b(l, j), num(upd.b_before[j]), num(g.dL_db[j])] + v + [num(upd.b_change[j]), num(upd.b[j])])
             self.add(Heading(3, f"Layer {l + 1} ({layer.name})"))
-            # one fully substituted line shows how each row of the table is computed
+            # fully substituted lines show how each row of the table is computed
             j, i = self.given_order(layer)[0]
             w = nm.w(l, j, i)
-            step_of = M("v", "v") if momentum else partial(L_SYM, w)
-            step_val = upd.velocity_W[j, i] if momentum else g.dL_dW[j, i]
-            self.add(Eqs([
-                Eq([Delta(w), M("−η·", r"-\eta \cdot ") + step_of, M("−", "-") + eta + DOT + num.p(step_val), num(upd.W_change[j, i])]),
-                Eq([plus(w), w + M(" + ", " + ") + Delta(w), num(upd.W_before[j, i]) + M(" + ", " + ") + num.p(upd.W_change[j, i]), num(upd.W[j, i])]),
-            ]))
+            lines = []
+            if momentum:
+                v = M(f"v_{w.u}", rf"v_{{{w.t}}}")
+                v_before = 0.0 if upd.velocity_W_before is None else upd.velocity_W_before[j, i]
+                lines.append(Eq([v, M("μ·", r"\mu \cdot ") + v + M(" + ", " + ") + partial(L_SYM, w),
+                                 num(p.momentum) + DOT + num.p(v_before) + M(" + ", " + ") + num.p(g.dL_dW[j, i]), num(upd.velocity_W[j, i])]))
+                step_of, step_val = v, upd.velocity_W[j, i]
+            else:
+                step_of, step_val = partial(L_SYM, w), g.dL_dW[j, i]
+            lines.append(Eq([Delta(w), M("−η·", r"-\eta \cdot ") + step_of, M("−", "-") + eta + DOT + num.p(step_val), num(upd.W_change[j, i])]))
+            lines.append(Eq([plus(w), w + M(" + ", " + ") + Delta(w), num(upd.W_before[j, i]) + M(" + ", " + ") + num.p(upd.W_change[j, i]), num(upd.W[j, i])]))
+            self.add(Eqs(lines))
             self.add(Table(header, rows))
         if not p.train_bias and any(l.b is not None for l in p.layers):
             self.add(note("The biases keep their values: train_bias is false."))
