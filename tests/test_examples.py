@@ -124,3 +124,63 @@ def test_seed_002_notebook_matrix_cell_mistakes_reproduce_its_printed_w1():
     np.testing.assert_allclose(W1 - 0.5 * np.outer(wrong_hidden_delta, x),
                                [[0.14976095, 0.1995219], [0.24969829, 0.29939658]], atol=0.5e-8)
     np.testing.assert_allclose(s["update"][0]["W"], [[0.149780716, 0.199561432], [0.249751144, 0.299502287]], atol=0.5e-9)
+
+
+# The classics: numbers computed independently with PyTorch float64 autograd and
+# torch.optim.SGD (tests/test_torch.py's torch_run), pinned here at rtol 1e-12.
+TORCH = {
+    # name: (loss of the first update, loss_after of the last epoch)
+    "xor-2-2-1": (0.48878899923176855, 0.0003402524750124159),
+    "softmax-3-class": (1.0561814305445965, 1.0111108180163513),
+    "regression-mse-mean": (1.7577071434927118, 0.42181747101004186),
+    "momentum": (0.07203869168364416, 0.03715184385235564),
+    "minibatch": (0.589625, 0.13157731174624512),
+    "leaky-relu-elu": (0.64405639694877, 0.3320978014063429),
+    "mazur-in-out": (0.2983711087600027, 0.29102777369359933),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH))
+def test_classic_examples_match_pytorch(name):
+    problem = load(examples.path(name))
+    first_loss = engine.run(problem.with_epochs(1)).epochs[0].steps[0].loss
+    last = engine.run(problem, record=False).epochs[-1].loss_after
+    assert first_loss == pytest.approx(TORCH[name][0], rel=1e-12)
+    assert last == pytest.approx(TORCH[name][1], rel=1e-12)
+
+
+def test_classic_final_weights_match_pytorch():
+    expected = {
+        "momentum": [[0.33228810253463514, -0.08385594873268241], [0.17097744474196983, 0.3854887223709849]],
+        "minibatch": [[0.5425873105275791, 0.08504139535278742], [0.2006285540105021, 0.459462166208128]],
+        "leaky-relu-elu": [[0.49983939803750815, -1.0001606019624918], [0.3351150051144862, 0.2351150051144862]],
+        "softmax-3-class": [[0.26853251490123675, -0.4469824173706862], [0.43378053130108507, 0.34803700559049644]],
+    }
+    for name, W in expected.items():
+        final = engine.run(load(examples.path(name)), record=False).next_problem
+        np.testing.assert_allclose(final.layers[0].W, W, rtol=1e-12, err_msg=name)
+
+
+def test_xor_is_learned():
+    final = engine.run(load(examples.path("xor-2-2-1")), record=False).next_problem
+    _, acts = engine.forward(final.layers, [l.W for l in final.layers], [l.b for l in final.layers], final.X)
+    np.testing.assert_allclose(acts[-1].ravel(), [0.0145, 0.9876, 0.9876, 0.0128], atol=1e-4)
+
+
+def test_mazur_in_out_is_mazur_transposed():
+    a = trace("mazur-2-2-2")["epochs"][0]["steps"][0]
+    b = trace("mazur-in-out")["epochs"][0]["steps"][0]
+    assert a["forward"] == b["forward"] and a["losses"] == b["losses"]
+    for ua, ub in zip(a["update"], b["update"]):
+        np.testing.assert_array_equal(np.array(ua["W"]).T, ub["W"])
+
+
+def test_minibatch_updates_cover_the_examples_in_file_order():
+    t = trace("minibatch")
+    assert [s["examples"] for s in t["epochs"][0]["steps"]] == [[0, 1], [2, 3], [4]]
+    losses = [L for s in t["epochs"][0]["steps"] for L in s["losses"]]
+    assert t["epochs"][0]["loss"] == pytest.approx(np.mean(losses), rel=1e-15)
+
+
+def test_there_are_at_least_fourteen_examples():
+    assert len(examples.names()) >= 14
