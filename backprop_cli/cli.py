@@ -162,3 +162,11 @@ def list_examples():
     for name in names:
         mark = " (default)" if name == examples.DEFAULT else ""
         click.echo(f"{name:<{width}}  {examples.title(name)}{mark}")
+
+
+@main.command()
+def schema():
+    """Print the JSON Schema of the problem file (for editors with a YAML language server)."""
+    from importlib import resources
+
+    click.echo(resources.files("backprop_cli").joinpath("problem.schema.json").read_text(encoding="utf-8"), nl=False)

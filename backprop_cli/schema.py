@@ -1,0 +1,115 @@
+"""A JSON Schema of the problem file, built from the registries so that it cannot drift.
+
+Editors with a YAML language server validate and complete problem files with
+it (see docs/problem-file.md). The package ships it as
+``backprop_cli/problem.schema.json``; a test checks that the file equals
+:func:`problem_schema`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .problem import INITS, LAYOUTS, REDUCTIONS, UPDATES
+from .registries import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES
+
+SCHEMA_ID = "https://backprop.invalid/problem.schema.json"
+
+
+def _matrix(description: str) -> dict:
+    return {
+        "description": description,
+        "oneOf": [
+            {"type": "number"},
+            {"type": "array", "items": {"type": "number"}, "minItems": 1},
+            {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 1}, "minItems": 1},
+        ],
+    }
+
+
+def problem_schema() -> dict:
+    names = list(ACTIVATIONS) + list(ACTIVATION_ALIASES)
+    with_params = [n for n, a in ACTIVATIONS.items() if a.params]
+    activation = {
+        "description": "The layer's activation: a name, or {name: ..., alpha: ...} for one with a parameter.",
+        "oneOf": [
+            {"type": "string", "enum": names},
+            {
+                "type": "object",
+                "properties": {"name": {"type": "string", "enum": names}, "alpha": {"type": "number"}},
+                "required": ["name"],
+                "additionalProperties": False,
+            },
+        ],
+    }
+    init = {
+        "type": "object",
+        "description": "Random initial weights drawn from the top-level seed; the layer must give units.",
+        "properties": {
+            "init": {"enum": list(INITS)},
+            **{k: {"type": "number"} for spec in INITS.values() for k in spec},
+        },
+        "required": ["init"],
+        "additionalProperties": False,
+    }
+    weights = {
+        "description": "out_in: one row per unit (weights into it); in_out: one row per input. Or {init: uniform|normal}.",
+        "oneOf": [
+            {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 1}, "minItems": 1},
+            init,
+        ],
+    }
+    layer = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "Labels the units: name1, name2, …"},
+            "activation": activation,
+            "weights": weights,
+            "bias": {
+                "description": "Omitted: no bias. A number: every unit starts with it. A list: one per unit. "
+                               "augmented: the weights carry an extra column (out_in) or row (in_out) for a constant 1 input.",
+                "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1},
+                          {"const": "augmented"}, {"type": "null"}],
+            },
+            "units": {"type": "integer", "minimum": 1},
+            "layout": {"enum": list(LAYOUTS), "description": "Overrides the top-level layout for this layer."},
+            "velocity": {"type": "object", "description": "Momentum buffers, written by backprop into next_problem.",
+                         "properties": {"weights": {"type": "array"}, "bias": {"type": "array"}},
+                         "additionalProperties": False},
+        },
+        "required": ["activation", "weights"],
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "backprop problem file",
+        "description": "A neural network, its data and its training settings, for backprop solve and backprop step.",
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"},
+            "source": {"type": "string"},
+            "notes": {"type": "string"},
+            "layout": {"enum": list(LAYOUTS), "default": "out_in"},
+            "layers": {"type": "array", "items": layer, "minItems": 1,
+                       "description": "First hidden layer first, output layer last."},
+            "inputs": _matrix("One row per example; a flat list is one example."),
+            "targets": _matrix("One row per example, one value per output unit."),
+            "loss": {"enum": list(LOSSES), "default": "half_sse"},
+            "learning_rate": {"type": "number", "minimum": 0},
+            "update": {"enum": list(UPDATES), "default": "batch"},
+            "batch_size": {"type": "integer", "minimum": 1, "description": "Only with update: minibatch."},
+            "batch_reduction": {"enum": list(REDUCTIONS), "default": "mean"},
+            "epochs": {"type": "integer", "minimum": 1, "default": 1},
+            "train_bias": {"type": "boolean", "default": True},
+            "momentum": {"type": "number", "minimum": 0, "default": 0},
+            "seed": {"type": ["integer", "null"], "minimum": 0},
+        },
+        "required": ["layers", "inputs", "targets", "learning_rate"],
+        "additionalProperties": False,
+        "$comment": f"Activations with a parameter (alpha): {', '.join(with_params)}.",
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(problem_schema(), indent=2, ensure_ascii=False) + "\n"
