@@ -119,7 +119,7 @@ def emit(trace, fmt: str, output: Path | None, input_name: str | None, **options
         raise
 
 
-@main.command()
+@main.command(short_help="The worked solution of a problem, every intermediate in textbook order.")
 @click.argument("problem", required=False)
 @output_options
 def solve(problem, fmt, output, precision, detail):
@@ -134,7 +134,7 @@ def solve(problem, fmt, output, precision, detail):
     emit(run(prob), fmt, output, prob.origin, precision=precision, detail=detail, command="solve")
 
 
-@main.command()
+@main.command(short_help="Train a problem for N epochs: a loss table and the final weights.")
 @click.argument("problem", required=False)
 @click.option("--epochs", type=click.IntRange(min=1), help="Train N epochs (overrides the file's epochs).")
 @click.option("--trace", "with_trace", is_flag=True, help="Record and render every intermediate of every epoch.")
@@ -154,7 +154,7 @@ def step(problem, epochs, with_trace, every, fmt, output, precision, detail):
     emit(run(prob, record=with_trace), fmt, output, prob.origin, precision=precision, detail=detail, every=every, command="step")
 
 
-@main.command(name="examples")
+@main.command(name="examples", short_help="List the bundled worked examples.")
 def list_examples():
     """List the bundled worked examples: name and title."""
     names = examples.names()
@@ -164,7 +164,7 @@ def list_examples():
         click.echo(f"{name:<{width}}  {examples.title(name)}{mark}")
 
 
-@main.command()
+@main.command(short_help="Print the JSON Schema of the problem file.")
 def schema():
     """Print the JSON Schema of the problem file (for editors with a YAML language server)."""
     from importlib import resources

@@ -55,7 +55,9 @@ class ProblemError(BackpropError):
     exit_code = EXIT_USAGE
 
     def __init__(self, issues: list[Issue] | Issue):
-        self.issues = [issues] if isinstance(issues, Issue) else list(issues)
+        issues = [issues] if isinstance(issues, Issue) else list(issues)
+        # in the order of the file, so a user can fix them top to bottom
+        self.issues = sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.column or 0))
         super().__init__("\n".join(str(i) for i in self.issues))
 
 

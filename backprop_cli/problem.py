@@ -233,8 +233,8 @@ class _Validator:
         for key in mapping:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                hint = f"did you mean {close[0]}? " if close else ""
-                self.issue(path + (key,), f"the unknown key {key!r}", f"{hint}{what} keys are: {', '.join(allowed)}", at_key=True)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                self.issue(path + (key,), f"the unknown key {key!r}", f"one of the {what} keys {', '.join(allowed)}{hint}", at_key=True)
 
     # ----------------------------------------------------------------- scalars
 
@@ -257,8 +257,8 @@ class _Validator:
         if isinstance(value, str) and value in choices:
             return value
         close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6) if isinstance(value, str) else []
-        hint = f"did you mean {close[0]}? " if close else ""
-        self.issue(path, _what(value), f"{hint}{what}: one of {', '.join(choices)}")
+        hint = f"; did you mean {close[0]}?" if close else ""
+        self.issue(path, _what(value), f"{what}: one of {', '.join(choices)}{hint}")
         return None
 
     def text(self, path: tuple, value: Any) -> str | None:
