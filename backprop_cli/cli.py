@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import tempfile
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -20,13 +18,6 @@ from . import examples
 from .errors import EXIT_OK, BackpropError, Issue, ProblemError
 
 FORMATS = ("rich", "json", "markdown", "latex")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("backprop-cli")
-    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        return "0+unknown"
 
 
 class BackpropGroup(click.Group):
@@ -47,7 +38,7 @@ class BackpropGroup(click.Group):
 
 
 @click.group(cls=BackpropGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", prog_name="backprop")
+@click.version_option(package_name="backprop-cli", prog_name="backprop")  # read from the package metadata on use
 def main() -> None:
     """Worked solutions of forward and backward propagation, from a small YAML problem file."""
 
@@ -108,6 +99,8 @@ def emit(trace, fmt: str, output: Path | None, input_name: str | None, **options
         return
     if input_name and Path(input_name).exists() and output.exists() and os.path.samefile(input_name, output):
         raise click.UsageError(f"--output {output} is the problem file itself; choose another file")
+    import tempfile
+
     directory = output.resolve().parent
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
     try:

@@ -7,7 +7,7 @@ error and the exit status below (see ``cli.BackpropGroup``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 """The solution or training run was written."""
@@ -23,8 +23,7 @@ class BackpropError(Exception):
     exit_code = EXIT_USAGE
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(NamedTuple):
     """One thing wrong with a problem file.
 
     ``line`` and ``column`` count from 1 and are ``None`` when the problem did

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 DEFAULT = "mazur-2-2-2"
 """The example ``backprop solve`` shows when given no problem."""
 
 
-def _folder():
-    return resources.files("backprop_cli.problems")
+def _folder() -> Path:
+    """Where the examples are installed: the package backprop_cli.problems (the repository's problems/).
+
+    Its own __path__ is used rather than importlib.resources, which costs more
+    to import than solving a small problem takes.
+    """
+    try:
+        from . import problems
+    except ImportError:  # a source checkout run as python -m backprop_cli from its root
+        return Path(__file__).resolve().parents[1] / "problems"
+    return Path(list(problems.__path__)[0])
 
 
 def names() -> list[str]:
@@ -24,7 +32,7 @@ def path(name: str) -> Path | None:
     if len(stem) > 100 or any(c in stem for c in "/\\\n") or stem.startswith("."):
         return None
     candidate = _folder() / f"{stem}.yaml"
-    return Path(str(candidate)) if candidate.is_file() else None
+    return candidate if candidate.is_file() else None
 
 
 def title(name: str) -> str:

@@ -14,12 +14,10 @@ them back into the layout and bias form the user wrote.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,8 +39,7 @@ TOP_KEYS = (
 LAYER_KEYS = ("name", "activation", "weights", "bias", "units", "layout", "velocity")
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):
     """One layer: z = a_prev · Wᵀ + b, a = f(z).
 
     ``W`` has shape (units, n_in) (out_in) and ``b`` shape (units,), or is
@@ -81,8 +78,7 @@ class Layer:
         return b if self.separate_bias else None
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A validated problem: the network, the data and the training settings."""
 
     layers: tuple[Layer, ...]
@@ -102,7 +98,7 @@ class Problem:
     source: str | None = None
     notes: str | None = None
     origin: str = "<problem>"
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_examples(self) -> int:
@@ -115,18 +111,18 @@ class Problem:
         return [np.arange(i, min(i + size, n)) for i in range(0, n, size)]
 
     def with_epochs(self, epochs: int) -> "Problem":
-        return replace(self, epochs=epochs)
+        return self._replace(epochs=epochs)
 
     def with_parameters(self, W, b, velocity_W=None, velocity_b=None) -> "Problem":
         """The same problem starting from other weights, biases and momentum buffers."""
         layers = []
         for i, layer in enumerate(self.layers):
-            layers.append(replace(
-                layer, W=W[i], b=b[i],
+            layers.append(layer._replace(
+                W=W[i], b=b[i],
                 velocity_W=None if velocity_W is None else velocity_W[i],
                 velocity_b=None if velocity_b is None else velocity_b[i],
             ))
-        return replace(self, layers=tuple(layers))
+        return self._replace(layers=tuple(layers))
 
 
 # --------------------------------------------------------------------------- entry points
@@ -200,12 +196,31 @@ def _what(value: Any) -> str:
     return type(value).__name__
 
 
+def _close(word: str, choices) -> list[str]:
+    """The choice nearest to a misspelt name, if one is near ("learning_rat" -> learning_rate)."""
+    import difflib  # only when a name is wrong
+
+    return difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-class _Stop(Exception):
-    """Raised inside the validator when an issue makes further checks meaningless."""
+class _LazyRandom:
+    """NumPy's legacy RandomState(seed), created on the first draw (most problems never draw).
+
+    RandomState's stream is frozen by NumPy's compatibility policy, so the same
+    seed gives the same weights on every NumPy version.
+    """
+
+    def __init__(self, seed: int):
+        self.seed, self._rs = seed, None
+
+    def __getattr__(self, name: str):
+        if self._rs is None:
+            self._rs = np.random.RandomState(self.seed)
+        return getattr(self._rs, name)
 
 
 class _Validator:
@@ -232,7 +247,7 @@ class _Validator:
     def check_keys(self, path: tuple, mapping: dict, allowed: tuple, what: str) -> None:
         for key in mapping:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                close = _close(str(key), allowed)
                 hint = f"; did you mean {close[0]}?" if close else ""
                 self.issue(path + (key,), f"the unknown key {key!r}", f"one of the {what} keys {', '.join(allowed)}{hint}", at_key=True)
 
@@ -256,7 +271,7 @@ class _Validator:
     def choice(self, path: tuple, value: Any, choices: tuple, what: str) -> str | None:
         if isinstance(value, str) and value in choices:
             return value
-        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6) if isinstance(value, str) else []
+        close = _close(value, choices) if isinstance(value, str) else []
         hint = f"; did you mean {close[0]}?" if close else ""
         self.issue(path, _what(value), f"{what}: one of {', '.join(choices)}{hint}")
         return None
@@ -344,7 +359,7 @@ class _Validator:
             self.choice(("loss",), loss_name, tuple(LOSSES), "a loss")
 
         X = self.matrix(("inputs",), data["inputs"], "a list of rows of numbers, one row per example") if "inputs" in data else None
-        rng = np.random.RandomState(seed if seed is not None else 0)
+        rng = _LazyRandom(seed if seed is not None else 0)
         layers = self.layers(data.get("layers"), layout, None if X is None else X.shape[1], rng) if "layers" in data else None
 
         Y = None
@@ -382,7 +397,7 @@ class _Validator:
             origin=self.doc.name, warnings=tuple(self.warnings),
         )
 
-    def layers(self, value: Any, layout: str, n_in: int | None, rng: np.random.RandomState) -> list[Layer] | None:
+    def layers(self, value: Any, layout: str, n_in: int | None, rng: _LazyRandom) -> list[Layer] | None:
         if not isinstance(value, list) or not value:
             self.issue(("layers",), _what(value), "a list of layers, first hidden layer first, output layer last")
             return None
@@ -395,7 +410,7 @@ class _Validator:
         return out if all(l is not None for l in out) else None
 
     def layer(self, i: int, spec: Any, count: int, default_layout: str, n_in: int | None,
-              rng: np.random.RandomState) -> Layer | None:
+              rng: _LazyRandom) -> Layer | None:
         path = ("layers", i)
         number = i + 1
         if not isinstance(spec, dict):

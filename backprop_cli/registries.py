@@ -22,8 +22,7 @@ elu'(0) = alpha (PyTorch takes the z <= 0 branch at 0).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -35,12 +34,13 @@ Tex = tuple[str, str]  # (unicode, latex) template pair
 
 
 def sigmoid(z: Array) -> Array:
-    """σ(z) = 1 / (1 + e^(−z)), computed without overflow for any z.
+    """σ(z) = 1 / (1 + e^(−z)).
 
-    For z ≥ 0, e^(−z) ≤ 1; for z < 0 the same value is e^z / (1 + e^z).
+    Safe for any z in float64: for z below about −709, e^(−z) overflows to inf
+    and σ is exactly 0 (the true value is below 1e-308), never NaN. This is
+    also what PyTorch computes. (The engine runs with overflow warnings off.)
     """
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def _softplus(z: Array) -> Array:
@@ -68,8 +68,7 @@ def _branch(positive: Tex, other: Tex) -> Callable[[float], Tex]:
     return lambda z: positive if z > 0 else other
 
 
-@dataclass(frozen=True)
-class Activation:
+class Activation(NamedTuple):
     """One activation function f, applied to a layer's net input z.
 
     ``derivative(z, a, **params)`` gives f′(z) elementwise (``a`` = f(z) is
@@ -93,7 +92,7 @@ class Activation:
     expand: Callable[[float], Tex]
     dsymbolic: Tex
     dexpand: Callable[[float], Tex]
-    params: dict[str, float] = field(default_factory=dict)  # name -> default
+    params: dict[str, float] = {}  # name -> default (never mutated)
     vjp: Callable[[Array, Array, Array], Array] | None = None
     output_only: bool = False
     kinked: bool = False
@@ -198,8 +197,7 @@ ACTIVATION_ALIASES = {"identity": "linear"}
 # --------------------------------------------------------------------------- losses
 
 
-@dataclass(frozen=True)
-class Loss:
+class Loss(NamedTuple):
     """A per-example loss Lₙ(ŷ, y) = Σₖ termₖ over K outputs.
 
     ``terms`` returns each output's contribution (shape (N, K)), so that a
@@ -300,8 +298,7 @@ LOSSES: dict[str, Loss] = {
 # --------------------------------------------------------------------------- fused output δ
 
 
-@dataclass(frozen=True)
-class Shortcut:
+class Shortcut(NamedTuple):
     """δ = ∂Lₙ/∂z of the output layer in closed form, for an (activation, loss) pair.
 
     Mathematically equal to the chain ∂L/∂ŷ · ∂ŷ/∂z, but it never divides by

@@ -13,7 +13,6 @@ tags); we then build plain dicts, lists and scalars ourselves so that
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -28,8 +27,8 @@ MAX_NODES = 2_000_000
 Path_ = tuple  # a key path: ("layers", 0, "weights")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that also reads 1e-3, 5E-1 and 1E5 as floats."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml's C parser where PyYAML has it) that also reads 1e-3, 5E-1 and 1E5 as floats."""
 
 
 _Loader.add_implicit_resolver(
@@ -39,7 +38,6 @@ _Loader.add_implicit_resolver(
 )
 
 
-@dataclass
 class Document:
     """Plain data read from a problem file, with positions.
 
@@ -47,10 +45,10 @@ class Document:
     ``key_positions[path]`` that of the key naming it. Both count from 1.
     """
 
-    name: str
-    data: Any
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    def __init__(self, name: str, data: Any):
+        self.name, self.data = name, data
+        self.positions: dict[Path_, tuple[int, int]] = {}
+        self.key_positions: dict[Path_, tuple[int, int]] = {}
 
     def where(self, path: Path_, at_key: bool = False) -> tuple[int | None, int | None]:
         """The position of ``path``, or of its nearest ancestor that has one."""

@@ -9,15 +9,14 @@ turns them into the layout the problem file used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from .problem import Problem
 
 
-@dataclass(frozen=True)
-class ForwardRecord:
+class ForwardRecord(NamedTuple):
     """Layer ``layer`` (1..L): z = a_in·Wᵀ + b and a = f(z), one row per example."""
 
     layer: int
@@ -26,8 +25,7 @@ class ForwardRecord:
     a: np.ndarray
 
 
-@dataclass(frozen=True)
-class BackwardRecord:
+class BackwardRecord(NamedTuple):
     """Layer ``layer``'s part of the backward pass.
 
     ``dL_da`` is ∂Lₙ/∂a and ``delta`` is ∂Lₙ/∂z per example (before batch
@@ -50,8 +48,7 @@ class BackwardRecord:
     W_used: np.ndarray | None = None
 
 
-@dataclass(frozen=True)
-class UpdateRecord:
+class UpdateRecord(NamedTuple):
     """Layer ``layer``'s update: W = W_before + W_change, W_change = −η·(gradient or velocity)."""
 
     layer: int
@@ -67,8 +64,7 @@ class UpdateRecord:
     velocity_b_before: np.ndarray | None = None
 
 
-@dataclass(frozen=True)
-class StepRecord:
+class StepRecord(NamedTuple):
     """One update: its examples (0-based rows), forward pass, losses, backward pass and update."""
 
     number: int  # 1-based within the epoch
@@ -82,8 +78,7 @@ class StepRecord:
     update: list[UpdateRecord]
 
 
-@dataclass(frozen=True)
-class EpochRecord:
+class EpochRecord(NamedTuple):
     """One epoch: its updates (None when the run records no steps) and its losses.
 
     ``loss`` reduces the epoch's Lₙ, each taken before its own update;
@@ -96,12 +91,11 @@ class EpochRecord:
     loss_after: float
 
 
-@dataclass
-class Trace:
+class Trace(NamedTuple):
     """A run: the problem as run, its epochs, and the problem with the final weights."""
 
     problem: Problem
     epochs: list[EpochRecord]
     next_problem: Problem
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
     stopped: str | None = None  # why the run ended before the problem's epochs, if it did
