@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from pathlib import Path
 from typing import Callable
 
 import click
@@ -49,7 +48,7 @@ def output_options(f: Callable) -> Callable:
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True,
                   help="rich: the worked solution (plain text when not on a terminal); json: the trace; "
                        "markdown; latex: a standalone document.")
-    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+    @click.option("--output", "-o", type=click.Path(dir_okay=False),
                   help="Write to FILE (atomically) instead of standard output.")
     @click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True,
                   help="Decimals shown in rich, markdown and latex output (JSON is never rounded).")
@@ -76,17 +75,16 @@ def read_problem(arg: str | None):
         except UnicodeDecodeError as e:
             raise ProblemError(Issue("<stdin>", None, None, "", f"bytes that are not UTF-8 text (at byte {e.start})", "a problem file or a JSON trace in UTF-8")) from None
         return loads(text, "<stdin>")
-    p = Path(arg)
-    if p.exists():
-        return load(p)
-    bundled = examples.path(arg)
+    if os.path.exists(arg):
+        return load(arg)
+    bundled = examples.file(arg)
     if bundled is not None:
         return load(bundled)
     raise ProblemError(Issue(arg, None, None, "", "no such file or bundled example",
                              "a path, - for standard input, or an example name (backprop examples lists them)"))
 
 
-def emit(trace, fmt: str, output: Path | None, input_name: str | None, **options) -> None:
+def emit(trace, fmt: str, output: str | None, input_name: str | None, **options) -> None:
     """Render ``trace`` to standard output or, atomically, to ``output``."""
     from . import render
 
@@ -97,12 +95,12 @@ def emit(trace, fmt: str, output: Path | None, input_name: str | None, **options
         renderer(trace, sys.stdout, options)
         sys.stdout.flush()
         return
-    if input_name and Path(input_name).exists() and output.exists() and os.path.samefile(input_name, output):
+    if input_name and os.path.exists(input_name) and os.path.exists(output) and os.path.samefile(input_name, output):
         raise click.UsageError(f"--output {output} is the problem file itself; choose another file")
     import tempfile
 
-    directory = output.resolve().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    directory = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(output)}.", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             renderer(trace, out, options)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 DEFAULT = "mazur-2-2-2"
 """The example ``backprop solve`` shows when given no problem."""
 
 
-def _folder() -> Path:
+def _folder() -> str:
     """Where the examples are installed: the package backprop_cli.problems (the repository's problems/).
 
     Its own __path__ is used rather than importlib.resources, which costs more
@@ -17,27 +17,37 @@ def _folder() -> Path:
     try:
         from . import problems
     except ImportError:  # a source checkout run as python -m backprop_cli from its root
-        return Path(__file__).resolve().parents[1] / "problems"
-    return Path(list(problems.__path__)[0])
+        return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "problems")
+    return list(problems.__path__)[0]
 
 
 def names() -> list[str]:
     """Example names, sorted (a file ``NAME.yaml`` is the example NAME)."""
-    return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".yaml"))
+    return sorted(f[:-5] for f in os.listdir(_folder()) if f.endswith(".yaml"))
 
 
-def path(name: str) -> Path | None:
-    """The file of example ``name`` (with or without .yaml), or None if there is none."""
+def path(name: str):
+    """The file of example ``name`` (with or without .yaml) as a pathlib.Path, or None if there is none."""
+    from pathlib import Path
+
+    found = file(name)
+    return Path(found) if found else None
+
+
+def file(name: str) -> str | None:
+    """The file of example ``name`` (with or without .yaml) as a string, or None if there is none."""
     stem = name[:-5] if name.endswith(".yaml") else name
     if len(stem) > 100 or any(c in stem for c in "/\\\n") or stem.startswith("."):
         return None
-    candidate = _folder() / f"{stem}.yaml"
-    return candidate if candidate.is_file() else None
+    candidate = os.path.join(_folder(), f"{stem}.yaml")
+    return candidate if os.path.isfile(candidate) else None
 
 
 def title(name: str) -> str:
     """The example's title: its title: line, read without parsing the whole file."""
-    for line in path(name).read_text(encoding="utf-8").splitlines():
+    with open(file(name), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    for line in lines:
         if line.startswith("title:"):
             return line[6:].strip().strip("'\"")
     return ""

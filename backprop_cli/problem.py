@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -131,12 +130,12 @@ class Problem(NamedTuple):
 def load(path: str | os.PathLike) -> Problem:
     """Read and validate the problem file at ``path``."""
     name = str(path)
-    p = Path(path)
     try:
-        size = p.stat().st_size
+        size = os.stat(path).st_size
         if size > source.MAX_BYTES:
             raise ProblemError(Issue(name, None, None, "", f"a file of {size:,} bytes", f"at most {source.MAX_BYTES:,} bytes"))
-        text = p.read_bytes().decode("utf-8")
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
     except ProblemError:
         raise
     except FileNotFoundError:
@@ -158,6 +157,12 @@ def loads(text: str, name: str = "<string>") -> Problem:
     """
     if len(text.encode("utf-8", "surrogatepass")) > source.MAX_BYTES:
         raise ProblemError(Issue(name, None, None, "", "more text than a problem file holds", f"at most {source.MAX_BYTES:,} bytes"))
+    fast = source.parse_json_fast(text, name)
+    if fast is not None:
+        try:
+            return _validate(fast)
+        except ProblemError:
+            pass  # read it again with positions, so that the messages name lines
     return _validate(source.parse(text, name))
 
 

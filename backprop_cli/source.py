@@ -174,6 +174,40 @@ def _key(path: Path_) -> str:
 key_name = _key
 
 
+class _NotPlain(ValueError):
+    """JSON that the fast reader leaves to the YAML reader (duplicate keys, NaN, Infinity)."""
+
+
+def _pairs(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise _NotPlain(k)
+        out[k] = v
+    return out
+
+
+def _constant(name):
+    raise _NotPlain(name)
+
+
+def parse_json_fast(text: str, name: str) -> Document | None:
+    """JSON read by the C json module, without positions, or None when the text is not plain JSON.
+
+    Problems the size of a dataset are read about ten times faster this way.
+    A document with a mistake is read again by :func:`parse`, so that every
+    message still names its line and column.
+    """
+    if not text.lstrip().startswith("{"):
+        return None
+    import json
+
+    try:
+        return Document(name, json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant))
+    except ValueError:
+        return None
+
+
 def from_data(data: Any, name: str) -> Document:
     """A document for data that did not come from text (no positions)."""
     return Document(name, data)

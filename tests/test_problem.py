@@ -211,3 +211,17 @@ def test_json_indented_with_tabs_is_read():
 def test_yaml_syntax_error_says_where_the_unclosed_list_began():
     issue = refused("layers:\n  - activation: sigmoid\n    weights: [[1, 2]\ninputs: [1]\n")[0]
     assert issue.line == 4 and "starts at line 3" in issue.found
+
+
+def test_json_problems_with_mistakes_still_get_line_numbers():
+    text = '{\n  "layers": [{"activation": "sigmoid", "weights": [[1, 2]]}],\n  "inputs": [1, 2],\n  "targets": [1],\n  "learning_rate": "fast"\n}\n'
+    issue = refused(text)[0]
+    assert (issue.line, issue.key) == (5, "learning_rate")
+
+
+def test_json_duplicate_keys_and_nan_are_refused_with_lines():
+    dup = '{"layers": [{"activation": "sigmoid", "weights": [[1, 2]]}], "inputs": [1, 2], "targets": [1],\n "learning_rate": 1,\n "learning_rate": 2}'
+    assert "second time" in refused(dup)[0].found and refused(dup)[0].line == 3
+    nan = '{"layers": [{"activation": "sigmoid", "weights": [[NaN, 2]]}], "inputs": [1, 2], "targets": [1], "learning_rate": 1}'
+    issue = refused(nan)[0]
+    assert issue.key == "layers[1].weights[1][1]" and "NaN" in issue.found and issue.line == 1
