@@ -1,11 +1,12 @@
 """The command line: thin click commands over ``problem.load`` -> ``engine.run`` -> a renderer.
 
-Machine output goes to standard output; messages and warnings to standard
-error. Errors become exit codes in one place, ``BackpropGroup.invoke``.
+Machine output goes to standard output (or --output); messages and warnings
+to standard error. Errors become exit codes in one place, ``BackpropGroup.invoke``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -14,9 +15,9 @@ from typing import Callable
 import click
 
 from . import examples
-from .errors import EXIT_OK, BackpropError, Issue, ProblemError
+from .errors import EXIT_INTERRUPTED, EXIT_OK, BackpropError, Issue, ProblemError
 
-FORMATS = ("rich", "json", "markdown", "latex")
+FORMATS = ("rich", "json", "ndjson", "markdown", "latex")
 
 
 class BackpropGroup(click.Group):
@@ -29,6 +30,9 @@ class BackpropGroup(click.Group):
             for line in str(e).splitlines():
                 click.echo(line if isinstance(e, ProblemError) else f"backprop: error: {line}", err=True)
             ctx.exit(e.exit_code)
+        except KeyboardInterrupt:  # a second Ctrl-C, or one outside a run
+            click.echo("backprop: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (| head): stop quietly; keep Python from complaining at exit.
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -47,7 +51,7 @@ def output_options(f: Callable) -> Callable:
 
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True,
                   help="rich: the worked solution (plain text when not on a terminal); json: the trace; "
-                       "markdown; latex: a standalone document.")
+                       "ndjson: one line per epoch as it completes; markdown; latex: a standalone document.")
     @click.option("--output", "-o", type=click.Path(dir_okay=False),
                   help="Write to FILE (atomically) instead of standard output.")
     @click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True,
@@ -84,30 +88,54 @@ def read_problem(arg: str | None):
                              "a path, - for standard input, or an example name (backprop examples lists them)"))
 
 
-def emit(trace, fmt: str, output: str | None, input_name: str | None, **options) -> None:
-    """Render ``trace`` to standard output or, atomically, to ``output``."""
-    from . import render
-
-    for warning in trace.warnings:
-        click.echo(f"backprop: warning: {warning}", err=True)
-    renderer = render.get(fmt)
+@contextlib.contextmanager
+def open_output(output: str | None, input_name: str | None):
+    """Standard output, or FILE written to a temporary file beside it and renamed into place on success."""
     if output is None:
-        renderer(trace, sys.stdout, options)
+        yield sys.stdout
         sys.stdout.flush()
         return
     if input_name and os.path.exists(input_name) and os.path.exists(output) and os.path.samefile(input_name, output):
         raise click.UsageError(f"--output {output} is the problem file itself; choose another file")
     import tempfile
 
-    directory = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(output)}.", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(output)}.", dir=os.path.dirname(os.path.abspath(output)))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            renderer(trace, out, options)
+            yield out
         os.replace(tmp, output)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | None = None,
+          plot: str | None = None, **options) -> None:
+    """Run, watched (progress, Ctrl-C, --until-loss, NDJSON as it goes), then render and report."""
+    from . import render
+    from .engine import run
+    from .watch import Watch
+
+    for warning in prob.warnings:
+        click.echo(f"backprop: warning: {warning}", err=True)
+    with open_output(output, prob.origin) as out:
+        with Watch(prob, until_loss=until_loss, progress=sys.stderr.isatty(), ndjson=out if fmt == "ndjson" else None,
+                   record=record) as watch:
+            trace = run(prob, record=record, on_epoch=watch.on_epoch, should_stop=watch.should_stop)
+        if fmt == "ndjson":
+            watch.final_ndjson_line(trace)
+        else:
+            render.get(fmt)(trace, out, options)
+    if plot:
+        from .render.svgplot import svg
+
+        with open_output(plot, prob.origin) as f:
+            f.write(svg(trace))
+    message = watch.summary(trace)
+    if message:
+        click.echo(f"backprop: {message}", err=True)
+    if watch.interrupted:
+        sys.exit(EXIT_INTERRUPTED)
 
 
 @main.command(short_help="The worked solution of a problem, every intermediate in textbook order.")
@@ -119,10 +147,8 @@ def solve(problem, fmt, output, precision, detail):
     PROBLEM is a file, '-' for standard input, or a bundled example name;
     without it, the default example is solved.
     """
-    from .engine import run
-
     prob = read_problem(problem or examples.DEFAULT)
-    emit(run(prob), fmt, output, prob.origin, precision=precision, detail=detail, command="solve")
+    train(prob, fmt, output, record=True, precision=precision, detail=detail, command="solve")
 
 
 @main.command(short_help="Train a problem for N epochs: a loss table and the final weights.")
@@ -130,19 +156,21 @@ def solve(problem, fmt, output, precision, detail):
 @click.option("--epochs", type=click.IntRange(min=1), help="Train N epochs (overrides the file's epochs).")
 @click.option("--trace", "with_trace", is_flag=True, help="Record and render every intermediate of every epoch.")
 @click.option("--every", type=click.IntRange(min=1), help="Show every K-th epoch in the loss table (default: about 20 rows).")
+@click.option("--until-loss", type=float, metavar="X", help="Stop after the first epoch whose loss after it is at most X.")
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.svg", help="Also draw the loss curve as an SVG picture.")
 @output_options
-def step(problem, epochs, with_trace, every, fmt, output, precision, detail):
+def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, precision, detail):
     """Train PROBLEM for N epochs: a loss table, then the final weights.
 
     Without PROBLEM, reads a problem file or a JSON trace from standard input
-    and continues from the trace's next_problem.
+    and continues from the trace's next_problem. Ctrl-C stops after the
+    update in progress and still writes a complete trace.
     """
-    from .engine import run
-
     prob = read_problem(problem)
     if epochs is not None:
         prob = prob.with_epochs(epochs)
-    emit(run(prob, record=with_trace), fmt, output, prob.origin, precision=precision, detail=detail, every=every, command="step")
+    train(prob, fmt, output, record=with_trace, until_loss=until_loss, plot=plot,
+          precision=precision, detail=detail, every=every, command="step")
 
 
 @main.command(name="examples", short_help="List the bundled worked examples.")

@@ -207,35 +207,37 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
     ``record=False`` is the fast path: each epoch keeps only its losses. If it
     meets a non-finite value, the epoch is run again with recording from its
     start, so that the error names the exact update, layer and quantity.
-    ``on_epoch`` is called after every epoch; ``should_stop`` before each
-    epoch: a non-None answer ends the run there (the reason is kept in
-    ``trace.stopped``).
+    ``on_epoch`` is called after every epoch. ``should_stop`` is asked before
+    every update but the first: a reason (a string) ends the run there, after
+    the update in progress; an epoch cut short is kept, marked ``partial``,
+    with the loss of the examples it saw and ``loss_after`` at the weights
+    reached, and ``trace.stopped`` keeps the reason.
     """
     params = initial_params(problem)
     plan = _plan(problem)
     epochs: list[EpochRecord] = []
     stopped = None
     with np.errstate(all="ignore"):
+        ask = (lambda first: None if first else should_stop()) if should_stop is not None else None
         for epoch in range(1, problem.epochs + 1):
-            if should_stop is not None and epoch > 1:
-                stopped = should_stop()
-                if stopped:
-                    break
             start = params
             try:
-                params, rec = _epoch(problem, params, plan, epoch, record)
+                params, rec, stopped = _epoch(problem, params, plan, epoch, record, ask)
             except NonFiniteError as e:
                 e.partial = _trace(problem, epochs, start, stopped=str(e))
                 raise
-            if not record and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)):
+            if rec is not None and not record and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)):
                 try:  # find and name the first non-finite quantity
                     _epoch(problem, start, plan, epoch, True)
                 except NonFiniteError as e:
                     e.partial = _trace(problem, epochs, start, stopped=str(e))
                     raise
-            epochs.append(rec)
-            if on_epoch is not None:
-                on_epoch(rec)
+            if rec is not None:
+                epochs.append(rec)
+                if on_epoch is not None:
+                    on_epoch(rec)
+            if stopped:
+                break
     return _trace(problem, epochs, params, stopped=stopped)
 
 
@@ -309,22 +311,31 @@ def _fast_step(problem: Problem, plan: _Plan, params: Params, k: int) -> np.ndar
     return L_n
 
 
-def _epoch(problem: Problem, params: Params, plan: _Plan, epoch: int, record: bool):
+def _epoch(problem: Problem, params: Params, plan: _Plan, epoch: int, record: bool, ask=None):
+    """One epoch's updates. Returns (params, EpochRecord or None when stopped before any update, stop reason)."""
     steps = [] if record else None
     all_L = []
-    if record:
-        for number, rows in enumerate(plan.batches, start=1):
-            params, L_n, rec = _step(problem, params, rows, number, epoch, record)
-            all_L.append(L_n)
-            steps.append(rec)
-    else:
+    stopped = None
+    if not record:
         params = tuple(list(p) for p in params)  # fresh lists: the caller keeps the epoch's start
-        for k in range(len(plan.batches)):
-            all_L.append(_fast_step(problem, plan, params, k))
+    for k, rows in enumerate(plan.batches):
+        if ask is not None:
+            stopped = ask(epoch == 1 and k == 0)
+            if stopped:
+                break
+        if record:
+            params, L_n, rec = _step(problem, params, rows, k + 1, epoch, record)
+            steps.append(rec)
+        else:
+            L_n = _fast_step(problem, plan, params, k)
+        all_L.append(L_n)
+    if not all_L:
+        return params, None, stopped
     _, loss_after = evaluate(problem, params)
     if record and not np.isfinite(loss_after):
         raise NonFiniteError(epoch, len(plan.batches), len(problem.layers), "the loss after the epoch")
-    return params, EpochRecord(epoch, steps, reduce(problem, np.concatenate(all_L)), loss_after)
+    partial = len(all_L) < len(plan.batches)
+    return params, EpochRecord(epoch, steps, reduce(problem, np.concatenate(all_L)), loss_after, partial), stopped
 
 
 def _trace(problem: Problem, epochs: list[EpochRecord], params: Params, stopped: str | None = None) -> Trace:

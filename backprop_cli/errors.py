@@ -15,6 +15,8 @@ EXIT_NONFINITE = 1
 """A computation produced NaN or an infinity (the message names where)."""
 EXIT_USAGE = 2
 """Bad usage of the command line, or a problem file that was refused."""
+EXIT_INTERRUPTED = 130
+"""The run was stopped by Ctrl-C; the output written is complete up to the update in progress (128 + SIGINT, as shells report it)."""
 
 
 class BackpropError(Exception):

@@ -174,7 +174,7 @@ def from_dict(data: Any, name: str = "<dict>") -> Problem:
 def _validate(doc: source.Document) -> Problem:
     prefix: tuple = ()
     data = doc.data
-    if isinstance(data, dict) and data.get("format") == "backprop-trace":
+    if isinstance(data, dict) and data.get("format") in ("backprop-trace", "backprop-trace-end"):
         if "next_problem" not in data:
             raise ProblemError(Issue(doc.name, *doc.where(()), "next_problem", "a trace without next_problem", "a JSON trace written by backprop"))
         prefix = ("next_problem",)

@@ -205,7 +205,14 @@ def parse_json_fast(text: str, name: str) -> Document | None:
     try:
         return Document(name, json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant))
     except ValueError:
+        pass
+    # An NDJSON stream (backprop step --format ndjson): its last line carries next_problem.
+    last = text.rstrip().rsplit("\n", 1)[-1]
+    try:
+        data = json.loads(last, object_pairs_hook=_pairs, parse_constant=_constant)
+    except ValueError:
         return None
+    return Document(name, data) if isinstance(data, dict) and data.get("format") == "backprop-trace-end" else None
 
 
 def from_data(data: Any, name: str) -> Document:

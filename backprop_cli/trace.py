@@ -89,6 +89,7 @@ class EpochRecord(NamedTuple):
     steps: list[StepRecord] | None
     loss: float
     loss_after: float
+    partial: bool = False  # the run was stopped before this epoch's last update
 
 
 class Trace(NamedTuple):

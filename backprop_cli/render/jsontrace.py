@@ -67,6 +67,8 @@ def epoch_dict(problem: Problem, epoch: EpochRecord) -> dict:
         d["steps"] = [step_dict(problem, s) for s in epoch.steps]
     d["loss"] = epoch.loss
     d["loss_after"] = epoch.loss_after
+    if epoch.partial:
+        d["partial"] = True
     return d
 
 
