@@ -15,7 +15,7 @@ from typing import Callable
 import click
 
 from . import examples
-from .errors import EXIT_INTERRUPTED, EXIT_OK, BackpropError, Issue, ProblemError
+from .errors import EXIT_INTERRUPTED, EXIT_OK, BackpropError, Issue, NonFiniteError, ProblemError
 
 FORMATS = ("rich", "json", "ndjson", "markdown", "latex")
 
@@ -118,14 +118,22 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
 
     for warning in prob.warnings:
         click.echo(f"backprop: warning: {warning}", err=True)
+    failure = None
     with open_output(output, prob.origin) as out:
         with Watch(prob, until_loss=until_loss, progress=sys.stderr.isatty(), ndjson=out if fmt == "ndjson" else None,
                    record=record) as watch:
-            trace = run(prob, record=record, on_epoch=watch.on_epoch, should_stop=watch.should_stop)
+            try:
+                trace = run(prob, record=record, on_epoch=watch.on_epoch, should_stop=watch.should_stop)
+            except NonFiniteError as e:  # write what was computed before it, then report it (exit 1)
+                failure, trace = e, e.partial
         if fmt == "ndjson":
             watch.final_ndjson_line(trace)
         else:
             render.get(fmt)(trace, out, options)
+    for warning in trace.warnings:
+        click.echo(f"backprop: warning: {warning}", err=True)
+    if failure is not None:
+        raise failure
     if plot:
         from .render.svgplot import svg
 

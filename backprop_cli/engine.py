@@ -47,9 +47,20 @@ def forward(layers, W, b, X):
     return zs, activations
 
 
-def losses(problem: Problem, y_hat: np.ndarray, Y: np.ndarray) -> np.ndarray:
+def loss_terms(problem: Problem, z: np.ndarray, y_hat: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Each output's term of Lₙ (Lₙ is their sum).
+
+    Where the output activation and the loss have a closed form (sigmoid + bce,
+    softmax + cross_entropy) the terms come from the net input z, which stays
+    finite where ŷ has rounded to exactly 0 or 1; otherwise from ŷ.
+    """
+    pair = SHORTCUTS.get((problem.layers[-1].activation.name, problem.loss.name))
+    return pair.terms(z, Y) if pair is not None else problem.loss.terms(y_hat, Y)
+
+
+def losses(problem: Problem, z: np.ndarray, y_hat: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Lₙ for every row."""
-    return problem.loss.value(y_hat, Y)
+    return loss_terms(problem, z, y_hat, Y).sum(axis=1)
 
 
 def reduce(problem: Problem, values: np.ndarray) -> float:
@@ -139,7 +150,7 @@ def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch
     check = _Checker(epoch, number) if record else None
 
     zs, acts = forward(layers, W, b, X)
-    terms = problem.loss.terms(acts[-1], Y)
+    terms = loss_terms(problem, zs[-1], acts[-1], Y)
     L_n = terms.sum(axis=1)
     if check:
         for i, (z, a) in enumerate(zip(zs, acts)):
@@ -195,8 +206,8 @@ def initial_params(problem: Problem) -> Params:
 def evaluate(problem: Problem, params: Params) -> tuple[np.ndarray, float]:
     """Lₙ of every example and their reduction, at the given weights (no update)."""
     W, b, _, _ = params
-    _, acts = forward(problem.layers, W, b, problem.X)
-    L_n = losses(problem, acts[-1], problem.Y)
+    zs, acts = forward(problem.layers, W, b, problem.X)
+    L_n = losses(problem, zs[-1], acts[-1], problem.Y)
     return L_n, reduce(problem, L_n)
 
 
@@ -223,15 +234,11 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
             start = params
             try:
                 params, rec, stopped = _epoch(problem, params, plan, epoch, record, ask)
+                if rec is not None and not record and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)):
+                    _epoch(problem, start, plan, epoch, True)  # find and name the first non-finite quantity
             except NonFiniteError as e:
-                e.partial = _trace(problem, epochs, start, stopped=str(e))
+                e.partial = _partial_trace(problem, epochs, start, epoch, e, record)
                 raise
-            if rec is not None and not record and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)):
-                try:  # find and name the first non-finite quantity
-                    _epoch(problem, start, plan, epoch, True)
-                except NonFiniteError as e:
-                    e.partial = _trace(problem, epochs, start, stopped=str(e))
-                    raise
             if rec is not None:
                 epochs.append(rec)
                 if on_epoch is not None:
@@ -289,7 +296,7 @@ def _fast_step(problem: Problem, plan: _Plan, params: Params, k: int) -> np.ndar
         a = plan.f[l](z)
         zs.append(z)
         acts.append(a)
-    L_n = problem.loss.terms(a, Y).sum(axis=1)
+    L_n = loss_terms(problem, zs[-1], a, Y).sum(axis=1)
     delta = plan.out_delta(zs[-1], a, Y)
     lr, mu, train_bias = problem.learning_rate, problem.momentum, problem.train_bias
     for l in range(L - 1, -1, -1):
@@ -324,7 +331,11 @@ def _epoch(problem: Problem, params: Params, plan: _Plan, epoch: int, record: bo
             if stopped:
                 break
         if record:
-            params, L_n, rec = _step(problem, params, rows, k + 1, epoch, record)
+            try:
+                params, L_n, rec = _step(problem, params, rows, k + 1, epoch, record)
+            except NonFiniteError as e:  # keep what this epoch computed before the failing update
+                e.done = (params, steps, all_L)
+                raise
             steps.append(rec)
         else:
             L_n = _fast_step(problem, plan, params, k)
@@ -333,13 +344,76 @@ def _epoch(problem: Problem, params: Params, plan: _Plan, epoch: int, record: bo
         return params, None, stopped
     _, loss_after = evaluate(problem, params)
     if record and not np.isfinite(loss_after):
-        raise NonFiniteError(epoch, len(plan.batches), len(problem.layers), "the loss after the epoch")
+        e = _where_not_finite(problem, params, epoch)
+        e.done = (params, steps, all_L)
+        raise e
     partial = len(all_L) < len(plan.batches)
     return params, EpochRecord(epoch, steps, reduce(problem, np.concatenate(all_L)), loss_after, partial), stopped
+
+
+def _where_not_finite(problem: Problem, params: Params, epoch: int) -> NonFiniteError:
+    """Name the first layer whose net input or activation is not finite over all examples (or the loss)."""
+    W, b, _, _ = params
+    zs, acts = forward(problem.layers, W, b, problem.X)
+    for i, (z, a) in enumerate(zip(zs, acts)):
+        for name, arr in (("z (net input)", z), ("a (activation)", a)):
+            if not np.all(np.isfinite(arr)):
+                return NonFiniteError(epoch, None, i + 1, f"{name} over all examples, at the weights after the epoch")
+    return NonFiniteError(epoch, None, len(problem.layers), "the loss after the epoch (all examples, at the new weights)")
+
+
+def _partial_trace(problem: Problem, epochs: list[EpochRecord], start: Params, epoch: int, error: NonFiniteError,
+                   record: bool) -> Trace:
+    """What was computed before a non-finite value: the whole epochs, then the failing epoch's finished updates.
+
+    Its next_problem holds the last finite weights (before the failing update).
+    """
+    params, steps, all_L = getattr(error, "done", (start, [], []))
+    epochs = list(epochs)
+    if all_L:
+        epochs.append(EpochRecord(epoch, steps if record else None, reduce(problem, np.concatenate(all_L)), None, True))
+    return _trace(problem, epochs, params, stopped=str(error))
+
+
+SATURATED = 1e-12
+"""Below this, an activation's derivative or a layer's largest gradient counts as vanished."""
+
+
+def diagnose(problem: Problem, step: StepRecord, where: str) -> list[str]:
+    """Warnings a student needs: saturated sigmoid/tanh units, and layers whose gradient has vanished.
+
+    A unit is saturated when f′(z) < 1e-12 for every example of the update:
+    its weights then barely move. A layer's gradient has vanished when its
+    largest |∂L/∂w| is below 1e-12 while the loss is not (nearly) zero.
+    """
+    notes = []
+    for rec in step.backward:
+        layer = problem.layers[rec.layer - 1]
+        if layer.activation.smooth_saturating and rec.da_dz is not None:
+            for j in np.flatnonzero(np.all(rec.da_dz < SATURATED, axis=0)):
+                z = step.forward[rec.layer - 1].z[:, j]
+                notes.append(f"{where}: unit {j + 1} of layer {rec.layer} ({layer.name}) is saturated: "
+                             f"{layer.activation.name}′(z) < {SATURATED:g} (z = {z[0]:.4g}), so its gradients vanish; "
+                             "smaller weights or inputs keep it learning")
+        if step.loss > 1e-6 and np.max(np.abs(rec.dL_dW)) < SATURATED:
+            notes.append(f"{where}: the gradient of layer {rec.layer} ({layer.name}) has vanished "
+                         f"(largest |∂L/∂w| = {np.max(np.abs(rec.dL_dW)):.3g}) while the loss is {step.loss:.4g}")
+    return notes
 
 
 def _trace(problem: Problem, epochs: list[EpochRecord], params: Params, stopped: str | None = None) -> Trace:
     W, b, vW, vb = params
     momentum = problem.momentum > 0
     nxt = problem.with_parameters(W, b, vW if momentum else None, vb if momentum else None)
-    return Trace(problem, epochs, nxt, warnings=problem.warnings, stopped=stopped)
+    notes: list[str] = []
+    if epochs and epochs[0].steps:
+        first = epochs[0].steps[0]
+        notes = diagnose(problem, first, "epoch 1, update 1")
+    elif stopped is None:  # the fast path: look at the first update from the starting weights
+        try:
+            with np.errstate(all="ignore"):
+                _, _, first = _step(problem, initial_params(problem), problem.batches()[0], 1, 1, True)
+            notes = diagnose(problem, first, "epoch 1, update 1")
+        except NonFiniteError:
+            pass
+    return Trace(problem, epochs, nxt, warnings=tuple(dict.fromkeys(notes))[:8], stopped=stopped)

@@ -71,10 +71,10 @@ class NonFiniteError(BackpropError):
 
     exit_code = EXIT_NONFINITE
 
-    def __init__(self, epoch: int, step: int, layer: int | None, quantity: str, partial=None):
+    def __init__(self, epoch: int, step: int | None, layer: int | None, quantity: str, partial=None):
         self.epoch, self.step, self.layer, self.quantity = epoch, step, layer, quantity
         self.partial = partial
-        where = f"epoch {epoch}, update {step}"
+        where = f"epoch {epoch}, update {step}" if step is not None else f"epoch {epoch}, after its last update"
         if layer is not None:
             where += f", layer {layer}"
         super().__init__(

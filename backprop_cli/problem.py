@@ -234,6 +234,7 @@ class _Validator:
         self.prefix = prefix
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
+        self.flat_inputs = False
 
     # ----------------------------------------------------------------- reporting
 
@@ -364,6 +365,8 @@ class _Validator:
             self.choice(("loss",), loss_name, tuple(LOSSES), "a loss")
 
         X = self.matrix(("inputs",), data["inputs"], "a list of rows of numbers, one row per example") if "inputs" in data else None
+        raw = data.get("inputs")
+        self.flat_inputs = isinstance(raw, list) and len(raw) > 1 and all(_is_number(v) for v in raw)
         rng = _LazyRandom(seed if seed is not None else 0)
         layers = self.layers(data.get("layers"), layout, None if X is None else X.shape[1], rng) if "layers" in data else None
 
@@ -384,6 +387,9 @@ class _Validator:
             if loss.requires_output and out.activation.name != loss.requires_output:
                 self.issue(("loss",), f"loss {loss.name} with a {out.activation.name} output layer",
                            f"activation: {loss.requires_output} on the output layer ({loss.name} is defined on its probabilities)")
+            elif loss.needs_unit_interval and not out.activation.unit_interval:
+                self.issue(("loss",), f"loss {loss.name} with a {out.activation.name} output layer, whose outputs can leave (0, 1)",
+                           f"an output layer with sigmoid or softmax: {loss.name} takes the logarithm of ŷ and of 1 − ŷ")
             if Y is not None and loss.target_range is not None:
                 lo, hi = loss.target_range
                 bad = Y[(Y < lo) | (Y > hi)]
@@ -463,7 +469,11 @@ class _Validator:
                     self.issue(path + ("units",), f"units: {units}", f"{given_units}, the number of units the weights give ({'rows' if layout == 'out_in' else 'columns'} in {layout})")
                 units = given_units
                 if n_in is not None and given_in != n_in:
-                    self.issue(path + ("weights",), f"{rows}×{cols}", _shape_expected(number, layout, units, n_in, prev, augmented))
+                    hint = ""
+                    if number == 1 and given_in == 1 and self.flat_inputs:
+                        hint = (f" (a flat list of inputs is one example with {n_in} inputs; for {n_in} examples of one input"
+                                " write one row per example: [[x1], [x2], ...])")
+                    self.issue(path + ("weights",), f"{rows}×{cols}", _shape_expected(number, layout, units, n_in, prev, augmented) + hint)
 
         b = None
         bias_form = "none"

@@ -96,6 +96,8 @@ class Activation(NamedTuple):
     vjp: Callable[[Array, Array, Array], Array] | None = None
     output_only: bool = False
     kinked: bool = False
+    unit_interval: bool = False  # every output lies in (0, 1)
+    smooth_saturating: bool = False  # f′ → 0 for large |z|: a unit there has stopped learning
 
     def __call__(self, z: Array, params: dict[str, float]) -> Array:
         return self.function(z, **params)
@@ -133,6 +135,7 @@ ACTIVATIONS: dict[str, Activation] = {
             expand=_same(("1/(1 + e^($negz))", r"\frac{1}{1 + e^{$negz}}")),
             dsymbolic=("$a·(1 − $a)", r"$a\,(1 - $a)"),
             dexpand=_same(("$a·(1 − $a)", r"$a\,(1 - $a)")),
+            unit_interval=True, smooth_saturating=True,
         ),
         Activation(
             "tanh", np.tanh, lambda z, a: 1.0 - a * a,
@@ -140,6 +143,7 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative_formula=("tanh′(z) = 1 − tanh²(z)", r"\tanh'(z) = 1 - \tanh^2(z)"),
             symbolic=("tanh($z)", r"\tanh($z)"), expand=_same(("tanh($z)", r"\tanh($z)")),
             dsymbolic=("1 − $pa²", r"1 - $pa^{2}"), dexpand=_same(("1 − $pa²", r"1 - $pa^{2}")),
+            smooth_saturating=True,
         ),
         Activation(
             "relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float),
@@ -186,7 +190,7 @@ ACTIVATIONS: dict[str, Activation] = {
             symbolic=("e^($z)/($expsum)", r"\frac{e^{$z}}{$expsum}"),
             expand=_same(("e^($z)/($expsum)", r"\frac{e^{$z}}{$expsum}")),
             dsymbolic=("", ""), dexpand=_same(("", "")),
-            vjp=_softmax_vjp, output_only=True,
+            vjp=_softmax_vjp, output_only=True, unit_interval=True,
         ),
     ]
 }
@@ -219,6 +223,7 @@ class Loss(NamedTuple):
     dterm: Callable[[int], Tex]
     requires_output: str | None = None  # the output activation this loss is defined for
     target_range: tuple[float, float] | None = None  # closed interval the targets must lie in
+    needs_unit_interval: bool = False  # defined only for outputs in (0, 1)
 
     def value(self, y_hat: Array, y: Array) -> Array:
         """Lₙ for every row: the sum of its terms."""
@@ -279,6 +284,7 @@ LOSSES: dict[str, Loss] = {
             dterm=_per_output(("($a − $py)/($a·(1 − $a))", r"\frac{$a - $py}{$a\,(1 - $a)}"),
                               ("($a − $py)/($K·$a·(1 − $a))", r"\frac{$a - $py}{$K \cdot $a\,(1 - $a)}")),
             target_range=(0.0, 1.0),
+            needs_unit_interval=True,
         ),
         Loss(
             "cross_entropy",
@@ -310,11 +316,29 @@ class Shortcut(NamedTuple):
     delta: Callable[[Array, Array], Array]
     show: Callable[[int, bool], Tex]
     why: str
+    terms: Callable[[Array, Array], Array]  # the loss terms from z: finite even where ŷ rounds to 0 or 1
 
 
 def _sigmoid_bce_delta(yh: Array, y: Array) -> Array:
     """∂L/∂ŷ = (ŷ − y)/(K ŷ(1 − ŷ)) and σ′(z) = ŷ(1 − ŷ), so δ = (ŷ − y)/K."""
     return (yh - y) / yh.shape[1]
+
+
+def _sigmoid_bce_terms(z: Array, y: Array) -> Array:
+    """−[y ln σ(z) + (1 − y) ln(1 − σ(z))]/K = [y·softplus(−z) + (1 − y)·softplus(z)]/K.
+
+    ln σ(z) = −softplus(−z) and ln(1 − σ(z)) = −softplus(z), both exact for any z,
+    where ln of a σ(z) that rounded to 0 or 1 would be infinite (PyTorch's
+    BCEWithLogitsLoss does the same).
+    """
+    return (y * _softplus(-z) + (1.0 - y) * _softplus(z)) / z.shape[1]
+
+
+def _softmax_ce_terms(z: Array, y: Array) -> Array:
+    """−y_k ln softmax(z)_k = −y_k (z_k − m − ln Σ_j e^(z_j − m)), m = max z: finite for any z."""
+    m = z.max(axis=1, keepdims=True)
+    log_softmax = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    return np.where(y == 0, 0.0, -y * log_softmax)
 
 
 def _softmax_ce_delta(yh: Array, y: Array) -> Array:
@@ -327,10 +351,12 @@ SHORTCUTS: dict[tuple[str, str], Shortcut] = {
         _sigmoid_bce_delta,
         lambda K, _: ("$a − $py", r"$a - $py") if K == 1 else ("($a − $py)/$K", r"\frac{$a - $py}{$K}"),
         "sigmoid with binary cross-entropy: σ′(z) = ŷ(1 − ŷ) cancels the denominator of ∂L/∂ŷ, so δ = (ŷ − y)/K",
+        _sigmoid_bce_terms,
     ),
     ("softmax", "cross_entropy"): Shortcut(
         _softmax_ce_delta,
         lambda K, one: ("$a − $py", r"$a - $py") if one else ("$a·$ysum − $py", r"$a \cdot $ysum - $py"),
         "softmax with cross-entropy: the softmax Jacobian times −y/ŷ sums to δ = ŷ·Σⱼyⱼ − y, which is ŷ − y when the targets sum to 1",
+        _softmax_ce_terms,
     ),
 }

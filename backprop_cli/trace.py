@@ -88,7 +88,7 @@ class EpochRecord(NamedTuple):
     epoch: int
     steps: list[StepRecord] | None
     loss: float
-    loss_after: float
+    loss_after: float | None  # None when a non-finite value stopped the epoch before its end
     partial: bool = False  # the run was stopped before this epoch's last update
 
 
@@ -98,5 +98,5 @@ class Trace(NamedTuple):
     problem: Problem
     epochs: list[EpochRecord]
     next_problem: Problem
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what a student should know about the run (saturated units, ...)
     stopped: str | None = None  # why the run ended before the problem's epochs, if it did

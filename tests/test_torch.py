@@ -38,6 +38,11 @@ def xlogy(x, y):
     return torch.special.xlogy(x, y)
 
 
+STABLE = {  # the same losses computed from z where the pair allows (as the engine does, and PyTorch's *WithLogits)
+    ("sigmoid", "bce"): lambda z, y: torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none").mean(1),
+    ("softmax", "cross_entropy"): lambda z, y: -(y * torch.log_softmax(z, dim=1)).sum(1),
+}
+
 LOSSES = {  # per example, from SPEC §1
     "half_sse": lambda yh, y: 0.5 * ((yh - y) ** 2).sum(1),
     "sse": lambda yh, y: ((yh - y) ** 2).sum(1),
@@ -78,6 +83,10 @@ def torch_run(problem):
             acts.append(a)
         return zs, acts
 
+    def per_example_loss(z, a, Y):
+        stable = STABLE.get((problem.layers[-1].activation.name, problem.loss.name))
+        return stable(z, Y) if stable else LOSSES[problem.loss.name](a, Y)
+
     def reduce(L):
         return L.sum() if problem.batch_reduction == "sum" else L.mean()
 
@@ -92,7 +101,7 @@ def torch_run(problem):
                 if b.grad is not None:
                     b.grad = None
             zs, acts = forward(X)
-            L_n = LOSSES[problem.loss.name](acts[-1], Y)
+            L_n = per_example_loss(zs[-1], acts[-1], Y)
             loss = reduce(L_n)
             loss.backward()
             scale = len(rows) if problem.batch_reduction == "mean" else 1
@@ -113,8 +122,8 @@ def torch_run(problem):
             steps.append(step)
             all_L.append(L_n.detach())
         with torch.no_grad():
-            _, acts = forward(X_all)
-            after = reduce(LOSSES[problem.loss.name](acts[-1], Y_all)).item()
+            zs, acts = forward(X_all)
+            after = reduce(per_example_loss(zs[-1], acts[-1], Y_all)).item()
         epochs.append({"epoch": e + 1, "steps": steps, "loss": reduce(torch.cat(all_L)).item(), "loss_after": after})
     return epochs
 

@@ -739,6 +739,8 @@ class Builder:
     # ------------------------------------------------------------------ epochs
 
     def epoch_end(self, epoch: EpochRecord) -> None:
+        if epoch.loss_after is None:  # a non-finite value ended this epoch early
+            return
         n = self.n
         before = "the epoch" if self.sub_phases else "the update"
         self.add(Heading(3 if self.sub_phases else 2, f"Loss after {before}"))
@@ -786,11 +788,12 @@ def training_summary(trace: Trace, options: Options) -> list[Block]:
                        f"{p.update} updates, η = {n.text(p.learning_rate)}"
                        + (f", momentum {n.text(p.momentum)}" if p.momentum else "") + f": {done} epoch{'s' if done != 1 else ''}."))
     every = options.every or auto_every(done)
-    rows = [[str(e.epoch), n(e.loss), n(e.loss_after)] for e in trace.epochs if (e.epoch - 1) % every == 0 or e is trace.epochs[-1]]
+    rows = [[str(e.epoch), n(e.loss), n(e.loss_after) if e.loss_after is not None else "—"]
+            for e in trace.epochs if (e.epoch - 1) % every == 0 or e is trace.epochs[-1]]
     blocks.append(Heading(2, "Loss per epoch"))
     blocks.append(Table(["epoch", "loss (before its updates)", "loss after"], rows))
     if done >= 10:
-        blocks.append(Curve("loss after each epoch", [e.loss_after for e in trace.epochs]))
+        blocks.append(Curve("loss after each epoch", [e.loss_after for e in trace.epochs if e.loss_after is not None]))
     if trace.stopped:
         blocks.append(note(f"Stopped: {trace.stopped}."))
     blocks.append(Heading(2, "Final weights"))

@@ -23,6 +23,13 @@ VALUE = "bold"
 NOTE = "italic dim"
 
 
+class _Console(Console):
+    """A Console that leaves a closed pipe (| head) to the CLI, which ends quietly like every format."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def _cell(x) -> str:
     return x.u if isinstance(x, M) else str(x)
 
@@ -88,7 +95,7 @@ def sparkline(values: list[float], width: int) -> tuple[str, bool]:
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
     options = options or {}
-    console = Console(file=out, highlight=False, emoji=False, soft_wrap=False)
+    console = _Console(file=out, highlight=False, emoji=False, soft_wrap=False)
     width = min(console.width, 100)
     for block in page.build(trace, options):
         if isinstance(block, page.Heading):

@@ -49,7 +49,8 @@ def _thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def svg(trace: Trace) -> str:
     p = trace.problem
-    points = ([(0.0, trace.epochs[0].loss)] if trace.epochs else []) + [(float(e.epoch), e.loss_after) for e in trace.epochs]
+    points = ([(0.0, trace.epochs[0].loss)] if trace.epochs else []) + [(float(e.epoch), e.loss_after) for e in trace.epochs
+                                                                         if e.loss_after is not None]
     points = [(x, y) for x, y in points if math.isfinite(y)]
     ys = [y for _, y in points] or [0.0, 1.0]
     positive = [y for y in ys if y > 0]
