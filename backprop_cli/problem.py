@@ -208,6 +208,17 @@ def _close(word: str, choices) -> list[str]:
     return difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
 
 
+def _quoted_number_hint(value: Any) -> str:
+    """A number written in quotes is text to YAML and JSON: say so."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return f" (write {value.strip()} without quotes: in quotes it is text)"
+    return ""
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -262,7 +273,7 @@ class _Validator:
     def number(self, path: tuple, value: Any, what: str = "a number", *, low: float | None = None,
                integer: bool = False, positive: bool = False) -> float | int | None:
         if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
-            self.issue(path, _what(value), what)
+            self.issue(path, _what(value), what + _quoted_number_hint(value))
             return None
         if integer:
             if isinstance(value, float) and not value.is_integer():
@@ -319,7 +330,7 @@ class _Validator:
                 ok = False
             for j, v in enumerate(row):
                 if not _is_number(v):
-                    self.issue(path + (i, j), _what(v), "a number")
+                    self.issue(path + (i, j), _what(v), "a number" + _quoted_number_hint(v))
                     ok = False
                 elif isinstance(v, float) and not math.isfinite(v):
                     self.issue(path + (i, j), repr(v), "a finite number")
@@ -365,8 +376,11 @@ class _Validator:
             self.choice(("loss",), loss_name, tuple(LOSSES), "a loss")
 
         X = self.matrix(("inputs",), data["inputs"], "a list of rows of numbers, one row per example") if "inputs" in data else None
-        raw = data.get("inputs")
-        self.flat_inputs = isinstance(raw, list) and len(raw) > 1 and all(_is_number(v) for v in raw)
+        raw, raw_targets = data.get("inputs"), data.get("targets")
+        # [x1, x2, ...] beside [y1, y2, ...] of the same length: probably meant as one example per number
+        self.flat_inputs = (isinstance(raw, list) and len(raw) > 1 and all(_is_number(v) for v in raw)
+                            and isinstance(raw_targets, list) and len(raw_targets) == len(raw)
+                            and all(_is_number(v) for v in raw_targets))
         rng = _LazyRandom(seed if seed is not None else 0)
         layers = self.layers(data.get("layers"), layout, None if X is None else X.shape[1], rng) if "layers" in data else None
 
@@ -470,7 +484,13 @@ class _Validator:
                 units = given_units
                 if n_in is not None and given_in != n_in:
                     hint = ""
-                    if number == 1 and given_in == 1 and self.flat_inputs:
+                    across = cols if layout == "in_out" else rows  # the dimension the other layout reads as inputs
+                    if across - extra == n_in and self.fits_after(i, cols if layout == "out_in" else rows):
+                        other = "in_out" if layout == "out_in" else "out_in"
+                        hint = (f" (it fits the {other} layout, one row per {'input' if other == 'in_out' else 'unit'}: "
+                                f"write layout: {other} on this layer, or transpose the matrix)")
+                        units = cols if layout == "out_in" else rows
+                    elif number == 1 and given_in == 1 and self.flat_inputs:
                         hint = (f" (a flat list of inputs is one example with {n_in} inputs; for {n_in} examples of one input"
                                 " write one row per example: [[x1], [x2], ...])")
                     self.issue(path + ("weights",), f"{rows}×{cols}", _shape_expected(number, layout, units, n_in, prev, augmented) + hint)
@@ -508,6 +528,25 @@ class _Validator:
 
         vW, vb = self.velocity(path, spec.get("velocity"), layout, units, n_in, bias_form)
         return Layer(number, name, units, n_in, activation, params, layout, bias_form, W, b, vW, vb)
+
+    def fits_after(self, i: int, units: int) -> bool:
+        """Would layer i with this many units fit what follows it (the next layer's inputs, or the targets)?"""
+        data = self.doc.data
+        for key in self.prefix:
+            data = data[key]
+        layers = data.get("layers") if isinstance(data, dict) else None
+        if isinstance(layers, list) and i + 1 < len(layers):
+            nxt = layers[i + 1] if isinstance(layers[i + 1], dict) else {}
+            W = nxt.get("weights")
+            if not (isinstance(W, list) and W and all(isinstance(r, list) and r for r in W)):
+                return False
+            layout = nxt.get("layout", data.get("layout", "out_in"))
+            extra = 1 if nxt.get("bias") == "augmented" else 0
+            return (len(W[0]) if layout == "out_in" else len(W)) - extra == units
+        targets = data.get("targets") if isinstance(data, dict) else None
+        if isinstance(targets, list) and targets and isinstance(targets[0], list):
+            return len(targets[0]) == units
+        return isinstance(targets, list) and len(targets) == units
 
     def activation(self, path: tuple, value: Any, is_output: bool) -> tuple[Activation, dict]:
         if value is None:

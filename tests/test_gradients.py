@@ -16,7 +16,7 @@ from backprop_cli import engine, from_dict
 from backprop_cli.problem import to_dict
 from strategies import KINKED, problems, run_finite
 
-H = 1e-6
+H = 1e-5
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
@@ -25,18 +25,37 @@ def first_update_loss(problem, W, b, X, Y):
     return engine.reduce(problem, engine.losses(problem, zs[-1], acts[-1], Y))
 
 
-def central_difference(f, x: np.ndarray) -> np.ndarray:
-    """(f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h for every element i of x, with x perturbed in place."""
+def central_difference(f, x: np.ndarray, h: float = None) -> np.ndarray:
+    """The five-point centred difference (−f(x+2h) + 8f(x+h) − 8f(x−h) + f(x−2h))/12h for every element of x.
+
+    Its error is O(h⁴), so it stays accurate where the loss curves hard (a saturated
+    softmax or sigmoid under a logarithmic loss), where the plain centred difference
+    is off in the sixth digit. x is perturbed in place and restored.
+    """
+    h = H if h is None else h
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
-        x[i] = old + H
-        up = f()
-        x[i] = old - H
-        down = f()
+        values = []
+        for k in (2, 1, -1, -2):
+            x[i] = old + k * h
+            values.append(f())
         x[i] = old
-        grad[i] = (up - down) / (2 * H)
+        grad[i] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * h)
     return grad
+
+
+def assert_matches_differences(analytic: np.ndarray, f, x: np.ndarray, atol: float) -> None:
+    """analytic = the finite difference, at rtol 1e-6, as tightly as the difference itself is known.
+
+    Where the loss curves extremely hard (a softmax output of 1e-5 under bce), even
+    the five-point difference is off in the sixth digit while the engine matches
+    PyTorch. The disagreement between steps h and 2h estimates that error and is
+    added to the tolerance: a wrong gradient is off by far more than this.
+    """
+    fd, fd2 = central_difference(f, x), central_difference(f, x, 2 * H)
+    own_error = np.abs(fd - fd2)
+    assert np.all(np.abs(analytic - fd) <= 1e-6 * np.abs(fd) + atol + 2 * own_error), (analytic, fd, fd2)
 
 
 def away_from_kinks(problem, step) -> bool:
@@ -63,10 +82,10 @@ def test_gradients_equal_central_differences(data):
     by_layer = {r.layer: r for r in step.backward}
     for i in range(len(problem.layers)):
         rec = by_layer[i + 1]
-        np.testing.assert_allclose(rec.dL_dW, central_difference(f, W[i]), rtol=1e-6, atol=1e-8 * scale)
+        assert_matches_differences(rec.dL_dW, f, W[i], 1e-8 * scale)
         if b[i] is not None:
-            np.testing.assert_allclose(rec.dL_db, central_difference(f, b[i]), rtol=1e-6, atol=1e-8 * scale)
-    np.testing.assert_allclose(step.dL_dx, central_difference(f, X), rtol=1e-6, atol=1e-8 * scale)
+            assert_matches_differences(rec.dL_db, f, b[i], 1e-8 * scale)
+    assert_matches_differences(step.dL_dx, f, X, 1e-8 * scale)
 
 
 @SETTINGS
@@ -82,7 +101,7 @@ def test_delta_is_the_per_example_derivative_of_the_loss_by_the_net_input(data):
     for n in range(z.shape[0]):
         row = z[n : n + 1].copy()
         f = lambda: float(engine.losses(problem, row, out.activation(row, out.activation_params), Y[n : n + 1])[0])
-        np.testing.assert_allclose(step.backward[0].delta[n : n + 1], central_difference(f, row), rtol=1e-6, atol=1e-8)
+        assert_matches_differences(step.backward[0].delta[n : n + 1], f, row, 1e-8)
 
 
 def chain(problem_data: dict, times: int) -> dict:
