@@ -55,11 +55,15 @@ class ProblemError(BackpropError):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, issues: list[Issue] | Issue):
+    def __init__(self, issues: list[Issue] | Issue, more: int = 0):
         issues = [issues] if isinstance(issues, Issue) else list(issues)
         # in the order of the file, so a user can fix them top to bottom
         self.issues = sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.column or 0))
-        super().__init__("\n".join(str(i) for i in self.issues))
+        self.more = more
+        lines = [str(i) for i in self.issues]
+        if more:
+            lines.append(f"{self.issues[0].source}: and {more} more problem{'s' if more > 1 else ''} like these (fix these first)")
+        super().__init__("\n".join(lines))
 
 
 class NonFiniteError(BackpropError):

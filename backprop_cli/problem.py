@@ -244,6 +244,7 @@ class _Validator:
         self.doc = doc
         self.prefix = prefix
         self.issues: list[Issue] = []
+        self.more = 0  # issues found beyond MAX_ISSUES
         self.warnings: list[str] = []
         self.flat_inputs = False
 
@@ -254,6 +255,8 @@ class _Validator:
         line, col = self.doc.where(full, at_key)
         if len(self.issues) < MAX_ISSUES:
             self.issues.append(Issue(self.doc.name, line, col, source.key_name(full), found, expected))
+        else:
+            self.more += 1
 
     def warn(self, path: tuple, message: str) -> None:
         full = self.prefix + tuple(path)
@@ -345,7 +348,7 @@ class _Validator:
             data = data[key]
         if not isinstance(data, dict):
             self.issue((), _what(data), "a mapping of keys such as layers:, inputs:, targets:, learning_rate:")
-            raise ProblemError(self.issues)
+            raise ProblemError(self.issues, self.more)
         self.check_keys((), data, TOP_KEYS, "problem")
 
         for key in ("layers", "inputs", "targets", "learning_rate"):
@@ -412,7 +415,7 @@ class _Validator:
                     self.issue(("targets",), f"the target {bad.flat[0]:g}", f"targets {rng_txt} for loss {loss.name}")
 
         if self.issues:
-            raise ProblemError(self.issues)
+            raise ProblemError(self.issues, self.more)
         return Problem(
             layers=tuple(layers), X=X, Y=Y, loss=loss, learning_rate=float(lr), update=update,
             batch_size=batch_size, batch_reduction=reduction, epochs=epochs, train_bias=train_bias,

@@ -110,3 +110,32 @@ def re_search(pattern: str, text: str):
     import re
 
     return re.search(pattern, text)
+
+
+def test_many_problems_are_reported_twenty_at_a_time_with_a_count_of_the_rest():
+    from backprop_cli import loads
+    from backprop_cli.errors import ProblemError
+
+    text = "layers:\n  - {activation: sigmoid, weights: [[1, 2]]}\ninputs: [1, 2]\ntargets: [1]\nlearning_rate: 0.1\n"
+    text += "".join(f"unknown_{i}: 1\n" for i in range(30))
+    with pytest.raises(ProblemError) as e:
+        loads(text, "p.yaml")
+    assert len(e.value.issues) == 20 and e.value.more == 10 and "and 10 more problems" in str(e.value)
+
+
+def test_files_over_the_size_limit_are_refused(tmp_path, monkeypatch):
+    from backprop_cli import load, source
+    from backprop_cli.errors import ProblemError
+
+    monkeypatch.setattr(source, "MAX_BYTES", 100)
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * 200 + "\n")
+    with pytest.raises(ProblemError) as e:
+        load(big)
+    assert "at most 100 bytes" in str(e.value)
+
+
+def test_a_directory_or_a_missing_file_is_one_line_and_exit_2(tmp_path):
+    for path in (str(tmp_path), str(tmp_path / "missing.yaml")):
+        r = run("solve", path)
+        assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "Traceback" not in r.stderr
