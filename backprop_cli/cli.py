@@ -15,7 +15,7 @@ from typing import Callable
 import click
 
 from . import examples
-from .errors import EXIT_INTERRUPTED, EXIT_OK, BackpropError, Issue, NonFiniteError, ProblemError
+from .errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BackpropError, Issue, NonFiniteError, ProblemError
 
 FORMATS = ("rich", "json", "ndjson", "markdown", "latex")
 
@@ -197,3 +197,145 @@ def schema():
     from importlib import resources
 
     click.echo(resources.files("backprop_cli").joinpath("problem.schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@main.command(short_help="Check the gradients of the first update against finite differences.")
+@click.argument("problem", required=False)
+@click.option("--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+              help="The largest relative error that passes.")
+@click.option("--format", "fmt", type=click.Choice(("rich", "json")), default="rich", show_default=True)
+def gradcheck(problem, tolerance, fmt):
+    """Compare every weight's, bias's and input's gradient of the first update with centred finite differences.
+
+    Prints the worst relative error of each layer; exits 0 when all are within
+    the tolerance, 1 when one is not. Without PROBLEM, the default example.
+    """
+    import json
+
+    from . import gradcheck as gc
+
+    report = gc.check(read_problem(problem or examples.DEFAULT), tolerance)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": report.ok, "tolerance": tolerance, "notes": report.notes,
+                               "checks": [c._asdict() for c in report.checks]}))
+    else:
+        width = max(len(c.name) for c in report.checks)
+        click.echo(f"{'':<{width}}  checked  worst relative error  at")
+        for c in report.checks:
+            mark = "ok" if c.worst_relative <= tolerance else "FAILS"
+            click.echo(f"{c.name:<{width}}  {c.count:>7}  {c.worst_relative:>20.3e}  {c.at}  {mark}")
+        for n in report.notes:
+            click.echo(f"note: {n}")
+        click.echo(f"{'all gradients agree' if report.ok else 'some gradients disagree'} with finite differences "
+                   f"(tolerance {tolerance:g})")
+    if not report.ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command(short_help="Draw the network as an SVG picture.")
+@click.argument("problem", required=False)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE.svg instead of standard output.")
+@click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True, help="Decimals of the weights shown.")
+def draw(problem, output, precision):
+    """Draw PROBLEM's network: units as labelled circles in columns, edges labelled with their weights, biases shown.
+
+    The names match the worked solution's (x1, h1, w1, b1, ...). Without PROBLEM, the default example.
+    """
+    from .render.drawing import svg
+
+    prob = read_problem(problem or examples.DEFAULT)
+    with open_output(output, prob.origin) as out:
+        out.write(svg(prob, precision))
+
+
+def _sizes(ctx, param, value: str) -> list[int]:
+    import re
+
+    if not re.fullmatch(r"\d+(-\d+)+", value or "") or any(int(v) < 1 or int(v) > 12 for v in value.split("-")):
+        raise click.BadParameter(f"{value!r}: expected sizes from input to output, each 1 to 12, like 2-2-1")
+    return [int(v) for v in value.split("-")]
+
+
+@main.command(name="new", short_help="Write a new exercise: a problem file with numbers to work by hand.")
+@click.option("--layers", "sizes", required=True, callback=_sizes, metavar="2-2-1",
+              help="Sizes from the inputs to the output layer.")
+@click.option("--activation", default="sigmoid", show_default=True,
+              type=click.Choice([n for n, a in __import__("backprop_cli.registries").registries.ACTIVATIONS.items() if not a.output_only]),
+              help="Activation of the hidden layers (and of the output layer, unless the loss needs another).")
+@click.option("--loss", default="half_sse", show_default=True,
+              type=click.Choice(list(__import__("backprop_cli.registries").registries.LOSSES)))
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise.")
+@click.option("--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update.")
+@click.option("--learning-rate", type=click.FloatRange(min=0), default=0.5, show_default=True)
+def new(sizes, activation, loss, seed, examples, learning_rate):
+    """Write a new exercise to standard output: weights, biases and inputs with one decimal, chosen so that
+    no unit is saturated or dead and no gradient is zero. Solve it with backprop solve."""
+    from .exercise import new_problem
+
+    try:
+        click.echo(new_problem(sizes, activation, loss, seed, examples, learning_rate), nl=False)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+
+
+@main.command(short_help="A worksheet: the solution page with every computed quantity blank.")
+@click.argument("problem", required=False)
+@click.option("--answers", is_flag=True, help="Append the answer key (the full worked solution).")
+@click.option("--format", "fmt", type=click.Choice(("rich", "markdown", "latex")), default="rich", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output.")
+@click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True, help="Decimals shown.")
+@click.option("--detail", type=click.Choice(("auto", "scalar", "matrix")), default="auto", show_default=True)
+def worksheet(problem, answers, fmt, output, precision, detail):
+    """The worked-solution page of PROBLEM with the givens filled in and every computed quantity left blank,
+    ready to hand out (LaTeX for print). --answers appends the key. Without PROBLEM, the default example."""
+    prob = read_problem(problem or examples.DEFAULT)
+    train(prob, fmt, output, record=True, precision=precision, detail=detail, worksheet=True, answers=answers)
+
+
+@main.command(short_help="Grade answers against the true values, and name the usual mistakes.")
+@click.argument("problem")
+@click.argument("answers", type=click.Path(dir_okay=False))
+@click.option("--tolerance", type=click.FloatRange(min=0), help="Count an answer right within this absolute difference "
+              "(default: right when it equals the true value rounded to the decimals it was written with).")
+@click.option("--format", "fmt", type=click.Choice(("rich", "json")), default="rich", show_default=True)
+def check(problem, answers, tolerance, fmt):
+    """Grade ANSWERS (a mapping like net_h1: 0.3775, w5+: 0.3589, or a partial JSON trace) for PROBLEM.
+
+    Lists every checked quantity, right or wrong, with the expected value, and names the usual
+    mistake a wrong answer matches. Exits 0 when all are right, 1 when any is wrong.
+    """
+    import json
+
+    from .check import grade
+
+    prob = read_problem(problem)
+    try:
+        with open(answers, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise ProblemError(Issue(answers, None, None, "", f"a file that cannot be read ({e.strerror})", "a file of answers")) from None
+    results = grade(prob, text, answers, tolerance)
+    wrong = [r for r in results if not r.right]
+    if fmt == "json":
+        click.echo(json.dumps({"right": len(results) - len(wrong), "wrong": len(wrong), "checked": [
+            {"name": r.name, "answer": r.answer.value, "written": r.answer.text, "expected": r.expected, "right": r.right,
+             "mistakes": r.mistakes} for r in results]}))
+    else:
+        width = max((len(r.name) for r in results), default=0)
+        for r in results:
+            mark = "right" if r.right else "WRONG"
+            line = f"{mark:<5}  {r.name:<{width}} = {r.answer.text}"
+            if not r.right:
+                line += f"   expected {round(r.expected, max(4, _decimals_of(r.answer.text)))}"
+                if r.mistakes:
+                    line += f"   ({'; or '.join(r.mistakes)})"
+            click.echo(line)
+        click.echo(f"{len(results) - len(wrong)} of {len(results)} right")
+    if wrong:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _decimals_of(text: str) -> int:
+    from .check import decimals
+
+    return decimals(text)

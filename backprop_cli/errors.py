@@ -13,6 +13,8 @@ EXIT_OK = 0
 """The solution or training run was written."""
 EXIT_NONFINITE = 1
 """A computation produced NaN or an infinity (the message names where)."""
+EXIT_CHECK_FAILED = 1
+"""backprop check found a wrong answer; backprop gradcheck found a gradient outside the tolerance."""
 EXIT_USAGE = 2
 """Bad usage of the command line, or a problem file that was refused."""
 EXIT_INTERRUPTED = 130

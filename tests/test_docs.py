@@ -118,3 +118,13 @@ def test_the_tutorials_error_output_is_what_the_program_prints(tmp_path):
     shown = re.search(r"backprop solve broken\.yaml.*?```text\n(.*?)```", text, re.S).group(1)
     r = subprocess.run([sys.executable, "-m", "backprop_cli", "solve", "broken.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and r.stderr == shown
+
+
+def test_the_teaching_pages_check_output_is_what_the_program_prints(tmp_path):
+    text = (DOCS / "teaching.md").read_text()
+    for name, content in doc_files(text).items():
+        (tmp_path / name).write_text(content)
+    shown = re.search(r"backprop check exercise\.yaml answers\.yaml.*?```text\n(.*?)```", text, re.S).group(1)
+    r = subprocess.run([sys.executable, "-m", "backprop_cli", "check", "exercise.yaml", "answers.yaml"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and r.stdout == shown

@@ -53,7 +53,7 @@ def tex_text(s: str) -> str:
 
 def para(p: page.Para) -> str:
     s = "".join(f"${part.t}$" if kind == "math" else tex_text(part) for kind, part in p.parts)
-    return rf"\emph{{{s}}}" if p.style == "note" else s
+    return rf"\emph{{{s}}}" if p.style in ("note", "notes") else s
 
 
 def cell(x) -> str:

@@ -17,7 +17,7 @@ def md_text(s: str) -> str:
 
 def parts(p: page.Para) -> str:
     out = "".join(f"${part.t}$" if kind == "math" else md_text(part) for kind, part in p.parts)
-    return f"*{out}*" if p.style == "note" else out
+    return f"*{out}*" if p.style in ("note", "notes") else out
 
 
 def cell(x) -> str:

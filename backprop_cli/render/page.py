@@ -243,7 +243,9 @@ class Builder:
         if p.source:
             self.add(text(f"Source: {p.source}"))
         if p.notes:
-            self.add(note(f"Notes: {p.notes}"))
+            notes = note(f"Notes: {p.notes}")
+            notes.style = "notes"  # may hold answers: a worksheet leaves them out
+            self.add(notes)
         self.add(Heading(2, "The problem"))
         names = ", ".join(f"{l.name} ({l.units})" for l in p.layers)
         self.add(text(f"Network: {self.architecture()}. Inputs x1…x{p.X.shape[1]}; layers {names}, "
@@ -746,11 +748,14 @@ class Builder:
         self.add(Heading(3 if self.sub_phases else 2, f"Loss after {before}"))
         N = self.problem.n_examples
         over = f" over all {N} examples" if N > 1 else ""
-        self.add(text(f"With the new weights{over}, ", M(f"L = {n.text(epoch.loss_after)}", f"L = {n(epoch.loss_after).t}"),
-                      f" (before {'the epoch' if self.sub_phases else 'the update'}: {n.text(epoch.loss)})."))
+        result = text(f"With the new weights{over}, ", M(f"L = {n.text(epoch.loss_after)}", f"L = {n(epoch.loss_after).t}"),
+                      f" (before {'the epoch' if self.sub_phases else 'the update'}: {n.text(epoch.loss)}).")
+        result.style = "result"
+        self.add(result)
 
     def solution(self) -> list[Block]:
         self.problem_section()
+        self.givens_end = len(self.blocks)
         for epoch in self.trace.epochs:
             for step in epoch.steps or []:
                 self._current = step
@@ -818,9 +823,43 @@ def auto_every(epochs: int, rows: int = 20) -> int:
         scale *= 10
 
 
+BLANK = M("______", r"\underline{\qquad\qquad}")
+
+
+def blanked(block: Block) -> Block | None:
+    """A block of the solution with every computed quantity left blank (None: leave the block out)."""
+    if isinstance(block, Eqs):
+        return Eqs([Eq(eq.sides[:2] + [BLANK] if len(eq.sides) > 2 else [eq.sides[0], BLANK]) for eq in block.rows])
+    if isinstance(block, Table):
+        return Table(block.header, [[row[0]] + [BLANK] * (len(row) - 1) for row in block.rows], block.numeric)
+    if isinstance(block, Matrix):
+        return Matrix(block.label, block.shape, [["__"] * len(row) for row in block.cells])
+    if isinstance(block, Para) and block.style == "result":
+        return text("With the new weights, ", M("L = ", "L = ") + BLANK, ".")
+    if isinstance(block, Curve):
+        return None
+    return block
+
+
+def worksheet(builder: "Builder", answers: bool) -> list[Block]:
+    """The solution page with the givens filled in and every computed quantity blank; the key after it if asked."""
+    full = builder.solution()
+    givens, work = full[: builder.givens_end], full[builder.givens_end:]
+    title = givens[0]
+    page = [Heading(1, f"Worksheet: {title.text}")] + [b for b in givens[1:] if not (isinstance(b, Para) and b.style == "notes")]
+    page.append(note("Fill in every blank; the formulas say what each one is. "
+                     "backprop check can grade your answers."))
+    page += [b for b in map(blanked, work) if b is not None]
+    if answers:
+        page += [Heading(1, f"Answer key: {title.text}")] + work
+    return page
+
+
 def build(trace: Trace, options: dict) -> list[Block]:
-    """The page for a trace: the full solution when it has steps, else the training summary."""
+    """The page for a trace: the full solution when it has steps, else the training summary; or a worksheet."""
     opt = Options(precision=options.get("precision", 4), detail=options.get("detail", "auto"), every=options.get("every") or 0)
+    if options.get("worksheet"):
+        return worksheet(Builder(trace, opt), options.get("answers", False))
     if trace.epochs and trace.epochs[0].steps is None:
         return training_summary(trace, opt)
     return Builder(trace, opt).solution()

@@ -111,7 +111,7 @@ def render(trace: Trace, out: IO[str], options=None) -> None:
             t = Text()
             for kind, part in block.parts:
                 t.append(part.u if isinstance(part, M) else part, NAME if kind == "math" else "")
-            if block.style == "note":
+            if block.style in ("note", "notes"):
                 t.stylize(NOTE)
             console.print(t, width=width)
         elif isinstance(block, page.Eqs):
