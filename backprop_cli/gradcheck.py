@@ -41,7 +41,11 @@ class Report(NamedTuple):
         return all(c.worst_relative <= self.tolerance for c in self.checks)
 
 
-def _difference(f, x: np.ndarray, h: float = H) -> np.ndarray:
+def difference(f, x: np.ndarray, h: float = H) -> np.ndarray:
+    """(−f(x+2h) + 8f(x+h) − 8f(x−h) + f(x−2h))/12h for every element of x, perturbed in place and restored.
+
+    Its error is O(h⁴), so it stays accurate where the loss curves hard.
+    """
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -55,7 +59,7 @@ def _difference(f, x: np.ndarray, h: float = H) -> np.ndarray:
 
 
 def _compare(name: str, analytic: np.ndarray, f, x: np.ndarray, floor: float, labels) -> LayerCheck:
-    numeric, coarse = _difference(f, x), _difference(f, x, 2 * H)
+    numeric, coarse = difference(f, x), difference(f, x, 2 * H)
     diff = np.maximum(np.abs(analytic - numeric) - 2 * np.abs(numeric - coarse), 0.0)
     scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
     rel = diff / scale

@@ -13,36 +13,17 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 
 from backprop_cli import engine, from_dict
+from backprop_cli.gradcheck import H
+from backprop_cli.gradcheck import difference as central_difference
 from backprop_cli.problem import to_dict
 from strategies import KINKED, problems, run_finite
 
-H = 1e-5
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 def first_update_loss(problem, W, b, X, Y):
     zs, acts = engine.forward(problem.layers, W, b, X)
     return engine.reduce(problem, engine.losses(problem, zs[-1], acts[-1], Y))
-
-
-def central_difference(f, x: np.ndarray, h: float = None) -> np.ndarray:
-    """The five-point centred difference (−f(x+2h) + 8f(x+h) − 8f(x−h) + f(x−2h))/12h for every element of x.
-
-    Its error is O(h⁴), so it stays accurate where the loss curves hard (a saturated
-    softmax or sigmoid under a logarithmic loss), where the plain centred difference
-    is off in the sixth digit. x is perturbed in place and restored.
-    """
-    h = H if h is None else h
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        values = []
-        for k in (2, 1, -1, -2):
-            x[i] = old + k * h
-            values.append(f())
-        x[i] = old
-        grad[i] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * h)
-    return grad
 
 
 def assert_matches_differences(analytic: np.ndarray, f, x: np.ndarray, atol: float) -> None:

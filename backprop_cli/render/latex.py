@@ -63,10 +63,7 @@ def cell(x) -> str:
 def equations(block: page.Eqs) -> str:
     rows = []
     for eq in block.rows:
-        sides = [eq.sides[0]]
-        for s in eq.sides[1:]:
-            if s.u != sides[-1].u:
-                sides.append(s)
+        sides = eq.shown()
         note = rf" \quad \text{{({tex_text(eq.note)})}}" if eq.note else ""
         if sum(len(s.u) for s in sides) > 75 and len(sides) > 2:  # one side per line, aligned on '='
             rows.append(sides[0].t + " &= " + r" \\ &= ".join(s.t for s in sides[1:]) + note)

@@ -29,10 +29,7 @@ def cell(x) -> str:
 def equations(block: page.Eqs) -> str:
     rows = []
     for eq in block.rows:
-        sides = [eq.sides[0]]
-        for s in eq.sides[1:]:
-            if s.u != sides[-1].u:
-                sides.append(s)
+        sides = eq.shown()
         line = sides[0].t + " &= " + " = ".join(s.t for s in sides[1:])
         if eq.note:
             line += rf" \quad \text{{({eq.note})}}"

@@ -43,8 +43,16 @@ class Para:
 
 @dataclass
 class Eq:
-    sides: list[M]  # written s0 = s1 = s2 …; equal neighbours are dropped
+    sides: list[M]  # written s0 = s1 = s2 …
     note: str = ""
+
+    def shown(self) -> list[M]:
+        """The sides to write: a side equal to the one before it (out = net = 3 = 3) is dropped."""
+        out = [self.sides[0]]
+        for s in self.sides[1:]:
+            if s.u != out[-1].u:
+                out.append(s)
+        return out
 
 
 @dataclass

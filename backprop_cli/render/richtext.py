@@ -36,10 +36,7 @@ def _cell(x) -> str:
 
 def equation(eq: page.Eq, width: int) -> Text:
     """s0 = s1 = s2 on one line if it fits, else each later side on its own line under the first '='."""
-    sides = [eq.sides[0]]
-    for s in eq.sides[1:]:
-        if s.u != sides[-1].u:
-            sides.append(s)
+    sides = eq.shown()
     lhs = sides[0].u
     one_line = " = ".join(s.u for s in sides) + (f"   ({eq.note})" if eq.note else "")
     t = Text()
