@@ -16,6 +16,7 @@ import click
 
 from . import examples
 from .errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BackpropError, Issue, NonFiniteError, ProblemError
+from .registries import ACTIVATIONS, LOSSES
 
 FORMATS = ("rich", "json", "ndjson", "markdown", "latex")
 
@@ -260,10 +261,10 @@ def _sizes(ctx, param, value: str) -> list[int]:
 @click.option("--layers", "sizes", required=True, callback=_sizes, metavar="2-2-1",
               help="Sizes from the inputs to the output layer.")
 @click.option("--activation", default="sigmoid", show_default=True,
-              type=click.Choice([n for n, a in __import__("backprop_cli.registries").registries.ACTIVATIONS.items() if not a.output_only]),
+              type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
               help="Activation of the hidden layers (and of the output layer, unless the loss needs another).")
 @click.option("--loss", default="half_sse", show_default=True,
-              type=click.Choice(list(__import__("backprop_cli.registries").registries.LOSSES)))
+              type=click.Choice(list(LOSSES)))
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise.")
 @click.option("--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update.")
 @click.option("--learning-rate", type=click.FloatRange(min=0), default=0.5, show_default=True)
@@ -306,7 +307,7 @@ def check(problem, answers, tolerance, fmt):
     """
     import json
 
-    from .check import grade
+    from .check import decimals, grade
 
     prob = read_problem(problem)
     try:
@@ -326,16 +327,10 @@ def check(problem, answers, tolerance, fmt):
             mark = "right" if r.right else "WRONG"
             line = f"{mark:<5}  {r.name:<{width}} = {r.answer.text}"
             if not r.right:
-                line += f"   expected {round(r.expected, max(4, _decimals_of(r.answer.text)))}"
+                line += f"   expected {round(r.expected, max(4, decimals(r.answer.text)))}"
                 if r.mistakes:
                     line += f"   ({'; or '.join(r.mistakes)})"
             click.echo(line)
         click.echo(f"{len(results) - len(wrong)} of {len(results)} right")
     if wrong:
         sys.exit(EXIT_CHECK_FAILED)
-
-
-def _decimals_of(text: str) -> int:
-    from .check import decimals
-
-    return decimals(text)

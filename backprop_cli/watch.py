@@ -31,7 +31,6 @@ class Watch:
         self.record = record
         self.reason: str | None = None
         self.interrupted = False
-        self.epochs_done = 0
         self.last_loss: float | None = None
         self._bar = None
         self._task = None
@@ -42,7 +41,6 @@ class Watch:
     # ----------------------------------------------------------------- the engine's callbacks
 
     def on_epoch(self, rec) -> None:
-        self.epochs_done = rec.epoch
         self.last_loss = rec.loss_after
         if self.ndjson is not None:
             from .render.jsontrace import epoch_dict
@@ -113,7 +111,6 @@ class Watch:
         if not trace.stopped:
             return None
         last = trace.epochs[-1] if trace.epochs else None
-        where = "before the first epoch ended" if last is None else (
-            f"during epoch {last.epoch} (after {len(last.steps) if last.steps is not None else 'some'} of its updates)"
-            if last.partial else f"after epoch {last.epoch}")
+        where = ("before the first epoch ended" if last is None
+                 else f"during epoch {last.epoch}" if last.partial else f"after epoch {last.epoch}")
         return f"stopped {where} of {self.problem.epochs}: {trace.stopped}; next_problem continues from there"

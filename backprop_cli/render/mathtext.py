@@ -34,7 +34,6 @@ def lift(x: "M | str") -> M:
 EMPTY = M("", "")
 DOT = M("·", r" \cdot ")
 PLUS = M(" + ", " + ")
-TIMES_ODOT = M(" ⊙ ", r" \odot ")
 
 
 def join(parts: Iterable[M], sep: M = PLUS) -> M:
@@ -52,32 +51,6 @@ def fill(template: tuple[str, str], **values: M) -> M:
     """A registry template filled with names or numbers (both forms at once)."""
     return M(Template(template[0]).safe_substitute({k: v.u for k, v in values.items()}),
              Template(template[1]).safe_substitute({k: v.t for k, v in values.items()}))
-
-
-def sym(base: str, tex_base: str, sub: str = "", sup: str = "") -> M:
-    """A named quantity such as net_h1 (\\mathrm{net}_{h_1}) or w5 (w_{5})."""
-    u = base + (f"_{sub}" if sub and len(base) > 1 and not base.endswith(("δ", "L")) else sub)
-    if base in ("δ", "L") and sub:
-        u = f"{base}_{sub}"
-    t = tex_base + (f"_{{{_tex_sub(sub)}}}" if sub else "")
-    if sup:
-        u += sup
-        t += f"^{{{sup}}}"
-    return M(u, t)
-
-
-def _tex_sub(sub: str) -> str:
-    """h1 -> h_{1}, o2 -> o_{2}, 12 -> 12: a unit name's index as a subscript."""
-    head = sub.rstrip("0123456789")
-    tail = sub[len(head):]
-    if head and tail:
-        head = head.rstrip("_")
-        return rf"{_tex_text(head)}_{{{tail}}}"
-    return _tex_text(sub)
-
-
-def _tex_text(s: str) -> str:
-    return s.replace("_", r"\_")
 
 
 SUPERSCRIPT = str.maketrans("0123456789()+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻")

@@ -184,10 +184,6 @@ def partial(top: M, bottom: M) -> M:
 L_SYM = M("L", "L")
 
 
-def example_sup(n: int, many: bool) -> str:
-    return superscript(f"({n + 1})") if many else ""
-
-
 def L_of(n: int, many: bool) -> M:
     return M(f"L{superscript(f'({n + 1})')}", rf"L^{{({n + 1})}}") if many else L_SYM
 
