@@ -367,12 +367,12 @@ class Builder:
                 xs = ", ".join(self.n.text(v) for v in self.problem.X[row])
                 self.add(Heading(3, f"Example {row + 1}: x = ({xs})"))
             for fwd in step.forward:
-                self.add(Eqs(self.unit_lines(fwd.layer - 1, fwd, n)))
+                self.add(Eqs(self.unit_lines(step, fwd.layer - 1, fwd, n)))
 
-    def unit_lines(self, l: int, fwd, n: int) -> list[Eq]:
+    def unit_lines(self, step: StepRecord, l: int, fwd, n: int) -> list[Eq]:
         layer = self.problem.layers[l]
         nm, num = self.names, self.n
-        W = self.step_weights(l)
+        W = step.update[l].W_before, step.update[l].b_before  # the weights this update used
         rows = []
         for j in range(layer.units):
             terms = [nm.w(l, j, i) + DOT + nm.input_of(l, i) for i in range(layer.n_in)]
@@ -405,11 +405,6 @@ class Builder:
 
     def kink_note(self, l: int, j: int, z: float) -> str:
         return f"since net_{self.names.units[l][j]} {'>' if z > 0 else '≤'} 0"
-
-    def step_weights(self, l: int):
-        """The weights and bias of layer l used in the current update (before it)."""
-        rec = self._current.update[l]
-        return rec.W_before, rec.b_before
 
     # loss
 
@@ -536,6 +531,10 @@ class Builder:
                           "to it, with the weights from before the update."))
         self.delta_from_dL_da(step, rec, l, n)
 
+    def term(self, k: int, value: float) -> M:
+        """The k-th term of a sum: the first as it is, later negative ones in parentheses."""
+        return self.n(value) if k == 0 else self.n.p(value)
+
     def scale(self, step) -> M:
         N = len(step.examples)
         if N > 1 and self.problem.batch_reduction == "mean":
@@ -560,10 +559,10 @@ class Builder:
         for j in range(layer.units):
             for i in range(layer.n_in):
                 names, values = over_examples(lambda: nm.delta(l, j) + DOT + nm.input_of(l, i),
-                                              lambda n: num.p(rec.delta[n, j]) + DOT + num.p(fwd.a_in[n, i]) if n or N > 1 else num(rec.delta[n, j]) + DOT + num.p(fwd.a_in[n, i]))
+                                              lambda n: self.term(n, rec.delta[n, j]) + DOT + num.p(fwd.a_in[n, i]))
                 rows.append(Eq([partial(L_SYM, nm.w(l, j, i)), names, values, num(rec.dL_dW[j, i])]))
             if layer.b is not None:
-                names, values = over_examples(lambda: nm.delta(l, j), lambda n: num.p(rec.delta[n, j]) if N > 1 else num(rec.delta[n, j]))
+                names, values = over_examples(lambda: nm.delta(l, j), lambda n: self.term(n, rec.delta[n, j]))
                 rows.append(Eq([partial(L_SYM, nm.b(l, j)), names, values, num(rec.dL_db[j])]))
         self.add(Heading(3, f"Gradients of layer {l + 1} ({layer.name}): ∂L/∂w = δ·(the input the weight multiplies)"))
         self.add(Eqs(rows))
@@ -571,7 +570,7 @@ class Builder:
     def input_gradient_lines(self, step) -> None:
         nm, num = self.names, self.n
         rec = {b.layer: b for b in step.backward}[1]
-        W = self._current.update[0].W_before
+        W = step.update[0].W_before
         layer = self.problem.layers[0]
         N = len(step.examples)
         sc = self.scale(step)
@@ -762,7 +761,6 @@ class Builder:
         self.givens_end = len(self.blocks)
         for epoch in self.trace.epochs:
             for step in epoch.steps or []:
-                self._current = step
                 self.step_section(epoch, step)
             self.epoch_end(epoch)
         if self.trace.stopped:
