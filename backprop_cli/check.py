@@ -9,7 +9,8 @@ value matches the answer (at the same rounding) is named.
 Answers come in two forms (YAML or JSON):
 
 - a mapping keyed by the names the worked solution prints, for the first update:
-  net_h1, out_o1, L_o1, L, loss_after, δ_o1 (or delta_o1), ∂L/∂out_o1 (dL_dout_o1),
+  net_h1 (z_h1), out_o1 (a_o1), w5 and b1 (the given weights), L_o1 (E_o1),
+  L (E_total), loss_after, δ_o1 (or delta_o1), ∂L/∂out_o1 (dL_dout_o1),
   ∂out_o1/∂net_o1 (dout_o1_dnet_o1), ∂L/∂w5 (dL_dw5), ∂L/∂b1 (dL_db1),
   ∂L/∂x1 (dL_dx1), Δw5 (delta_w5), w5⁺ (w5+, w5_new), and the same for biases;
   name@2 means example 2 of the update;
@@ -218,6 +219,12 @@ class Grader:
                 out += [(f"{what} (in ∂L/∂w)", base - eta * val) for what, val in self.quantity(
                     "dL_dW" if is_w else "dL_db", step, l, j, i).mistakes() if "change" not in what]
                 return out
+        elif kind in ("W_before", "b_before"):
+            is_w = kind == "W_before"
+            v = upd.W_before[j, i] if is_w else upd.b_before[j]
+            after = upd.W[j, i] if is_w else upd.b[j]
+            def m():
+                return [("this is the value after the update (write it as w⁺)", after)]
         elif kind == "dL_dx":
             v = step.dL_dx[n, i]
             def m():
@@ -265,11 +272,17 @@ class Grader:
             n = int(ex) - 1
         k = key.replace("∂", "d").replace("δ", "delta_").replace("delta__", "delta_").replace("Δ", "change_")
         k = k.replace("⁺", "+").replace("/", "_").replace("_new", "+").replace("new_", "")
+        k = {"E_total": "L", "E": "L"}.get(k, k)  # Mazur's names
         step = self.step()
-        m = re.fullmatch(r"(net|out|L|delta)_(\w+)", k)
+        if k in self.weights:
+            return self.quantity("W_before", step, *self.weights[k], label=name)
+        if k in self.biases:
+            l, j = self.biases[k]
+            return self.quantity("b_before", step, l, j, label=name)
+        m = re.fullmatch(r"(net|z|out|a|L|E|delta)_(\w+)", k)
         if m and m.group(2) in self.units:
             l, j = self.units[m.group(2)]
-            kind = {"net": "z", "out": "a", "delta": "delta", "L": "term"}[m.group(1)]
+            kind = {"net": "z", "z": "z", "out": "a", "a": "a", "delta": "delta", "L": "term", "E": "term"}[m.group(1)]
             if kind == "term" and l != len(self.p.layers) - 1:
                 return None
             return self.quantity(kind, step, l, j, 0, n, name)

@@ -50,6 +50,13 @@ def test_every_name_the_solution_prints_is_understood():
     assert len(results) == 18 and all(r.right for r in results.values()), [n for n, r in results.items() if not r.right]
 
 
+def test_textbook_and_trace_spellings_of_the_names():
+    results = graded("E_total: 0.298371109\nE_o1: 0.274811083\nz_h1: 0.3775\na_o2: 0.7729\nw5: 0.4\nb2: 0.35\n")
+    assert len(results) == 6 and all(r.right for r in results.values())
+    r = graded("w5: 0.3589")["w5"]  # w5 is the given weight; the updated one is w5⁺
+    assert not r.right and "after the update" in r.mistakes[0]
+
+
 def test_answers_as_a_partial_trace():
     t = json.loads(run("solve", "--format", "json").stdout)
     step = t["epochs"][0]["steps"][0]
