@@ -157,7 +157,15 @@ def solve(problem, fmt, output, precision, detail):
     without it, the default example is solved.
     """
     prob = read_problem(problem or examples.DEFAULT)
+    updates = prob.epochs * len(prob.batches())
+    if updates > LONG_PAGE and fmt in ("rich", "markdown", "latex"):
+        click.echo(f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
+                   f"backprop step {problem or ''} gives a loss table and the final weights instead".replace("  ", " "), err=True)
     train(prob, fmt, output, record=True, precision=precision, detail=detail, command="solve")
+
+
+LONG_PAGE = 50
+"""Updates beyond which solve says that its page will be long."""
 
 
 @main.command(short_help="Train a problem for N epochs: a loss table and the final weights.")
