@@ -261,8 +261,9 @@ class Builder:
 
     def layout_words(self, i: int, layer: Layer) -> str:
         prev = "x" if i == 0 else self.problem.layers[i - 1].name
+        unit_j = Names._unit(layer.name, 0).replace("0", "j")  # h -> hj, h2 -> h2_j
         if layer.layout == "out_in":
-            s = f"out_in: row j holds the weights into {layer.name}j, one column per input from {prev} (W·x + b, like PyTorch's nn.Linear.weight)"
+            s = f"out_in: row j holds the weights into {unit_j}, one column per input from {prev} (W·x + b, like PyTorch's nn.Linear.weight)"
         else:
             s = f"in_out: row i holds the weights out of input i from {prev}, one column per unit of {layer.name} (xᵀ·W + b)"
         if layer.bias_form == "augmented":
