@@ -274,11 +274,18 @@ class Grader:
         k = k.replace("⁺", "+").replace("/", "_").replace("_new", "+").replace("new_", "")
         k = {"E_total": "L", "E": "L"}.get(k, k)  # Mazur's names
         step = self.step()
-        if k in self.weights:
-            return self.quantity("W_before", step, *self.weights[k], label=name)
-        if k in self.biases:
-            l, j = self.biases[k]
-            return self.quantity("b_before", step, l, j, label=name)
+
+        def parameter(pname: str, weight_kind: str, bias_kind: str) -> Quantity | None:
+            """A quantity of the weight or the bias the solution calls ``pname`` (w5, b1), or None."""
+            if pname in self.weights:
+                return self.quantity(weight_kind, step, *self.weights[pname], label=name)
+            if pname in self.biases:
+                l, j = self.biases[pname]
+                return self.quantity(bias_kind, step, l, j, label=name)
+            return None
+
+        if (q := parameter(k, "W_before", "b_before")) is not None:
+            return q
         m = re.fullmatch(r"(net|z|out|a|L|E|delta)_(\w+)", k)
         if m and m.group(2) in self.units:
             l, j = self.units[m.group(2)]
@@ -299,25 +306,14 @@ class Grader:
             l, j = self.units[m.group(1)]
             return self.quantity("da_dz", step, l, j, 0, n, name)
         m = re.fullmatch(r"dL_d(\w+)", k)
-        if m and m.group(1) in self.weights:
-            return self.quantity("dL_dW", step, *self.weights[m.group(1)], label=name)
-        if m and m.group(1) in self.biases:
-            l, j = self.biases[m.group(1)]
-            return self.quantity("dL_db", step, l, j, label=name)
         if m and m.group(1) in self.names.inputs:
             return self.quantity("dL_dx", step, i=self.names.inputs.index(m.group(1)), n=n, label=name)
-        m = re.fullmatch(r"(?:change_|delta_)(\w+)", k)
-        if m and m.group(1) in self.weights:
-            return self.quantity("W_change", step, *self.weights[m.group(1)], label=name)
-        if m and m.group(1) in self.biases:
-            l, j = self.biases[m.group(1)]
-            return self.quantity("b_change", step, l, j, label=name)
-        m = re.fullmatch(r"(\w+)\+", k)
-        if m and m.group(1) in self.weights:
-            return self.quantity("W", step, *self.weights[m.group(1)], label=name)
-        if m and m.group(1) in self.biases:
-            l, j = self.biases[m.group(1)]
-            return self.quantity("b", step, l, j, label=name)
+        for pattern, weight_kind, bias_kind in ((r"dL_d(\w+)", "dL_dW", "dL_db"),
+                                                (r"(?:change_|delta_)(\w+)", "W_change", "b_change"),
+                                                (r"(\w+)\+", "W", "b")):
+            m = re.fullmatch(pattern, k)
+            if m and (q := parameter(m.group(1), weight_kind, bias_kind)) is not None:
+                return q
         return None
 
     # -------------------------------------------------------------- a partial trace

@@ -80,5 +80,28 @@ def write_problem(path: Path, sizes: list[int], activations: list[str], n: int, 
     return problem
 
 
+def against_baselines(problem: Path, repeat: int) -> tuple[float, float, float | None]:
+    """Best times of backprop step, the bare NumPy loop and (if installed) the PyTorch loop on ``problem``.
+
+    Each baseline must land on backprop's final loss, or it is not doing the same updates.
+    Prints the three times; returns them (PyTorch's is None without torch).
+    """
+    ours_t, ours_med, ours_out = best_of(backprop_cmd("step", str(problem), "--format", "json"), repeat)
+    final = json.loads(ours_out)["epochs"][-1]["loss_after"]
+    np_t, np_med, np_out = best_of([PY, str(ROOT / "bench/baselines/numpy_loop.py"), str(problem)], repeat)
+    assert abs(json.loads(np_out)["epochs"][-1]["loss_after"] - final) <= 1e-9 * abs(final), "not the same arithmetic"
+    print(f"  backprop step --format json   {ours_t:7.3f} s (median {ours_med:.3f})")
+    print(f"  bare NumPy loop               {np_t:7.3f} s (median {np_med:.3f})")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("  PyTorch loop                  skipped: torch is not installed (pip install torch==2.13.0)")
+        return ours_t, np_t, None
+    torch_t, torch_med, torch_out = best_of([PY, str(ROOT / "bench/baselines/torch_loop.py"), str(problem)], repeat)
+    assert abs(json.loads(torch_out)["epochs"][-1]["loss_after"] - final) <= 1e-8 * abs(final), "not the same updates"
+    print(f"  PyTorch float64 loop          {torch_t:7.3f} s (median {torch_med:.3f})")
+    return ours_t, np_t, torch_t
+
+
 def ratio_line(name: str, value: float, goal: str, ok: bool) -> str:
     return f"  {name:<58} {value:8.2f}   goal {goal:<10} {'met' if ok else 'NOT MET'}"
