@@ -16,7 +16,8 @@ import click
 
 from . import examples
 from .errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BackpropError, Issue, NonFiniteError, ProblemError
-from .registries import ACTIVATIONS, LOSSES
+from .activations import ACTIVATIONS
+from .losses import LOSSES
 
 FORMATS = ("rich", "json", "ndjson", "markdown", "latex")
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import NonFiniteError
 from .problem import Layer, Problem
-from .registries import SHORTCUTS
+from .losses import SHORTCUTS
 from .trace import BackwardRecord, EpochRecord, ForwardRecord, StepRecord, Trace, UpdateRecord
 
 Params = tuple[list[np.ndarray], list[np.ndarray | None], list[np.ndarray | None], list[np.ndarray | None]]

@@ -15,7 +15,8 @@ import numpy as np
 from . import engine
 from .errors import NonFiniteError
 from .problem import from_dict
-from .registries import ACTIVATIONS, LOSSES
+from .activations import ACTIVATIONS
+from .losses import LOSSES
 
 TRIES = 2000
 

@@ -22,7 +22,9 @@ import numpy as np
 
 from . import source
 from .errors import Issue, ProblemError
-from .registries import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES, Activation, Loss
+from .activations import ACTIVATION_ALIASES, ACTIVATIONS, Activation
+from .losses import LOSSES, Loss
+from .params import defaults
 
 LAYOUTS = ("out_in", "in_out")
 UPDATES = ("batch", "stochastic", "minibatch")
@@ -569,15 +571,17 @@ class _Validator:
         if act is None:
             self.choice(name_path, value, tuple(ACTIVATIONS) + tuple(ACTIVATION_ALIASES), "an activation")
             return ACTIVATIONS["linear"], {}
-        params = dict(act.params)
+        params = defaults(act.params)
         for key, v in params_given.items():
             if key not in act.params:
                 takes = f"{act.name} takes {', '.join(act.params)}" if act.params else f"{act.name} takes no parameters"
                 self.issue(path + (key,), f"the parameter {key!r}", takes, at_key=True)
-            else:
-                num = self.number(path + (key,), v)
-                if num is not None:
-                    params[key] = float(num)
+                continue
+            num = self.number(path + (key,), v)
+            if num is not None and not act.params[key].accepts(float(num)):
+                self.issue(path + (key,), repr(num), act.params[key].expected())
+            elif num is not None:
+                params[key] = float(num)
         if act.output_only and not is_output:
             self.issue(name_path, f"{act.name} on a hidden layer", f"{act.name} only on the output layer")
         return act, params

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 
 from .problem import INITS, LAYOUTS, REDUCTIONS, UPDATES
-from .registries import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES
+from .activations import ACTIVATION_ALIASES, ACTIVATIONS
+from .losses import LOSSES
 
 SCHEMA_ID = "https://backprop.invalid/problem.schema.json"
 
@@ -27,16 +28,31 @@ def _matrix(description: str) -> dict:
     }
 
 
+def _param_schema(param) -> dict:
+    """The JSON Schema of one declared parameter (see params.Param)."""
+    if param.kind == "bool":
+        return {"type": "boolean"}
+    number: dict = {"type": "number"}
+    if param.low is not None:
+        number["exclusiveMinimum" if param.open_low else "minimum"] = param.low
+    if param.high is not None:
+        number["exclusiveMaximum" if param.open_high else "maximum"] = param.high
+    if param.kind == "pair":
+        return {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
+    return number
+
+
 def problem_schema() -> dict:
     names = list(ACTIVATIONS) + list(ACTIVATION_ALIASES)
     with_params = [n for n, a in ACTIVATIONS.items() if a.params]
+    declared = {k: _param_schema(p) for a in ACTIVATIONS.values() for k, p in a.params.items()}
     activation = {
-        "description": "The layer's activation: a name, or {name: ..., alpha: ...} for one with a parameter.",
+        "description": "The layer's activation: a name, or {name: ..., <parameter>: ...} for one with parameters.",
         "oneOf": [
             {"type": "string", "enum": names},
             {
                 "type": "object",
-                "properties": {"name": {"type": "string", "enum": names}, "alpha": {"type": "number"}},
+                "properties": {"name": {"type": "string", "enum": names}, **declared},
                 "required": ["name"],
                 "additionalProperties": False,
             },
@@ -107,7 +123,7 @@ def problem_schema() -> dict:
         },
         "required": ["layers", "inputs", "targets", "learning_rate"],
         "additionalProperties": False,
-        "$comment": f"Activations with a parameter (alpha): {', '.join(with_params)}.",
+        "$comment": f"Activations with parameters: {', '.join(with_params)}.",
     }
 
 

@@ -33,7 +33,7 @@ class BackwardRecord(NamedTuple):
     softmax, whose Jacobian is not diagonal). ``dL_dW`` and ``dL_db`` are the
     gradients of the update's loss (after batch reduction). ``shortcut`` is
     true when the output δ came from the closed form of its (activation, loss)
-    pair (see ``registries.SHORTCUTS``). ``W_used`` are the weights of the
+    pair (see ``losses.SHORTCUTS``). ``W_used`` are the weights of the
     layer above that carried δ back to this layer (before the update), or
     None for the output layer.
     """

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from backprop_cli.registries import ACTIVATIONS, LOSSES
+from backprop_cli.activations import ACTIVATIONS
+from backprop_cli.losses import LOSSES
 
 HIDDEN = [n for n, a in ACTIVATIONS.items() if not a.output_only]
 KINKED = {"relu", "leaky_relu", "elu"}  # activations whose derivative jumps at z = 0

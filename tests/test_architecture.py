@@ -10,7 +10,7 @@ from pathlib import Path
 import backprop_cli
 
 PACKAGE = Path(backprop_cli.__file__).parent
-PURE = ["engine.py", "problem.py", "registries.py", "source.py", "trace.py", "errors.py"]
+PURE = ["engine.py", "problem.py", "activations.py", "losses.py", "params.py", "source.py", "trace.py", "errors.py"]
 
 
 def _names(module: str):

@@ -89,7 +89,8 @@ def test_command_reference_matches_the_real_help():
 
 def test_problem_file_reference_covers_the_whole_contract():
     from backprop_cli.problem import LAYER_KEYS, LAYOUTS, REDUCTIONS, TOP_KEYS, UPDATES
-    from backprop_cli.registries import ACTIVATIONS, LOSSES
+    from backprop_cli.activations import ACTIVATIONS
+    from backprop_cli.losses import LOSSES
 
     text = (DOCS / "problem-file.md").read_text()
     for word in (*TOP_KEYS, *LAYER_KEYS, *ACTIVATIONS, *LOSSES, *LAYOUTS, *UPDATES, *REDUCTIONS, "augmented", "alpha"):

@@ -1,7 +1,7 @@
 """Math written twice: as Unicode text (terminal, plain text) and as LaTeX (Markdown, LaTeX).
 
 An :class:`M` holds both forms of one piece of a formula; pieces concatenate
-with ``+``. Display templates from the registries are filled with :func:`fill`.
+with ``+``. Display templates from the activation and loss tables are filled with :func:`fill`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..problem import Layer, Problem
-from ..registries import SHORTCUTS
+from ..losses import SHORTCUTS
 from ..trace import EpochRecord, StepRecord, Trace
 from .mathtext import DOT, EMPTY, M, Numbers, fill, join, paren, superscript
 
