@@ -7,6 +7,6 @@ The engine is pure and usable from Python::
 """
 
 from .engine import run
-from .problem import from_dict, load, loads
+from .validate import from_dict, load, loads
 
 __all__ = ["load", "loads", "from_dict", "run"]

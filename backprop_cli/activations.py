@@ -96,6 +96,7 @@ class Activation(NamedTuple):
     kinked: bool = False
     unit_interval: bool = False  # every output lies in (0, 1)
     smooth_saturating: bool = False  # f′ → 0 for large |z|: a unit there has stopped learning
+    differentiable: bool = True  # False for threshold units (step, sign): the perceptron rule only
 
     def __call__(self, z: Array, params: dict[str, float]) -> Array:
         return self.function(z, **params)
@@ -189,6 +190,22 @@ ACTIVATIONS: dict[str, Activation] = {
             expand=_same(("e^($z)/($expsum)", r"\frac{e^{$z}}{$expsum}")),
             dsymbolic=("", ""), dexpand=_same(("", "")),
             vjp=_softmax_vjp, output_only=True, unit_interval=True,
+        ),
+        Activation(
+            "step", lambda z: np.where(z >= 0, 1.0, 0.0), lambda z, a: np.zeros_like(z),
+            formula=("step(z) = 1 if z ≥ 0, else 0", r"\operatorname{step}(z) = \begin{cases} 1 & z \ge 0 \\ 0 & z < 0 \end{cases}"),
+            derivative_formula=("step has no useful derivative", r"\text{no derivative}"),
+            symbolic=("step($z)", r"\operatorname{step}($z)"), expand=_same(("step($z)", r"\operatorname{step}($z)")),
+            dsymbolic=("0", "0"), dexpand=_same(("0", "0")),
+            differentiable=False,
+        ),
+        Activation(
+            "sign", lambda z: np.where(z >= 0, 1.0, -1.0), lambda z, a: np.zeros_like(z),
+            formula=("sign(z) = 1 if z ≥ 0, else −1", r"\operatorname{sign}(z) = \begin{cases} 1 & z \ge 0 \\ -1 & z < 0 \end{cases}"),
+            derivative_formula=("sign has no useful derivative", r"\text{no derivative}"),
+            symbolic=("sign($z)", r"\operatorname{sign}($z)"), expand=_same(("sign($z)", r"\operatorname{sign}($z)")),
+            dsymbolic=("0", "0"), dexpand=_same(("0", "0")),
+            differentiable=False,
         ),
     ]
 }

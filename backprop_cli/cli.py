@@ -1,4 +1,4 @@
-"""The command line: thin click commands over ``problem.load`` -> ``engine.run`` -> a renderer.
+"""The command line: thin click commands over ``validate.load`` -> ``engine.run`` -> a renderer.
 
 Machine output goes to standard output (or --output); messages and warnings
 to standard error. Errors become exit codes in one place, ``BackpropGroup.invoke``.
@@ -69,7 +69,7 @@ def output_options(f: Callable) -> Callable:
 
 def read_problem(arg: str | None):
     """PROBLEM as a path, '-' for standard input, or a bundled example name."""
-    from .problem import load, loads
+    from .validate import load, loads
 
     if arg is None or arg == "-":
         if arg is None and sys.stdin.isatty():

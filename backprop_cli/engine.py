@@ -1,14 +1,16 @@
 r"""Forward and backward propagation, vectorised over the examples of an update.
 
-Notation (layers numbered 1..L, a₀ = x; one row per example n):
+Notation (layers numbered 1..L, a₀ = x; one row per example n; s = the bias sign, −1 for a threshold):
 
-    forward     z_l = a_{l-1} W_lᵀ + b_l            a_l = f_l(z_l)
-    loss        Lₙ = loss(a_L, y)                   L = Σₙ Lₙ (sum)  or  (1/N) Σₙ Lₙ (mean)
+    forward     z_l = a_{l-1} W_lᵀ + s·b_l          a_l = f_l(z_l)  (⊙ m_l/(1 − p_l) with dropout)
+    loss        Lₙ = loss(a_L, y)                   L = r·Σₙ Lₙ + penalty,  r = 1/N (mean) or 1 (sum)
     output δ    δ_L = ∂Lₙ/∂z_L = ∂Lₙ/∂a_L ⊙ f_L′(z_L)   (or the pair's closed form)
-    hidden δ    δ_l = (δ_{l+1} W_{l+1}) ⊙ f_l′(z_l)      W_{l+1} before the update
-    gradients   ∂L/∂W_l = r · δ_lᵀ a_{l-1}          ∂L/∂b_l = r · Σₙ δ_l
-                ∂L/∂x   = r · δ_1 W_1                r = 1/N (mean) or 1 (sum)
-    update      v ← μ v + ∂L/∂W (μ > 0)            W ← W − η·v   (or W − η·∂L/∂W)
+    hidden δ    δ_l = (δ_{l+1} W_{l+1}) ⊙ ∂a_l/∂z_l      W_{l+1} before the update;
+                                                          ∂a/∂z = f′(z) (⊙ m/(1 − p) with dropout)
+    gradients   ∂L/∂W_l = r · δ_lᵀ a_{l-1} + λ₂·W_l + λ₁·sign(W_l)
+                ∂L/∂b_l = s · r · Σₙ δ_l  (summed over the units too for a shared bias)
+                ∂L/∂x   = r · δ_1 W_1
+    update      the problem's optimizer, one step per parameter array (optimizers.py)
 
 The module is pure: no printing, no exiting, no I/O. ``run(problem)`` records
 every intermediate in a :class:`~backprop_cli.trace.Trace`; ``run(problem,
@@ -17,34 +19,59 @@ record=False)`` is the fast path for long runs that keeps only the losses.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .diagnose import diagnose
 from .errors import NonFiniteError
-from .problem import Layer, Problem
 from .losses import SHORTCUTS
+from .problem import Problem, penalty
 from .trace import BackwardRecord, EpochRecord, ForwardRecord, StepRecord, Trace, UpdateRecord
 
-Params = tuple[list[np.ndarray], list[np.ndarray | None], list[np.ndarray | None], list[np.ndarray | None]]
+
+class Params(NamedTuple):
+    """The trained arrays of every layer, and the optimizer's buffers of each (PyTorch's state names)."""
+
+    W: list[np.ndarray]
+    b: list[np.ndarray | None]
+    state_W: list[dict]
+    state_b: list[dict]
+
+    def copy(self) -> Params:
+        """New lists and state dicts (the arrays are never changed in place, so they are shared)."""
+        return Params(list(self.W), list(self.b), [dict(s) for s in self.state_W], [dict(s) for s in self.state_b])
 
 
-def forward(layers, W, b, X):
-    """z_l = a_{l-1}·W_lᵀ + b_l and a_l = f_l(z_l) for every layer, all rows at once.
+def net_input(layer, a_in: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """z = a_in·Wᵀ + s·b (s = −1 for a threshold or a bias weight on a constant −1)."""
+    z = a_in @ W.T
+    if b is not None:
+        z = z - b if layer.bias_sign < 0 else z + b
+    return z
 
-    Returns the lists (z_1..z_L, a_1..a_L).
-    """
-    zs, activations = [], []
-    a = X
-    for layer, W_l, b_l in zip(layers, W, b):
-        z = a @ W_l.T
-        if b_l is not None:
-            z = z + b_l
-        a = layer.activation(z, layer.activation_params)
-        zs.append(z)
-        activations.append(a)
+
+def forward(layers, W, b, X, masks=None):
+    """z_l and a_l for every layer, all rows at once: the lists (z_1..z_L, a_1..a_L)."""
+    zs, activations, _ = forward_pass(layers, W, b, X, masks)
     return zs, activations
+
+
+def forward_pass(layers, W, b, X, masks=None):
+    """z_l and a_l for every layer; with dropout a_l = f(z_l) ⊙ m/(1 − p).
+
+    Returns (zs, activations, f_values): f_values are f(z) before dropout (the same arrays without it).
+    """
+    zs, activations, f_values = [], [], []
+    a = X
+    for i, (layer, W_l, b_l) in enumerate(zip(layers, W, b)):
+        z = net_input(layer, a, W_l, b_l)
+        f = layer.activation(z, layer.activation_params)
+        a = f * (masks[i] / (1.0 - layer.dropout)) if masks is not None and masks[i] is not None else f
+        zs.append(z)
+        f_values.append(f)
+        activations.append(a)
+    return zs, activations, f_values
 
 
 def loss_terms(problem: Problem, z: np.ndarray, y_hat: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -63,9 +90,25 @@ def losses(problem: Problem, z: np.ndarray, y_hat: np.ndarray, Y: np.ndarray) ->
     return loss_terms(problem, z, y_hat, Y).sum(axis=1)
 
 
+def update_loss(problem: Problem, W, b, rows: np.ndarray, masks=None) -> float:
+    """L of one update at weights W, b: the reduced loss of the examples ``rows`` plus the penalty.
+
+    With dropout, ``masks`` are the update's masks (see :func:`dropout_masks`). This is the function
+    whose derivatives the backward pass computes (gradcheck differentiates it numerically).
+    """
+    zs, acts = forward(problem.layers, W, b, problem.X[rows], masks)
+    pen = penalty(problem, W) if (problem.l1 or problem.l2) else 0.0
+    return reduce(problem, losses(problem, zs[-1], acts[-1], problem.Y[rows])) + pen
+
+
 def reduce(problem: Problem, values: np.ndarray) -> float:
     """The batch reduction of per-example losses: Σₙ Lₙ or (1/N) Σₙ Lₙ."""
     return float(values.sum() if problem.batch_reduction == "sum" else values.mean())
+
+
+def batch_scale(problem: Problem, n: int) -> float:
+    """r: ∂L/∂W of an update over n examples is r·Σₙ ∂Lₙ/∂W (1/n for mean, 1 for sum)."""
+    return 1.0 / n if problem.batch_reduction == "mean" else 1.0
 
 
 def output_delta(problem: Problem, z: np.ndarray, a: np.ndarray, Y: np.ndarray):
@@ -86,51 +129,55 @@ def output_delta(problem: Problem, z: np.ndarray, a: np.ndarray, Y: np.ndarray):
     return dL_da, da_dz, act.backward(z, a, dL_da, out.activation_params), False
 
 
-def backward(problem: Problem, W, X, Y, zs, activations):
+def local_slope(layer, z, f, mask):
+    """∂a/∂z of a hidden layer: f′(z), times m/(1 − p) with dropout (None for a non-elementwise f)."""
+    if not layer.activation.elementwise:
+        return None
+    da_dz = layer.activation.derivative(z, f, **layer.activation_params)
+    return da_dz * (mask / (1.0 - layer.dropout)) if mask is not None else da_dz
+
+
+def weight_gradients(problem: Problem, layer, delta, a_in, W, scale):
+    """(∂L/∂W with the penalty, the penalty's part, ∂L/∂b) of one layer."""
+    dL_dW = scale * (delta.T @ a_in)
+    dL_dW_penalty = None
+    if problem.l2 or problem.l1:
+        dL_dW_penalty = problem.l2 * W + problem.l1 * np.sign(W)
+        dL_dW = dL_dW + dL_dW_penalty
+    dL_db = None
+    if layer.b is not None:
+        dL_db = (scale * layer.bias_sign) * delta.sum(axis=0)
+        if layer.bias_form == "shared":
+            dL_db = np.array([dL_db.sum()])
+    return dL_dW, dL_dW_penalty, dL_db
+
+
+def backward(problem: Problem, W, X, Y, zs, activations, f_values, masks):
     """The backward pass, output layer first.
 
-    Returns (records, dL_dx) where each record is (dL_da, da_dz, delta,
-    dL_dW, dL_db, shortcut, W_used) for layers L..1 and dL_dx = r·δ_1 W_1.
+    Returns (records, dL_dx) where each record holds (dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used,
+    dL_dW_penalty) for layers L..1, and dL_dx = r·δ_1 W_1.
     """
     layers = problem.layers
-    scale = 1.0 / X.shape[0] if problem.batch_reduction == "mean" else 1.0
+    scale = batch_scale(problem, X.shape[0])
     dL_da, da_dz, delta, shortcut = output_delta(problem, zs[-1], activations[-1], Y)
     W_used = None
     out = []
     for i in range(len(layers) - 1, -1, -1):
         a_in = X if i == 0 else activations[i - 1]
-        dL_dW = scale * (delta.T @ a_in)
-        dL_db = scale * delta.sum(axis=0) if layers[i].b is not None else None
-        out.append((dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used))
+        dL_dW, dL_dW_penalty, dL_db = weight_gradients(problem, layers[i], delta, a_in, W[i], scale)
+        out.append((dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty))
         dL_da_in = delta @ W[i]  # ∂Lₙ/∂a_{i}: each unit's δ sent back along its weights
-        if i == 0:
-            return out, scale * dL_da_in
-        below = layers[i - 1]
-        dL_da, W_used, shortcut = dL_da_in, W[i], False
-        da_dz = below.activation.derivative(zs[i - 1], activations[i - 1], **below.activation_params) if below.activation.elementwise else None
-        delta = dL_da * da_dz if da_dz is not None else below.activation.backward(zs[i - 1], activations[i - 1], dL_da, below.activation_params)
-    raise AssertionError("unreachable")
+        if i > 0:
+            below, mask = layers[i - 1], masks[i - 1] if masks else None
+            dL_da, W_used, shortcut = dL_da_in, W[i], False
+            da_dz = local_slope(below, zs[i - 1], f_values[i - 1], mask)
+            delta = dL_da * da_dz if da_dz is not None else \
+                below.activation.backward(zs[i - 1], f_values[i - 1], dL_da, below.activation_params)
+    return out, scale * dL_da_in
 
 
-def update(problem: Problem, layer: Layer, param: np.ndarray, grad: np.ndarray, velocity: np.ndarray | None, trainable: bool = True):
-    """One SGD step for one parameter array: returns (change, new value, new velocity).
-
-    Plain:    change = −η·g.
-    Momentum: v ← μ·v + g (v starts at 0, so the first v is g), change = −η·v  (PyTorch SGD).
-    A frozen parameter (a bias with ``train_bias: false``) does not change.
-    """
-    if not trainable:
-        return np.zeros_like(param), param, velocity
-    if problem.momentum > 0:
-        velocity = grad if velocity is None else problem.momentum * velocity + grad
-        step = velocity
-    else:
-        step = grad
-    change = -problem.learning_rate * step
-    return change, param + change, velocity
-
-
-class _Checker:
+class _FiniteGuard:
     """Raises NonFiniteError for the first quantity that is not finite."""
 
     def __init__(self, epoch: int, step: int):
@@ -142,73 +189,106 @@ class _Checker:
                 raise NonFiniteError(self.epoch, self.step, layer, quantity)
 
 
+def dropout_masks(problem: Problem, rows: np.ndarray, epoch: int, number: int) -> list | None:
+    """Each layer's dropout mask for this update: the file's rows, or drawn from (seed, epoch, update)."""
+    if not any(layer.dropout for layer in problem.layers):
+        return None
+    rng = None
+    masks = []
+    for layer in problem.layers:
+        if not layer.dropout:
+            masks.append(None)
+        elif layer.masks is not None:
+            masks.append(layer.masks[rows])
+        else:
+            rng = rng or np.random.default_rng([problem.seed or 0, epoch, number])
+            masks.append((rng.random((len(rows), layer.units)) >= layer.dropout).astype(float))
+    return masks
+
+
+def apply_update(problem: Problem, params: Params, i: int, dL_dW, dL_db, record: bool):
+    """One optimizer step of layer i's weights (and trainable bias): returns the UpdateRecord or None."""
+    opt, hp, lr = problem.optimizer, problem.hp, problem.learning_rate
+    W, b = params.W[i], params.b[i]
+    before_W, before_b = dict(params.state_W[i]), dict(params.state_b[i])
+    shown_W = {} if record else None
+    params.W[i] = opt.step(W, dL_dW, params.state_W[i], lr, hp, shown_W)
+    shown_b = None
+    if b is not None and problem.train_bias:
+        shown_b = {} if record else None
+        params.b[i] = opt.step(b, dL_db, params.state_b[i], lr, hp, shown_b)
+    if not record:
+        return None
+    b_change = None if b is None else params.b[i] - b
+    return UpdateRecord(i + 1, W, params.W[i] - W, params.W[i], b, b_change, params.b[i],
+                        dict(params.state_W[i]), dict(params.state_b[i]), before_W, before_b, shown_W, shown_b)
+
+
 def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch: int, record: bool):
-    """One update over the examples ``rows``. Returns (new params, Lₙ, StepRecord or None)."""
-    W, b, vW, vb = params
+    """One update over the examples ``rows``. Returns (new params, Lₙ, penalty, StepRecord or None)."""
     layers = problem.layers
     X, Y = problem.X[rows], problem.Y[rows]
-    check = _Checker(epoch, number) if record else None
-
-    zs, acts = forward(layers, W, b, X)
+    check = _FiniteGuard(epoch, number) if record else None
+    masks = dropout_masks(problem, rows, epoch, number)
+    W = list(params.W)
+    zs, acts, f_values = forward_pass(layers, W, params.b, X, masks)
     terms = loss_terms(problem, zs[-1], acts[-1], Y)
     L_n = terms.sum(axis=1)
+    pen = penalty(problem, W) if (problem.l1 or problem.l2) else None
     if check:
         for i, (z, a) in enumerate(zip(zs, acts)):
             check("z (net input)", i + 1, z)
             check("a (activation)", i + 1, a)
         check("the loss", len(layers), L_n)
 
-    back, dL_dx = backward(problem, W, X, Y, zs, acts)
-    new_W, new_b, new_vW, new_vb = list(W), list(b), list(vW), list(vb)
+    back, dL_dx = backward(problem, W, X, Y, zs, acts, f_values, masks)
+    params = params.copy()
     updates = []
     for i in range(len(layers)):
-        dL_da, da_dz, delta, dL_dW, dL_db, _, _ = back[len(layers) - 1 - i]
+        rec = back[len(layers) - 1 - i]
         if check:
-            check("δ (delta)", i + 1, delta)
-            check("dL_dW", i + 1, dL_dW, dL_db)
-        W_change, new_W[i], new_vW[i] = update(problem, layers[i], W[i], dL_dW, vW[i])
-        b_change = None
-        if b[i] is not None:
-            b_change, new_b[i], new_vb[i] = update(problem, layers[i], b[i], dL_db, vb[i], problem.train_bias)
+            check("δ (delta)", i + 1, rec[2])
+            check("dL_dW", i + 1, rec[3], rec[4])
+        upd = apply_update(problem, params, i, rec[3], rec[4], record)
         if check:
-            check("the updated weights", i + 1, new_W[i], new_b[i])
-            updates.append(UpdateRecord(i + 1, W[i], W_change, new_W[i], b[i], b_change, new_b[i], new_vW[i], new_vb[i], vW[i], vb[i]))
+            check("the updated weights", i + 1, params.W[i], params.b[i])
+            updates.append(upd)
     if check:
         check("dL_dx", None, dL_dx)
+    step = _record(problem, number, rows, X, zs, acts, masks, terms, L_n, back, dL_dx, updates, pen) if record else None
+    return params, L_n, pen, step
 
-    rec = None
-    if record:
-        L = len(layers)
-        rec = StepRecord(
-            number=number,
-            examples=rows,
-            forward=[ForwardRecord(i + 1, X if i == 0 else acts[i - 1], zs[i], acts[i]) for i in range(L)],
-            loss_terms=terms,
-            losses=L_n,
-            loss=reduce(problem, L_n),
-            backward=[BackwardRecord(L - j, *back[j]) for j in range(L)],
-            dL_dx=dL_dx,
-            update=updates,
-        )
-    return (new_W, new_b, new_vW, new_vb), L_n, rec
+
+def _record(problem, number, rows, X, zs, acts, masks, terms, L_n, back, dL_dx, updates, pen) -> StepRecord:
+    L = len(problem.layers)
+    sign = -1.0 if problem.conventions.get("delta") == "error_signal" else 1.0
+    backward_records = []
+    for j in range(L):
+        dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty = back[j]
+        backward_records.append(BackwardRecord(L - j, dL_da, da_dz, sign * delta if sign < 0 else delta, dL_dW,
+                                               dL_db, shortcut, W_used, dL_dW_penalty))
+    return StepRecord(
+        number=number, examples=rows,
+        forward=[ForwardRecord(i + 1, X if i == 0 else acts[i - 1], zs[i], acts[i], masks[i] if masks else None)
+                 for i in range(L)],
+        loss_terms=terms, losses=L_n, loss=reduce(problem, L_n) + (pen or 0.0),
+        backward=backward_records, dL_dx=dL_dx, update=updates,
+        scale=batch_scale(problem, len(rows)), penalty=pen,
+    )
 
 
 def initial_params(problem: Problem) -> Params:
     layers = problem.layers
-    return (
-        [l.W for l in layers],
-        [l.b for l in layers],
-        [l.velocity_W for l in layers],
-        [l.velocity_b if l.b is not None else None for l in layers],
-    )
+    return Params([layer.W for layer in layers], [layer.b for layer in layers],
+                  [dict(layer.state_W or {}) for layer in layers], [dict(layer.state_b or {}) for layer in layers])
 
 
 def evaluate(problem: Problem, params: Params) -> tuple[np.ndarray, float]:
-    """Lₙ of every example and their reduction, at the given weights (no update)."""
-    W, b, _, _ = params
-    zs, acts = forward(problem.layers, W, b, problem.X)
-    L_n = losses(problem, zs[-1], acts[-1], problem.Y)
-    return L_n, reduce(problem, L_n)
+    """Lₙ of every example and their reduction plus the penalty, at the given weights, without dropout."""
+    zs, acts = forward(problem.layers, params.W, params.b, problem.X)
+    L_n = loss_terms(problem, zs[-1], acts[-1], problem.Y).sum(axis=1)
+    pen = penalty(problem, params.W) if (problem.l1 or problem.l2) else 0.0
+    return L_n, reduce(problem, L_n) + pen
 
 
 def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord], None] | None = None,
@@ -222,25 +302,38 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
     every update but the first: a reason (a string) ends the run there, after
     the update in progress; an epoch cut short is kept, marked ``partial``,
     with the loss of the examples it saw and ``loss_after`` at the weights
-    reached, and ``trace.stopped`` keeps the reason.
+    reached, and ``trace.stopped`` keeps the reason. The perceptron rule runs
+    in exact arithmetic (perceptron.py).
     """
+    if problem.rule == "perceptron":
+        from .perceptron import run as run_perceptron
+
+        return run_perceptron(problem, record, on_epoch, should_stop)
+    from .fastpath import Plan, fast_epoch
+
     params = initial_params(problem)
-    plan = _plan(problem)
+    plan = Plan.of(problem)
     epochs: list[EpochRecord] = []
     stopped = None
     with np.errstate(all="ignore"):
         ask = (lambda first: None if first else should_stop()) if should_stop is not None else None
-        for epoch in range(1, problem.epochs + 1):
-            start = params
+        loss_start = evaluate(problem, params)[1]
+        for k in range(1, problem.epochs + 1):
+            epoch, start = problem.epochs_done + k, params
             try:
-                params, rec, stopped = _epoch(problem, params, plan, epoch, record, ask)
-                if rec is not None and not record and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)):
-                    _epoch(problem, start, plan, epoch, True)  # find and name the first non-finite quantity
+                if record:
+                    params, rec, stopped = _epoch(problem, params, epoch, ask, loss_start)
+                else:
+                    params, rec, stopped = fast_epoch(problem, plan, params, epoch, ask, loss_start)
+                    if rec is not None and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)
+                                                and all(np.all(np.isfinite(w)) for w in params.W)):
+                        _epoch(problem, start, epoch, None, loss_start)  # find and name the first non-finite value
             except NonFiniteError as e:
                 e.partial = _partial_trace(problem, epochs, start, epoch, e, record)
                 raise
             if rec is not None:
                 epochs.append(rec)
+                loss_start = rec.loss_after
                 if on_epoch is not None:
                     on_epoch(rec)
             if stopped:
@@ -248,117 +341,45 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
     return _trace(problem, epochs, params, stopped=stopped)
 
 
-class _Plan(NamedTuple):
-    """What every update of a run needs, worked out once: the batches and each layer's functions."""
-
-    batches: list[np.ndarray]  # row indices of each update
-    X: list[np.ndarray]  # their inputs and targets, sliced once
-    Y: list[np.ndarray]
-    scale: list[float]  # r = 1/N (mean) or 1 (sum) of each update
-    f: list[Callable]  # f_l(z), parameters bound
-    df: list[Callable | None]  # f_l′(z, a), or None (softmax)
-    out_delta: Callable  # (z_L, a_L, Y) -> δ_L
-
-
-def _plan(problem: Problem) -> _Plan:
-    batches = problem.batches()
-    layers = problem.layers
-    f = [partial(l.activation.function, **l.activation_params) for l in layers]
-    df = [partial(l.activation.derivative, **l.activation_params) if l.activation.elementwise else None for l in layers]
-    out = layers[-1]
-    pair = SHORTCUTS.get((out.activation.name, problem.loss.name))
-    if pair is not None:
-        out_delta = lambda z, a, Y: pair.delta(a, Y)  # noqa: E731
-    elif df[-1] is not None:
-        out_delta = lambda z, a, Y: problem.loss.gradient(a, Y) * df[-1](z, a)  # noqa: E731
-    else:
-        out_delta = lambda z, a, Y: out.activation.vjp(z, a, problem.loss.gradient(a, Y))  # noqa: E731
-    mean = problem.batch_reduction == "mean"
-    return _Plan(batches, [problem.X[r] for r in batches], [problem.Y[r] for r in batches],
-                 [1.0 / len(r) if mean else 1.0 for r in batches], f, df, out_delta)
-
-
-def _fast_step(problem: Problem, plan: _Plan, params: Params, k: int) -> np.ndarray:
-    """One update that records nothing, for long runs: updates ``params`` and returns Lₙ.
-
-    The same arithmetic, in the same order, as :func:`_step` (a test checks that
-    both give identical bits), without ∂L/∂x and without building records.
-    """
-    W, b, vW, vb = params
-    X, Y, scale = plan.X[k], plan.Y[k], plan.scale[k]
-    L = len(W)
-    zs, acts = [], [X]
-    a = X
-    for l in range(L):
-        z = a @ W[l].T
-        if b[l] is not None:
-            z = z + b[l]
-        a = plan.f[l](z)
-        zs.append(z)
-        acts.append(a)
-    L_n = loss_terms(problem, zs[-1], a, Y).sum(axis=1)
-    delta = plan.out_delta(zs[-1], a, Y)
-    lr, mu, train_bias = problem.learning_rate, problem.momentum, problem.train_bias
-    for l in range(L - 1, -1, -1):
-        dW = scale * (delta.T @ acts[l])
-        db = scale * delta.sum(axis=0) if b[l] is not None else None
-        if l:
-            g = delta @ W[l]
-            df = plan.df[l - 1]
-            delta = g * df(zs[l - 1], acts[l]) if df is not None else problem.layers[l - 1].activation.vjp(zs[l - 1], acts[l], g)
-        if mu > 0:
-            vW[l] = dW if vW[l] is None else mu * vW[l] + dW
-            dW = vW[l]
-        W[l] = W[l] + (-lr * dW)
-        if db is not None and train_bias:
-            if mu > 0:
-                vb[l] = db if vb[l] is None else mu * vb[l] + db
-                db = vb[l]
-            b[l] = b[l] + (-lr * db)
-    return L_n
-
-
-def _epoch(problem: Problem, params: Params, plan: _Plan, epoch: int, record: bool, ask=None):
-    """One epoch's updates. Returns (params, EpochRecord or None when stopped before any update, stop reason)."""
-    steps = [] if record else None
-    all_L = []
+def _epoch(problem: Problem, params: Params, epoch: int, ask, loss_start: float):
+    """One epoch's updates, recorded. Returns (params, EpochRecord or None when stopped before any update, reason)."""
+    steps, all_L, penalties = [], [], []
     stopped = None
-    if not record:
-        params = tuple(list(p) for p in params)  # fresh lists: the caller keeps the epoch's start
-    for k, rows in enumerate(plan.batches):
+    for k, rows in enumerate(problem.batches()):
         if ask is not None:
-            stopped = ask(epoch == 1 and k == 0)
+            stopped = ask(epoch == problem.epochs_done + 1 and k == 0)
             if stopped:
                 break
-        if record:
-            try:
-                params, L_n, rec = _step(problem, params, rows, k + 1, epoch, record)
-            except NonFiniteError as e:  # keep what this epoch computed before the failing update
-                e.done = (params, steps, all_L)
-                raise
-            steps.append(rec)
-        else:
-            L_n = _fast_step(problem, plan, params, k)
+        try:
+            params, L_n, pen, rec = _step(problem, params, rows, k + 1, epoch, True)
+        except NonFiniteError as e:  # keep what this epoch computed before the failing update
+            e.done = (params, steps, all_L)
+            raise
+        steps.append(rec)
         all_L.append(L_n)
+        penalties.append(pen or 0.0)
     if not all_L:
         return params, None, stopped
     _, loss_after = evaluate(problem, params)
-    if record and not np.isfinite(loss_after):
+    if not np.isfinite(loss_after):
         e = _where_not_finite(problem, params, epoch)
         e.done = (params, steps, all_L)
         raise e
-    partial = len(all_L) < len(plan.batches)
-    return params, EpochRecord(epoch, steps, reduce(problem, np.concatenate(all_L)), loss_after, partial), stopped
+    partial = len(all_L) < len(problem.batches())
+    loss = reduce(problem, np.concatenate(all_L)) + float(np.mean(penalties))
+    return params, EpochRecord(epoch, steps, loss, loss_after, partial, loss_start), stopped
 
 
 def _where_not_finite(problem: Problem, params: Params, epoch: int) -> NonFiniteError:
     """Name the first layer whose net input or activation is not finite over all examples (or the loss)."""
-    W, b, _, _ = params
-    zs, acts = forward(problem.layers, W, b, problem.X)
+    zs, acts = forward(problem.layers, params.W, params.b, problem.X)
     for i, (z, a) in enumerate(zip(zs, acts)):
         for name, arr in (("z (net input)", z), ("a (activation)", a)):
             if not np.all(np.isfinite(arr)):
                 return NonFiniteError(epoch, None, i + 1, f"{name} over all examples, at the weights after the epoch")
+    for i, (W, b) in enumerate(zip(params.W, params.b)):
+        if not (np.all(np.isfinite(W)) and (b is None or np.all(np.isfinite(b)))):
+            return NonFiniteError(epoch, None, i + 1, "the weights after the epoch")
     return NonFiniteError(epoch, None, len(problem.layers), "the loss after the epoch (all examples, at the new weights)")
 
 
@@ -375,45 +396,19 @@ def _partial_trace(problem: Problem, epochs: list[EpochRecord], start: Params, e
     return _trace(problem, epochs, params, stopped=str(error))
 
 
-SATURATED = 1e-12
-"""Below this, an activation's derivative or a layer's largest gradient counts as vanished."""
-
-
-def diagnose(problem: Problem, step: StepRecord, where: str) -> list[str]:
-    """Warnings a student needs: saturated sigmoid/tanh units, and layers whose gradient has vanished.
-
-    A unit is saturated when f′(z) < 1e-12 for every example of the update:
-    its weights then barely move. A layer's gradient has vanished when its
-    largest |∂L/∂w| is below 1e-12 while the loss is not (nearly) zero.
-    """
-    notes = []
-    for rec in step.backward:
-        layer = problem.layers[rec.layer - 1]
-        if layer.activation.smooth_saturating and rec.da_dz is not None:
-            for j in np.flatnonzero(np.all(rec.da_dz < SATURATED, axis=0)):
-                z = step.forward[rec.layer - 1].z[:, j]
-                notes.append(f"{where}: unit {j + 1} of layer {rec.layer} ({layer.name}) is saturated: "
-                             f"{layer.activation.name}′(z) < {SATURATED:g} (z = {z[0]:.4g}), so its gradients vanish; "
-                             "smaller weights or inputs keep it learning")
-        if step.loss > 1e-6 and np.max(np.abs(rec.dL_dW)) < SATURATED:
-            notes.append(f"{where}: the gradient of layer {rec.layer} ({layer.name}) has vanished "
-                         f"(largest |∂L/∂w| = {np.max(np.abs(rec.dL_dW)):.3g}) while the loss is {step.loss:.4g}")
-    return notes
-
-
 def _trace(problem: Problem, epochs: list[EpochRecord], params: Params, stopped: str | None = None) -> Trace:
-    W, b, vW, vb = params
-    momentum = problem.momentum > 0
-    nxt = problem.with_parameters(W, b, vW if momentum else None, vb if momentum else None)
+    done = problem.epochs_done + sum(1 for e in epochs if not e.partial)
+    nxt = problem.with_parameters(params.W, params.b, [s or None for s in params.state_W],
+                                  [s or None for s in params.state_b], epochs_done=done)
     notes: list[str] = []
     if epochs and epochs[0].steps:
-        first = epochs[0].steps[0]
-        notes = diagnose(problem, first, "epoch 1, update 1")
+        notes = diagnose(problem, epochs[0].steps[0], f"epoch {epochs[0].epoch}, update 1")
     elif stopped is None:  # the fast path: look at the first update from the starting weights
         try:
             with np.errstate(all="ignore"):
-                _, _, first = _step(problem, initial_params(problem), problem.batches()[0], 1, 1, True)
-            notes = diagnose(problem, first, "epoch 1, update 1")
+                first = _step(problem, initial_params(problem), problem.batches()[0], 1, problem.epochs_done + 1,
+                              True)[3]
+            notes = diagnose(problem, first, f"epoch {problem.epochs_done + 1}, update 1")
         except NonFiniteError:
             pass
     return Trace(problem, epochs, nxt, warnings=tuple(dict.fromkeys(notes))[:8], stopped=stopped)

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import engine
 from .errors import NonFiniteError
-from .problem import from_dict
+from .validate import from_dict
 from .activations import ACTIVATIONS
 from .losses import LOSSES
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 
-from .problem import INITS, LAYOUTS, REDUCTIONS, UPDATES
+from .conventions import CONVENTIONS, PRESETS
+from .optimizers import OPTIMIZERS
+from .problem import INITS, LAYOUTS, REDUCTIONS, RULES, UPDATES
 from .activations import ACTIVATION_ALIASES, ACTIVATIONS
 from .losses import LOSSES
 
@@ -75,6 +77,15 @@ def problem_schema() -> dict:
             init,
         ],
     }
+    optimizer = {
+        "description": "torch.optim's rules, names and defaults: a name, or {name: ..., <parameter>: ...}.",
+        "oneOf": [{"enum": list(OPTIMIZERS)}] + [
+            {"type": "object",
+             "properties": {"name": {"const": name}, **{k: _param_schema(p) for k, p in opt.params.items()}},
+             "required": ["name"], "additionalProperties": False}
+            for name, opt in OPTIMIZERS.items()
+        ],
+    }
     layer = {
         "type": "object",
         "properties": {
@@ -83,10 +94,24 @@ def problem_schema() -> dict:
             "weights": weights,
             "bias": {
                 "description": "Omitted: no bias. A number: every unit starts with it. A list: one per unit. "
-                               "augmented: the weights carry an extra column (out_in) or row (in_out) for a constant 1 input.",
+                               "augmented: the weights carry an extra column (out_in) or row (in_out) for a constant 1 "
+                               "input ({augmented: -1}: a constant −1). {shared: v}: one bias for the whole layer.",
                 "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1},
-                          {"const": "augmented"}, {"type": "null"}],
+                          {"const": "augmented"}, {"type": "null"},
+                          {"type": "object", "properties": {"augmented": {"enum": [1, -1]}}, "required": ["augmented"],
+                           "additionalProperties": False},
+                          {"type": "object", "properties": {"shared": {"type": "number"}}, "required": ["shared"],
+                           "additionalProperties": False}],
             },
+            "threshold": {"description": "In place of bias: z = W·x − θ (a number, or one per unit).",
+                          "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1}]},
+            "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1,
+                        "description": "p, the probability of dropping a unit (hidden layers only)."},
+            "masks": {"type": "array", "items": {"type": "array", "items": {"enum": [0, 1]}},
+                      "description": "One row per example: 1 keeps a unit, 0 drops it; reused every epoch."},
+            "state": {"type": "object", "description": "The optimizer's buffers, written by backprop into next_problem.",
+                      "properties": {"weights": {"type": "object"}, "bias": {"type": "object"}},
+                      "additionalProperties": False},
             "units": {"type": "integer", "minimum": 1},
             "layout": {"enum": list(LAYOUTS), "description": "Overrides the top-level layout for this layer."},
             "velocity": {"type": "object", "description": "Momentum buffers, written by backprop into next_problem.",
@@ -119,7 +144,19 @@ def problem_schema() -> dict:
             "epochs": {"type": "integer", "minimum": 1, "default": 1},
             "train_bias": {"type": "boolean", "default": True},
             "momentum": {"type": "number", "minimum": 0, "default": 0},
-            "seed": {"type": ["integer", "null"], "minimum": 0},
+            "seed": {"type": ["integer", "null"], "minimum": 0, "maximum": 2**32 - 1},
+            "optimizer": optimizer,
+            "l2": {"type": "number", "minimum": 0, "description": "Adds (λ/2)·Σ w² to the loss."},
+            "l1": {"type": "number", "minimum": 0, "description": "Adds λ·Σ |w| to the loss."},
+            "rule": {"enum": list(RULES), "default": "backprop"},
+            "conventions": {
+                "type": "object",
+                "properties": {"preset": {"enum": list(PRESETS)},
+                               **{k: {"enum": list(v)} for k, v in CONVENTIONS.items()}},
+                "additionalProperties": False,
+            },
+            "epochs_done": {"type": "integer", "minimum": 0,
+                            "description": "Epochs run before these weights (written into next_problem)."},
         },
         "required": ["layers", "inputs", "targets", "learning_rate"],
         "additionalProperties": False,

@@ -22,7 +22,8 @@ class ForwardRecord(NamedTuple):
     layer: int
     a_in: np.ndarray
     z: np.ndarray
-    a: np.ndarray
+    a: np.ndarray  # after dropout, where the layer has it
+    mask: np.ndarray | None = None  # dropout's 0/1 mask (a = f(z) ⊙ mask/(1 − p)), or None
 
 
 class BackwardRecord(NamedTuple):
@@ -31,7 +32,10 @@ class BackwardRecord(NamedTuple):
     ``dL_da`` is ∂Lₙ/∂a and ``delta`` is ∂Lₙ/∂z per example (before batch
     reduction). ``da_dz`` is f′(z) for an elementwise activation (None for
     softmax, whose Jacobian is not diagonal). ``dL_dW`` and ``dL_db`` are the
-    gradients of the update's loss (after batch reduction). ``shortcut`` is
+    gradients of the update's loss (after batch reduction), penalty included;
+    ``dL_dW_penalty`` is the penalty's part of ``dL_dW`` (λ·w or λ·sign(w)), or
+    None without a penalty. ``delta`` follows the problem's ``delta``
+    convention: ∂Lₙ/∂z, or its negative, the error signal. ``shortcut`` is
     true when the output δ came from the closed form of its (activation, loss)
     pair (see ``losses.SHORTCUTS``). ``W_used`` are the weights of the
     layer above that carried δ back to this layer (before the update), or
@@ -46,10 +50,16 @@ class BackwardRecord(NamedTuple):
     dL_db: np.ndarray | None
     shortcut: bool = False
     W_used: np.ndarray | None = None
+    dL_dW_penalty: np.ndarray | None = None
 
 
 class UpdateRecord(NamedTuple):
-    """Layer ``layer``'s update: W = W_before + W_change, W_change = −η·(gradient or velocity)."""
+    """Layer ``layer``'s update by the problem's optimizer: W = W_before + W_change, the same for b.
+
+    ``state_W``/``state_b`` are the optimizer's buffers after the step (PyTorch's
+    names), ``*_before`` before it (empty at the first step). ``shown_W``/``shown_b``
+    hold every intermediate of the step a worked solution shows (see optimizers.py).
+    """
 
     layer: int
     W_before: np.ndarray
@@ -58,10 +68,26 @@ class UpdateRecord(NamedTuple):
     b_before: np.ndarray | None
     b_change: np.ndarray | None
     b: np.ndarray | None
-    velocity_W: np.ndarray | None = None  # momentum buffers after the update (v = μ·v_before + gradient)
-    velocity_b: np.ndarray | None = None
-    velocity_W_before: np.ndarray | None = None  # None: the buffer starts at 0
-    velocity_b_before: np.ndarray | None = None
+    state_W: dict | None = None
+    state_b: dict | None = None
+    state_W_before: dict | None = None
+    state_b_before: dict | None = None
+    shown_W: dict | None = None
+    shown_b: dict | None = None
+
+    @property
+    def velocity_W(self) -> np.ndarray | None:
+        """SGD's momentum buffer after the step (v = μ·v_before + gradient), or None."""
+        return (self.state_W or {}).get("momentum_buffer")
+
+    @property
+    def velocity_b(self) -> np.ndarray | None:
+        return (self.state_b or {}).get("momentum_buffer")
+
+    @property
+    def velocity_W_before(self) -> np.ndarray | None:
+        """None: the buffer starts at 0."""
+        return (self.state_W_before or {}).get("momentum_buffer")
 
 
 class StepRecord(NamedTuple):
@@ -76,13 +102,21 @@ class StepRecord(NamedTuple):
     backward: list[BackwardRecord]  # output layer first
     dL_dx: np.ndarray
     update: list[UpdateRecord]
+    scale: float = 1.0  # r of the batch reduction: 1/N (mean) or 1 (sum)
+    penalty: float | None = None  # the weight penalty at the weights before the update, or None without one
+
+    def backward_of(self, layer: int) -> BackwardRecord:
+        """The backward record of layer ``layer`` (1..L)."""
+        return self.backward[len(self.backward) - layer]
 
 
 class EpochRecord(NamedTuple):
     """One epoch: its updates (None when the run records no steps) and its losses.
 
-    ``loss`` reduces the epoch's Lₙ, each taken before its own update;
-    ``loss_after`` reduces all Lₙ at the weights of the end of the epoch.
+    ``loss`` reduces the epoch's Lₙ, each taken before its own update (plus
+    the mean of the steps' penalties); ``loss_start`` and ``loss_after`` reduce
+    all Lₙ at the weights of the start and of the end of the epoch (plus the
+    penalty there), without dropout.
     """
 
     epoch: int
@@ -90,6 +124,7 @@ class EpochRecord(NamedTuple):
     loss: float
     loss_after: float | None  # None when a non-finite value stopped the epoch before its end
     partial: bool = False  # the run was stopped before this epoch's last update
+    loss_start: float | None = None
 
 
 class Trace(NamedTuple):

@@ -2,7 +2,10 @@
 
 Weights and their gradients are written in the layout the problem file used
 for that layer, with an augmented bias as the extra column (out_in) or row
-(in_out); the separate-bias keys are then null.
+(in_out); the separate-bias keys are then null. The optimizer's state after
+each step is ``state_W``/``state_b`` (SPEC §4.1), keyed by PyTorch's names,
+each buffer in the layer's layout. A trace of a problem that uses any key of
+SPEC §4 says version 2.
 """
 
 from __future__ import annotations
@@ -20,8 +23,51 @@ def _m(a: np.ndarray | None) -> Any:
     return None if a is None else a.tolist()
 
 
+def _state(state: dict | None) -> Any:
+    if not state:
+        return None
+    return {k: (v if k == "step" else _m(v)) for k, v in state.items()}
+
+
+def _update_entry(layer, rec) -> dict:
+    entry = {
+        "layer": rec.layer,
+        "W_change": _m(layer.weights_as_given(rec.W_change, rec.b_change)),
+        "W": _m(layer.weights_as_given(rec.W, rec.b)),
+        "b_change": _m(layer.bias_as_given(rec.b_change)),
+        "b": _m(layer.bias_as_given(rec.b)),
+    }
+    state_W, state_b = layer.state_as_given(rec.state_W, rec.state_b)
+    entry["state_W"], entry["state_b"] = _state(state_W), _state(state_b)
+    return entry
+
+
+def _forward_entry(f) -> dict:
+    entry = {"layer": f.layer, "z": _m(f.z), "a": _m(f.a)}
+    if f.mask is not None:
+        entry["mask"] = _m(f.mask)
+    return entry
+
+
 def step_dict(problem: Problem, step: StepRecord) -> dict:
     """One update as the SPEC's step object (plus a few optional extra keys)."""
+    layers = problem.layers
+    d = {
+        "examples": step.examples.tolist(),
+        "forward": [_forward_entry(f) for f in step.forward],
+        "losses": _m(step.losses),
+        "loss": step.loss,
+    }
+    if step.penalty is not None:
+        d["penalty"] = step.penalty
+    if problem.rule != "perceptron":  # the perceptron rule has no backward pass (SPEC §4.6)
+        d["backward"] = _backward(problem, step)
+        d["dL_dx"] = _m(step.dL_dx)
+    d["update"] = [_update_entry(layers[rec.layer - 1], rec) for rec in step.update]
+    return d
+
+
+def _backward(problem: Problem, step: StepRecord) -> list[dict]:
     layers = problem.layers
     backward = []
     for rec in step.backward:
@@ -36,29 +82,7 @@ def step_dict(problem: Problem, step: StepRecord) -> dict:
         if rec.da_dz is not None:
             entry["da_dz"] = _m(rec.da_dz)
         backward.append(entry)
-    update = []
-    for rec in step.update:
-        layer = layers[rec.layer - 1]
-        entry = {
-            "layer": rec.layer,
-            "W_change": _m(layer.weights_as_given(rec.W_change, rec.b_change)),
-            "W": _m(layer.weights_as_given(rec.W, rec.b)),
-            "b_change": _m(layer.bias_as_given(rec.b_change)),
-            "b": _m(layer.bias_as_given(rec.b)),
-        }
-        if rec.velocity_W is not None:  # momentum buffers (an extra key)
-            entry["velocity_W"] = _m(layer.weights_as_given(rec.velocity_W, rec.velocity_b))
-            entry["velocity_b"] = _m(layer.bias_as_given(rec.velocity_b))
-        update.append(entry)
-    return {
-        "examples": step.examples.tolist(),
-        "forward": [{"layer": f.layer, "z": _m(f.z), "a": _m(f.a)} for f in step.forward],
-        "losses": _m(step.losses),
-        "loss": step.loss,
-        "backward": backward,
-        "dL_dx": _m(step.dL_dx),
-        "update": update,
-    }
+    return backward
 
 
 def epoch_dict(problem: Problem, epoch: EpochRecord) -> dict:
@@ -67,6 +91,8 @@ def epoch_dict(problem: Problem, epoch: EpochRecord) -> dict:
         d["steps"] = [step_dict(problem, s) for s in epoch.steps]
     d["loss"] = epoch.loss
     d["loss_after"] = epoch.loss_after
+    if epoch.loss_start is not None and epoch.steps is not None:  # lean epochs: the previous loss_after
+        d["loss_start"] = epoch.loss_start
     if epoch.partial:
         d["partial"] = True
     return d
@@ -75,7 +101,7 @@ def epoch_dict(problem: Problem, epoch: EpochRecord) -> dict:
 def trace_dict(trace: Trace) -> dict:
     d = {
         "format": "backprop-trace",
-        "version": 1,
+        "version": 2 if trace.problem.is_v2 else 1,
         "problem": to_dict(trace.problem),
         "epochs": [epoch_dict(trace.problem, e) for e in trace.epochs],
         "next_problem": to_dict(trace.next_problem),
