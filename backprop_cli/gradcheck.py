@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import engine
+from .errors import Issue, ProblemError
 from .problem import Problem
 
 H = 1e-5
@@ -69,6 +70,9 @@ def _compare(name: str, analytic: np.ndarray, f, x: np.ndarray, floor: float, la
 
 def check(problem: Problem, tolerance: float = 1e-6) -> Report:
     """Compare every gradient of the first update with finite differences."""
+    if problem.rule != "backprop":
+        raise ProblemError(Issue(problem.origin, None, None, "rule", f"rule: {problem.rule}, which computes no gradient",
+                                 "a problem trained by backpropagation"))
     trace = engine.run(problem.with_epochs(1))
     step = trace.epochs[0].steps[0]
     rows = step.examples

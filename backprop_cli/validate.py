@@ -112,7 +112,7 @@ class Rules(LayerRules):
             if key not in data:
                 self.issue((), f"no {key}:", f"the required key {key}")
 
-        rule = self.choice(("rule",), data.get("rule", "backprop"), RULES, "a training rule") or "backprop"
+        rule = self.rule = self.choice(("rule",), data.get("rule", "backprop"), RULES, "a training rule") or "backprop"
         settings = self.training(data, rule)
         optimizer, optimizer_params, momentum_given = self.optimizer(data)
         seed = None

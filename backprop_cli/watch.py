@@ -47,8 +47,11 @@ class Watch:
 
             self.ndjson.write(json.dumps(epoch_dict(self.problem, rec), allow_nan=False) + "\n")
             self.ndjson.flush()
-        if self.until_loss is not None and rec.loss_after <= self.until_loss and not rec.partial:
-            self.reason = f"the loss after epoch {rec.epoch} is {rec.loss_after:.6g}, at most --until-loss {self.until_loss:g}"
+        if self.until_loss is not None and not rec.partial:
+            # The perceptron rule stops at the first epoch without a mistake (SPEC §4.6): its own loss.
+            which, loss = ("of epoch", rec.loss) if self.problem.rule == "perceptron" else ("after epoch", rec.loss_after)
+            if loss <= self.until_loss:
+                self.reason = f"the loss {which} {rec.epoch} is {loss:.6g}, at most --until-loss {self.until_loss:g}"
         if self.want_progress:
             self._draw(rec.epoch)
 

@@ -132,7 +132,9 @@ def test_gradcheck_passes_on_every_worked_example():
     from backprop_cli.gradcheck import check
 
     for name in examples.names():
-        assert check(load(examples.path(name))).ok, name
+        problem = load(examples.path(name))
+        if problem.rule == "backprop":  # the perceptron rule has no gradient to check
+            assert check(problem).ok, name
 
 
 def test_gradcheck_catches_a_wrong_gradient(monkeypatch):
