@@ -15,6 +15,8 @@ EXIT_NONFINITE = 1
 """A computation produced NaN or an infinity (the message names where)."""
 EXIT_CHECK_FAILED = 1
 """backprop check found a wrong answer; backprop gradcheck found a gradient outside the tolerance."""
+EXIT_WRITE_FAILED = 1
+"""The output could not be written on the way (a full disk, /dev/full); the target was left as it was."""
 EXIT_USAGE = 2
 """Bad usage of the command line, or a problem file that was refused."""
 EXIT_INTERRUPTED = 130
