@@ -325,7 +325,7 @@ def check(problem, answers, tolerance, fmt):
     from .render.jsontrace import dumps
 
     prob = read_problem(problem)
-    budget.check_run(prob, record=True, fmt="json", command="check")
+    budget.check_run(prob, record=True, fmt="grade", command="check")
     text = source.read_text(answers)
     results = grade(prob, text, answers, tolerance)
     wrong = [r for r in results if not r.right]
