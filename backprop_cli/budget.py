@@ -29,6 +29,8 @@ MAX_GRADCHECK = 20_000_000_000
 """Multiply-adds of a gradient check (about a minute of arithmetic)."""
 MAX_DRAWN_EDGES = 20_000
 """Edges of a drawing (a picture with more is a grey rectangle, and takes gigabytes to build)."""
+MAX_DRAWN_COLUMN = 300
+"""Units in one column of a drawing (27,600 pixels tall)."""
 MAX_NEW_LAYERS = 10
 """Layers of a new exercise (a network a person works by hand)."""
 LONG_RUN = 10_000_000_000
@@ -172,6 +174,10 @@ def check_gradcheck(problem) -> None:
 def check_drawing(problem) -> None:
     """Refuse a drawing with more edges than a picture can show."""
     edges = sum(layer.units * layer.n_in for layer in problem.layers)
+    tallest = max([problem.X.shape[1]] + [layer.units for layer in problem.layers])
+    if tallest > MAX_DRAWN_COLUMN:
+        raise _refuse(problem.origin, "layers", f"a column of {tallest:,} units to draw",
+                      f"at most {MAX_DRAWN_COLUMN:,} units in a column: a picture a person can read")
     if edges > MAX_DRAWN_EDGES:
         raise _refuse(problem.origin, "layers", f"a network of {edges:,} connections to draw",
                       f"at most {MAX_DRAWN_EDGES:,}: a picture with more shows no single edge")

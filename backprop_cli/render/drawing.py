@@ -27,6 +27,7 @@ MARGIN = 80
 TOP = 100  # the first unit's top
 CHAR = 6.8  # width of a character of the 12 px labels (Helvetica's average, rounded up)
 LINE = 18  # a table row
+MAX_PLACED = 200  # edges of a layer whose labels are placed at most; more go to the table at once
 MAX_TABLE = 400  # weights of a layer listed in a table at most; a larger layer refers to the problem file
 ALONG = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.22, 0.78, 0.33, 0.67)
 
@@ -97,7 +98,7 @@ def svg(problem: Problem, precision: int = 4) -> str:
                 (x1, y1), (x2, y2) = layout.pos(l, i), layout.pos(l + 1, j)
                 body.append(f'<line x1="{x1 + R}" y1="{y1}" x2="{x2 - R}" y2="{y2}" stroke="#8aa" stroke-width="1.2"/>')
                 edges.append(((x1, y1), (x2, y2), f"{names.weights[l][j, i]} = {num.text(layer.W[j, i])}"))
-        spots = layout.place(edges)
+        spots = layout.place(edges) if len(edges) <= MAX_PLACED else None
         if spots is None:
             tables.append((l, [[f"{names.weights[l][j, i]} = {num.text(layer.W[j, i])}" for i in range(layer.n_in)]
                                for j in range(layer.units)]))
