@@ -32,11 +32,15 @@ def read_text(path: str, name: str, limit: int) -> str:
         with open(path, "rb") as f:
             return read_stream(f, name, limit)
     except FileNotFoundError:
-        raise ProblemError(Issue(name, None, None, "", "no such file", "a readable problem file (YAML or JSON)")) from None
+        raise ProblemError(
+            Issue(name, None, None, "", "no such file", "a readable problem file (YAML or JSON)")
+        ) from None
     except IsADirectoryError:
         raise ProblemError(Issue(name, None, None, "", "a directory", "a problem file (YAML or JSON)")) from None
     except OSError as e:
-        raise ProblemError(Issue(name, None, None, "", f"a file that cannot be read ({e.strerror})", "a readable file")) from None
+        raise ProblemError(
+            Issue(name, None, None, "", f"a file that cannot be read ({e.strerror})", "a readable file")
+        ) from None
 
 
 def read_stream(stream: IO[bytes] | None, name: str, limit: int) -> str:
@@ -58,8 +62,9 @@ def read_stream(stream: IO[bytes] | None, name: str, limit: int) -> str:
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise ProblemError(Issue(name, line, col, "", f"bytes that are not UTF-8 text (at byte {e.start})",
-                                 "a text file in UTF-8")) from None
+        raise ProblemError(
+            Issue(name, line, col, "", f"bytes that are not UTF-8 text (at byte {e.start})", "a text file in UTF-8")
+        ) from None
 
 
 def line_col(text: str, index: int) -> tuple[int, int]:
@@ -77,8 +82,15 @@ def character(ch: str) -> str:
 def refuse_control_characters(text: str, name: str) -> None:
     m = CONTROL.search(text)
     if m:
-        raise ProblemError(Issue(name, *line_col(text, m.start()), "", character(m.group()),
-                                 "text (tab, newline and printable characters only)"))
+        raise ProblemError(
+            Issue(
+                name,
+                *line_col(text, m.start()),
+                "",
+                character(m.group()),
+                "text (tab, newline and printable characters only)",
+            )
+        )
 
 
 def compose(loader, name: str, max_depth: int, max_nodes: int) -> yaml.Node | None:
@@ -103,13 +115,18 @@ def compose(loader, name: str, max_depth: int, max_nodes: int) -> yaml.Node | No
         nonlocal expanded
         expanded += new
         if expanded > max_nodes:
-            refuse(mark, "a document that expands (through aliases) to too many values", f"at most {max_nodes:,} values")
+            refuse(
+                mark, "a document that expands (through aliases) to too many values", f"at most {max_nodes:,} values"
+            )
 
     def attach(node: yaml.Node, height: int, size: int, mark) -> None:
         nonlocal root
         if len(stack) + height > max_depth:
-            refuse(mark, f"values nested more than {max_depth} deep (aliases counted as written out)",
-                   f"at most {max_depth} levels of lists and mappings")
+            refuse(
+                mark,
+                f"values nested more than {max_depth} deep (aliases counted as written out)",
+                f"at most {max_depth} levels of lists and mappings",
+            )
         if not stack:
             root = node
             return
@@ -133,15 +150,26 @@ def compose(loader, name: str, max_depth: int, max_nodes: int) -> yaml.Node | No
                     refuse(event.start_mark, "a second document (after ---)", "one problem per file")
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor in open_anchors:
-                    refuse(event.start_mark, f"the alias *{event.anchor} inside the value it names (a cycle)",
-                           "an alias of a value that is complete where the alias stands")
+                    refuse(
+                        event.start_mark,
+                        f"the alias *{event.anchor} inside the value it names (a cycle)",
+                        "an alias of a value that is complete where the alias stands",
+                    )
                 if event.anchor not in anchors:
-                    refuse(event.start_mark, f"the alias *{event.anchor} of no anchor", f"&{event.anchor} on a value above it")
+                    refuse(
+                        event.start_mark,
+                        f"the alias *{event.anchor} of no anchor",
+                        f"&{event.anchor} on a value above it",
+                    )
                 node, height, size = anchors[event.anchor]
                 count(size, event.start_mark)
                 attach(node, height, size, event.start_mark)
             elif isinstance(event, yaml.ScalarEvent):
-                tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                tag = (
+                    event.tag
+                    if event.tag not in (None, "!")
+                    else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                )
                 node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
                 if event.anchor is not None:
                     anchors[event.anchor] = (node, 0, 1)
@@ -152,7 +180,11 @@ def compose(loader, name: str, max_depth: int, max_nodes: int) -> yaml.Node | No
                 tag = event.tag if event.tag not in (None, "!") else loader.resolve(kind, None, event.implicit)
                 node = kind(tag, [], event.start_mark, None, event.flow_style)
                 if len(stack) >= max_depth:
-                    refuse(event.start_mark, f"values nested more than {max_depth} deep", f"at most {max_depth} levels of lists and mappings")
+                    refuse(
+                        event.start_mark,
+                        f"values nested more than {max_depth} deep",
+                        f"at most {max_depth} levels of lists and mappings",
+                    )
                 if event.anchor is not None:
                     open_anchors.add(event.anchor)
                 count(1, event.start_mark)
@@ -183,5 +215,3 @@ def syntax_error(e: yaml.MarkedYAMLError, name: str) -> ProblemError:
             started = f" that starts at line {e.context_mark.line + 1}, column {e.context_mark.column + 1}"
         what = f"{e.context}{started}, {what}"
     return ProblemError(Issue(name, line, col, "", f"a YAML syntax error ({what})", "valid YAML or JSON"))
-
-

@@ -72,8 +72,13 @@ def check_document(doc) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("layers"), list):
         return
     inputs = data.get("inputs")
-    n_in = len(inputs[0]) if isinstance(inputs, list) and inputs and isinstance(inputs[0], list) else \
-        len(inputs) if isinstance(inputs, list) else 1
+    n_in = (
+        len(inputs[0])
+        if isinstance(inputs, list) and inputs and isinstance(inputs[0], list)
+        else len(inputs)
+        if isinstance(inputs, list)
+        else 1
+    )
     total = 0
     for i, layer in enumerate(data["layers"]):
         if not isinstance(layer, dict):
@@ -89,10 +94,16 @@ def check_document(doc) -> None:
             path = prefix + ("layers", i, "units" if "units" in layer else "weights")
             from .source import key_name
 
-            raise ProblemError(Issue(doc.name, *doc.where(path), key_name(path),
-                                     f"a network of more than {total:,} weights and biases (layer {i + 1}: {units:,} units × "
-                                     f"{n_in:,} inputs; {_size(8 * total)} for each copy)",
-                                     f"at most {MAX_WEIGHTS:,} weights and biases in a problem"))
+            raise ProblemError(
+                Issue(
+                    doc.name,
+                    *doc.where(path),
+                    key_name(path),
+                    f"a network of more than {total:,} weights and biases (layer {i + 1}: {units:,} units × "
+                    f"{n_in:,} inputs; {_size(8 * total)} for each copy)",
+                    f"at most {MAX_WEIGHTS:,} weights and biases in a problem",
+                )
+            )
         n_in = units
 
 
@@ -135,27 +146,44 @@ def check_run(problem, *, record: bool, fmt: str, detail: str = "auto", command:
         numbers = w.updates * w.numbers_per_update
         memory = numbers * (BYTES_PER_RECORDED_NUMBER + (BYTES_PER_JSON_NUMBER if fmt == "json" else 0))
         if memory > MAX_MEMORY:
-            way_out = ("fewer epochs, or backprop step without --trace (it keeps only the losses)" if command != "check"
-                       else "fewer epochs in the problem (check grades the updates a trace of it would hold)")
-            raise _refuse(origin, "epochs", f"{problem.epochs:,} epochs × {w.updates // problem.epochs:,} updates, each recorded "
-                          f"in full ({w.numbers_per_update:,} numbers): about {_size(memory)} of memory",
-                          f"at most {_size(MAX_MEMORY)}: {way_out}")
+            way_out = (
+                "fewer epochs, or backprop step without --trace (it keeps only the losses)"
+                if command != "check"
+                else "fewer epochs in the problem (check grades the updates a trace of it would hold)"
+            )
+            raise _refuse(
+                origin,
+                "epochs",
+                f"{problem.epochs:,} epochs × {w.updates // problem.epochs:,} updates, each recorded "
+                f"in full ({w.numbers_per_update:,} numbers): about {_size(memory)} of memory",
+                f"at most {_size(MAX_MEMORY)}: {way_out}",
+            )
         if fmt in ("rich", "markdown", "latex"):
             page = numbers * BYTES_PER_RENDERED_NUMBER.get(detail, 40)
             if page > MAX_PAGE_BYTES:
-                raise _refuse(origin, "epochs", f"a page of about {_size(page)} ({w.updates:,} updates of {w.numbers_per_update:,} "
-                              f"numbers{', one line each' if detail == 'scalar' else ''})",
-                              f"at most {_size(MAX_PAGE_BYTES)}: --format json, --detail matrix, fewer epochs, "
-                              "or backprop step for a loss table")
+                raise _refuse(
+                    origin,
+                    "epochs",
+                    f"a page of about {_size(page)} ({w.updates:,} updates of {w.numbers_per_update:,} "
+                    f"numbers{', one line each' if detail == 'scalar' else ''})",
+                    f"at most {_size(MAX_PAGE_BYTES)}: --format json, --detail matrix, fewer epochs, "
+                    "or backprop step for a loss table",
+                )
     else:
         memory = problem.epochs * BYTES_PER_EPOCH
         if memory > MAX_MEMORY:
-            raise _refuse(origin, "epochs", f"{problem.epochs:,} epochs: about {_size(memory)} for their losses alone",
-                          f"at most {MAX_MEMORY // BYTES_PER_EPOCH:,} epochs in one run; continue a run from its JSON "
-                          "trace (backprop step trace.json) to go further")
+            raise _refuse(
+                origin,
+                "epochs",
+                f"{problem.epochs:,} epochs: about {_size(memory)} for their losses alone",
+                f"at most {MAX_MEMORY // BYTES_PER_EPOCH:,} epochs in one run; continue a run from its JSON "
+                "trace (backprop step trace.json) to go further",
+            )
     if w.multiply_adds > LONG_RUN:
-        return [f"a long run: {w.updates:,} updates of about {3 * w.batch * w.weights:,} multiply-adds each "
-                f"({w.multiply_adds:.1e} in all); Ctrl-C stops it after the update in progress and still writes the result"]
+        return [
+            f"a long run: {w.updates:,} updates of about {3 * w.batch * w.weights:,} multiply-adds each "
+            f"({w.multiply_adds:.1e} in all); Ctrl-C stops it after the update in progress and still writes the result"
+        ]
     return []
 
 
@@ -165,10 +193,14 @@ def check_gradcheck(problem) -> None:
     evaluations = 8 * (w.weights + w.batch * w.inputs)
     cost = evaluations * (w.batch * w.weights + 1000)  # + the fixed cost of one forward pass, in multiply-adds
     if cost > MAX_GRADCHECK:
-        raise _refuse(problem.origin, "layers", f"a gradient check of {w.weights:,} weights and biases: {evaluations:,} "
-                      f"evaluations of the loss, about {cost:.1e} multiply-adds",
-                      f"at most {MAX_GRADCHECK:.0e}: check a smaller network of the same shape (the gradients of a "
-                      "layer do not depend on its width)")
+        raise _refuse(
+            problem.origin,
+            "layers",
+            f"a gradient check of {w.weights:,} weights and biases: {evaluations:,} "
+            f"evaluations of the loss, about {cost:.1e} multiply-adds",
+            f"at most {MAX_GRADCHECK:.0e}: check a smaller network of the same shape (the gradients of a "
+            "layer do not depend on its width)",
+        )
 
 
 def check_drawing(problem) -> None:
@@ -176,11 +208,19 @@ def check_drawing(problem) -> None:
     edges = sum(layer.units * layer.n_in for layer in problem.layers)
     tallest = max([problem.X.shape[1]] + [layer.units for layer in problem.layers])
     if tallest > MAX_DRAWN_COLUMN:
-        raise _refuse(problem.origin, "layers", f"a column of {tallest:,} units to draw",
-                      f"at most {MAX_DRAWN_COLUMN:,} units in a column: a picture a person can read")
+        raise _refuse(
+            problem.origin,
+            "layers",
+            f"a column of {tallest:,} units to draw",
+            f"at most {MAX_DRAWN_COLUMN:,} units in a column: a picture a person can read",
+        )
     if edges > MAX_DRAWN_EDGES:
-        raise _refuse(problem.origin, "layers", f"a network of {edges:,} connections to draw",
-                      f"at most {MAX_DRAWN_EDGES:,}: a picture with more shows no single edge")
+        raise _refuse(
+            problem.origin,
+            "layers",
+            f"a network of {edges:,} connections to draw",
+            f"at most {MAX_DRAWN_EDGES:,}: a picture with more shows no single edge",
+        )
 
 
 def check_new(sizes: list[int]) -> str | None:

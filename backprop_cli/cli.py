@@ -14,8 +14,19 @@ from typing import Callable
 import click
 
 from . import budget, examples, output, source
-from .errors import (EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_WRITE_FAILED, BackpropError, Issue, NonFiniteError,
-                     OutputError, ProblemError, Terminated)
+from .errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_WRITE_FAILED,
+    BackpropError,
+    Issue,
+    NonFiniteError,
+    OutputError,
+    ProblemError,
+    Terminated,
+)
 from .output import open_output
 from .registries import ACTIVATIONS, LOSSES
 
@@ -55,6 +66,11 @@ class BackpropGroup(click.Group):
             # The reader went away (| head): stop quietly; keep Python from complaining at exit.
             output.silence_stdout()
             ctx.exit(EXIT_OK)
+        except ValueError as e:  # click.Path stats a name with a NUL character (no file can have one)
+            if "null byte" not in str(e):
+                raise
+            click.echo("backprop: error: a file name with a NUL character; expected a file name", err=True)
+            ctx.exit(EXIT_USAGE)
         except OSError as e:  # standard output on a full disk or /dev/full, an unreadable stream
             output.silence_stdout()
             click.echo(f"backprop: error: cannot write the output: {e.strerror or e}", err=True)

@@ -29,7 +29,8 @@ import signal
 import stat
 import sys
 import tempfile
-from typing import IO, Iterator
+from collections.abc import Iterator
+from typing import IO
 
 from .errors import EXIT_USAGE, EXIT_WRITE_FAILED, OutputError, Terminated
 
@@ -115,14 +116,19 @@ def _stdin_is(path: str) -> bool:
     return stat.S_ISREG(a.st_mode) and (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
-def check_target(path: str, option: str = "--output", input_name: str | None = None,
-                 others: dict[str, str | None] | None = None) -> None:
+def check_target(
+    path: str, option: str = "--output", input_name: str | None = None, others: dict[str, str | None] | None = None
+) -> None:
     """Refuse (exit 2) a place where ``option`` cannot or must not write, before any work is done."""
     shown = repr(path) if not path.strip() else path
     if not path.strip():
         raise OutputError(f"{option} {shown}: an empty file name; expected a file name such as answer.json")
+    if "\x00" in path:
+        raise OutputError(f"{option} {path!r}: a file name with a NUL character; expected a file name")
     if path.endswith(os.sep) or os.path.isdir(path):
-        raise OutputError(f"{option} {path}: a folder; expected a file name (such as {path.rstrip(os.sep)}/answer.json)")
+        raise OutputError(
+            f"{option} {path}: a folder; expected a file name (such as {path.rstrip(os.sep)}/answer.json)"
+        )
     if input_name == "<stdin>" and _stdin_is(path):
         raise OutputError(f"{option} {path}: the problem read from standard input is that file; choose another file")
     if input_name and _same(input_name, path):
@@ -137,7 +143,9 @@ def check_target(path: str, option: str = "--output", input_name: str | None = N
             raise OutputError(f"{option} {path}: a file without permission to write it; expected a file you may write")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise OutputError(f"{option} {path}: the folder {os.path.dirname(path) or folder} does not exist; create it first")
+        raise OutputError(
+            f"{option} {path}: the folder {os.path.dirname(path) or folder} does not exist; create it first"
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{option} {path}: no permission to write in the folder {folder}")
 
@@ -166,7 +174,10 @@ def _mode(target: str) -> int:
 
 
 def _write_failed(what: str, e: OSError) -> OutputError:
-    return OutputError(f"cannot write {what}: {e.strerror or e}", exit_code=EXIT_WRITE_FAILED if e.errno != errno.ENOENT else EXIT_USAGE)
+    return OutputError(
+        f"cannot write {what}: {e.strerror or e}",
+        exit_code=EXIT_WRITE_FAILED if e.errno != errno.ENOENT else EXIT_USAGE,
+    )
 
 
 @contextlib.contextmanager

@@ -199,7 +199,6 @@ class _Builder:
         if tag not in PLAIN_TAGS:
             self.issue(node, path, f"the tag {_describe_tag(tag)}", "plain data (tags are never constructed)")
             return _BAD
-        implicit = node.style is None  # a plain scalar whose type was read from its look
         if tag == T + "str":
             m = BAD_IN_TEXT.search(text)
             if m:

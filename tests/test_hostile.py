@@ -102,7 +102,9 @@ def assert_clean(result, codes=(0, 1, 2)) -> None:
 
 def run(*args: str, stdin=None, env=None, cwd=None, timeout=120, **kw) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*BACKPROP, *args], input=stdin, capture_output=True, env=full_env, cwd=cwd, timeout=timeout, **kw)
+    return subprocess.run(
+        [*BACKPROP, *args], input=stdin, capture_output=True, env=full_env, cwd=cwd, timeout=timeout, **kw
+    )
 
 
 # ----------------------------------------------------------------------------- the corpus
@@ -169,9 +171,11 @@ def test_numbers_as_a_person_means_them():
 
 
 def test_merge_keys_give_their_keys_unless_written_here():
-    p = loads("layers:\n  - &s {activation: tanh, weights: [[1, 2]], name: a}\n  - {<<: *s, weights: [[3]], name: b}\n"
-              "inputs: [1, 2]\ntargets: [1]\nlearning_rate: 0.1\n")
-    assert [l.name for l in p.layers] == ["a", "b"] and p.layers[1].activation.name == "tanh"
+    p = loads(
+        "layers:\n  - &s {activation: tanh, weights: [[1, 2]], name: a}\n  - {<<: *s, weights: [[3]], name: b}\n"
+        "inputs: [1, 2]\ntargets: [1]\nlearning_rate: 0.1\n"
+    )
+    assert [layer.name for layer in p.layers] == ["a", "b"] and p.layers[1].activation.name == "tanh"
     assert p.layers[1].W.tolist() == [[3.0]]
 
 
@@ -231,8 +235,12 @@ def test_closed_standard_streams(closed, tmp_path):
     fd = {"stdin": 0, "stdout": 1, "stderr": 2}[closed]
     script = f"import os, sys; os.close({fd}); from backprop_cli.cli import main; sys.argv = ['backprop'] + sys.argv[1:]; main()"
     args = ["step"] if closed == "stdin" else ["solve", "--format", "json"]
-    r = subprocess.run([sys.executable, "-c", script, *args], capture_output=closed != "stdout", timeout=120,
-                       stdout=subprocess.DEVNULL if closed == "stdout" else None)
+    r = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=closed != "stdout",
+        timeout=120,
+        stdout=subprocess.DEVNULL if closed == "stdout" else None,
+    )
     assert r.returncode in (0, 2)
     if closed == "stdin":
         assert r.returncode == 2 and b"standard input closed" in r.stderr
@@ -243,13 +251,22 @@ def test_closed_standard_streams(closed, tmp_path):
 
 
 def test_closed_stdout_with_an_output_file_still_works(tmp_path):
-    script = "import os, sys; os.close(1); from backprop_cli.cli import main; sys.argv = ['backprop'] + sys.argv[1:]; main()"
-    r = subprocess.run([sys.executable, "-c", script, "solve", "--format", "json", "-o", "t.json"], cwd=tmp_path,
-                       capture_output=False, stderr=subprocess.PIPE, timeout=120)
+    script = (
+        "import os, sys; os.close(1); from backprop_cli.cli import main; sys.argv = ['backprop'] + sys.argv[1:]; main()"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script, "solve", "--format", "json", "-o", "t.json"],
+        cwd=tmp_path,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        timeout=120,
+    )
     assert r.returncode == 0 and json.loads((tmp_path / "t.json").read_text())["format"] == "backprop-trace"
 
 
-@pytest.mark.parametrize("env", [{"LANG": "C", "LC_ALL": "C"}, {"PYTHONIOENCODING": "latin-1"}, {"PYTHONIOENCODING": "ascii"}])
+@pytest.mark.parametrize(
+    "env", [{"LANG": "C", "LC_ALL": "C"}, {"PYTHONIOENCODING": "latin-1"}, {"PYTHONIOENCODING": "ascii"}]
+)
 def test_a_stdout_that_is_not_utf8(env):
     r = run("solve", env=env)
     assert r.returncode == 0 and b"Traceback" not in r.stderr and len(r.stdout) > 1000
@@ -281,13 +298,16 @@ def test_stdout_on_a_full_disk_is_exit_1_and_says_so():
     assert r.returncode == 1 and b"Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("target, fragment", [
-    ("missing/t.json", "the folder missing does not exist"),
-    ("", "an empty file name"),
-    ("   ", "an empty file name"),
-    ("folder/", "directory"),
-    ("folder", "directory"),
-])
+@pytest.mark.parametrize(
+    "target, fragment",
+    [
+        ("missing/t.json", "the folder missing does not exist"),
+        ("", "an empty file name"),
+        ("   ", "an empty file name"),
+        ("folder/", "directory"),
+        ("folder", "directory"),
+    ],
+)
 def test_impossible_output_targets_are_refused_before_the_work(tmp_path, target, fragment):
     (tmp_path / "folder").mkdir()
     for command in (["solve", "--format", "json"], ["draw"], ["worksheet"], ["step", "xor-2-2-1"]):
@@ -318,8 +338,11 @@ def test_an_unwritable_folder_is_refused(tmp_path):
 def test_files_honour_the_umask_and_keep_an_existing_mode(tmp_path):
     old = os.umask(0o022)
     try:
-        for command in (["solve", "--format", "json", "-o", "t.json"], ["draw", "-o", "n.svg"],
-                        ["step", "xor-2-2-1", "--plot", "p.svg", "-o", "s.txt"]):
+        for command in (
+            ["solve", "--format", "json", "-o", "t.json"],
+            ["draw", "-o", "n.svg"],
+            ["step", "xor-2-2-1", "--plot", "p.svg", "-o", "s.txt"],
+        ):
             assert run(*command, cwd=tmp_path).returncode == 0
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
         assert modes == {"t.json": 0o644, "n.svg": 0o644, "p.svg": 0o644, "s.txt": 0o644}
@@ -345,7 +368,9 @@ def test_a_fifo_is_written_directly(tmp_path):
     reader.start()
     r = run("solve", "--format", "json", "-o", str(fifo))
     reader.join(30)
-    assert r.returncode == 0 and json.loads(got[0])["format"] == "backprop-trace" and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert (
+        r.returncode == 0 and json.loads(got[0])["format"] == "backprop-trace" and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    )
 
 
 def test_step_output_onto_the_problem_on_stdin_is_refused(tmp_path):
@@ -366,8 +391,12 @@ def test_plot_onto_the_output_or_the_input_names_plot(tmp_path):
 
 
 def test_plot_is_written_when_stdout_closes_early(tmp_path):
-    p = subprocess.Popen([*BACKPROP, "step", "xor-2-2-1", "--epochs", "300", "--trace", "--plot", "p.svg"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    p = subprocess.Popen(
+        [*BACKPROP, "step", "xor-2-2-1", "--epochs", "300", "--trace", "--plot", "p.svg"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
     p.stdout.readline()
     p.stdout.close()
     assert p.wait(timeout=120) == 0
@@ -377,8 +406,11 @@ def test_plot_is_written_when_stdout_closes_early(tmp_path):
 def test_sigterm_leaves_no_temporary_file_and_the_old_output(tmp_path):
     out = tmp_path / "t.json"
     out.write_text("old")
-    p = subprocess.Popen([*BACKPROP, "step", "xor-2-2-1", "--epochs", "5000000", "--format", "json", "-o", str(out)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [*BACKPROP, "step", "xor-2-2-1", "--epochs", "5000000", "--format", "json", "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(3)
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=60) == -signal.SIGTERM
@@ -400,8 +432,11 @@ def test_ctrl_c_while_writing_stdout_lets_the_document_finish():
 
 def test_ctrl_c_during_a_run_to_a_file_gives_complete_json(tmp_path):
     out = tmp_path / "t.json"
-    p = subprocess.Popen([*BACKPROP, "step", "xor-2-2-1", "--epochs", "5000000", "--format", "json", "-o", str(out)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [*BACKPROP, "step", "xor-2-2-1", "--epochs", "5000000", "--format", "json", "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(3)
     p.send_signal(signal.SIGINT)
     assert p.wait(timeout=60) == 130
@@ -411,8 +446,10 @@ def test_ctrl_c_during_a_run_to_a_file_gives_complete_json(tmp_path):
 # ----------------------------------------------------------------------------- non-finite values in JSON
 
 SATURATED = "layers:\n  - {activation: sigmoid, weights: [[40]]}\ninputs: [[1]]\ntargets: [[0]]\nloss: bce\nlearning_rate: 0.1\n"
-SOFTMAX = ("layers:\n  - {activation: softmax, weights: [[800, 0], [0, 800], [-800, 0]]}\ninputs: [[1, 0.5]]\n"
-           "targets: [[0, 0, 1]]\nloss: cross_entropy\nlearning_rate: 0.1\n")
+SOFTMAX = (
+    "layers:\n  - {activation: softmax, weights: [[800, 0], [0, 800], [-800, 0]]}\ninputs: [[1, 0.5]]\n"
+    "targets: [[0, 0, 1]]\nloss: cross_entropy\nlearning_rate: 0.1\n"
+)
 WEIGHTS_OVERFLOW = "layers:\n  - {activation: sigmoid, weights: [[0]]}\ninputs: [[1e10]]\ntargets: [[0]]\nlearning_rate: 1.0e308\nepochs: 3\n"
 
 
@@ -481,8 +518,19 @@ def y_labels(svg: str) -> list[tuple[float, str]]:
     return [(float(y), t) for y, t in re.findall(r'<text x="\d+" y="([\d.]+)" text-anchor="end">([^<]*)<', svg)]
 
 
-@pytest.mark.parametrize("losses", [[5e17] * 10, [1.7e308, 1e308, 5e307], [1.79e308] * 4, [math.nan, 1.0, math.inf, 0.5],
-                                    [0.0] * 5, [], [1e-320, 1.0], [3.0]])
+@pytest.mark.parametrize(
+    "losses",
+    [
+        [5e17] * 10,
+        [1.7e308, 1e308, 5e307],
+        [1.79e308] * 4,
+        [math.nan, 1.0, math.inf, 0.5],
+        [0.0] * 5,
+        [],
+        [1e-320, 1.0],
+        [3.0],
+    ],
+)
 def test_any_loss_curve_draws(losses):
     from backprop_cli.render.svgplot import svg
 
@@ -504,7 +552,7 @@ def test_log_ticks_are_true_decades_inside_the_range_never_overlapping():
         mantissa = v / 10 ** math.floor(math.log10(v) + 1e-9)
         assert round(mantissa, 9) in (1, 2, 5), v
     ys = sorted(y for y, _ in labels)
-    assert all(b - a >= 14 for a, b in zip(ys, ys[1:]))
+    assert all(b - a >= 14 for a, b in zip(ys, ys[1:], strict=False))
 
 
 def test_log_ticks_over_many_decades_do_not_overlap():
@@ -512,11 +560,20 @@ def test_log_ticks_over_many_decades_do_not_overlap():
 
     labels = y_labels(svg(loss_trace([10 ** (-k / 10) for k in range(300)])))
     ys = sorted(y for y, _ in labels)
-    assert len(labels) >= 4 and all(b - a >= 14 for a, b in zip(ys, ys[1:]))
+    assert len(labels) >= 4 and all(b - a >= 14 for a, b in zip(ys, ys[1:], strict=False))
 
 
-@pytest.mark.parametrize("values, log", [([1, 0.001], True), ([1, 0.5], False), ([1, 0.001, 0.0], True),
-                                         ([1, math.nan, 0.001], True), ([-1, 1000], False), ([], False)])
+@pytest.mark.parametrize(
+    "values, log",
+    [
+        ([1, 0.001], True),
+        ([1, 0.5], False),
+        ([1, 0.001, 0.0], True),
+        ([1, math.nan, 0.001], True),
+        ([-1, 1000], False),
+        ([], False),
+    ],
+)
 def test_one_rule_for_a_log_scale(values, log):
     from backprop_cli.render.logscale import use_log_scale
 
@@ -539,14 +596,25 @@ def label_boxes(svg: str):
     from backprop_cli.render.drawing import CHAR
 
     boxes = []
-    for x, y, text in re.findall(r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="middle" fill="#235"[^>]*>([^<]*)<', svg):
+    for x, y, text in re.findall(
+        r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="middle" fill="#235"[^>]*>([^<]*)<', svg
+    ):
         x, y, w = float(x), float(y), len(text) * CHAR / 2
         boxes.append((x - w, y - 13, x + w, y + 1))
     return boxes
 
 
-@pytest.mark.parametrize("example", ["mazur-2-2-2", "seed-001-4-3-1-no-bias", "softmax-3-class", "xor-2-2-1",
-                                     "seed-003-2-10-10-1", "seed-004-relu-relu-sigmoid-bce"])
+@pytest.mark.parametrize(
+    "example",
+    [
+        "mazur-2-2-2",
+        "seed-001-4-3-1-no-bias",
+        "softmax-3-class",
+        "xor-2-2-1",
+        "seed-003-2-10-10-1",
+        "seed-004-relu-relu-sigmoid-bce",
+    ],
+)
 def test_edge_labels_never_collide_and_every_weight_is_named(example):
     from backprop_cli import examples
     from backprop_cli.render.drawing import svg
@@ -556,9 +624,9 @@ def test_edge_labels_never_collide_and_every_weight_is_named(example):
     ET.fromstring(out)
     boxes = label_boxes(out)
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
-    total = sum(l.units * l.n_in for l in problem.layers)
+    total = sum(layer.units * layer.n_in for layer in problem.layers)
     assert len(set(re.findall(r">(w\d+) = ", out))) == total
 
 
@@ -573,8 +641,13 @@ def test_text_that_xml_cannot_hold_never_breaks_the_svg():
     from backprop_cli.render.drawing import svg as drawing
     from backprop_cli.render.svgplot import svg as plot
 
-    data = {"title": "a\x01b <c> & \"d\" \ud800 ]]>", "layers": [
-        {"name": "<h&>", "activation": "sigmoid", "weights": [[1, 2]]}], "inputs": [1, 2], "targets": [1], "learning_rate": 0.1}
+    data = {
+        "title": 'a\x01b <c> & "d" \ud800 ]]>',
+        "layers": [{"name": "<h&>", "activation": "sigmoid", "weights": [[1, 2]]}],
+        "inputs": [1, 2],
+        "targets": [1],
+        "learning_rate": 0.1,
+    }
     problem = from_dict(data)
     for out in (drawing(problem), plot(loss_trace([1.0, 0.5])._replace(problem=problem))):
         ET.fromstring(out.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
@@ -633,8 +706,9 @@ def test_check_answers_with_a_cycle_are_refused(tmp_path):
 
 
 @pytest.mark.xfail(strict=False, reason="check owner: decimals() of 400 digits overflows")
-@pytest.mark.parametrize("answer", ["0." + "3" * 400, "1e-400", "1e" + "9" * 5000],
-                         ids=["400-decimals", "1e-400", "5000-digit-exponent"])
+@pytest.mark.parametrize(
+    "answer", ["0." + "3" * 400, "1e-400", "1e" + "9" * 5000], ids=["400-decimals", "1e-400", "5000-digit-exponent"]
+)
 def test_check_extreme_answers(tmp_path, answer):
     (tmp_path / "a.yaml").write_text(f"net_h1: {answer}\n")
     assert_clean(invoke("check", "mazur-2-2-2", str(tmp_path / "a.yaml")))

@@ -91,26 +91,26 @@ def svg(problem: Problem, precision: int = 4) -> str:
     tables: list[tuple[int, list[list[str]]]] = []
     # edges first, so circles cover their ends; labels last, on top of every edge
     labels: list[str] = []
-    for l, layer in enumerate(problem.layers):
+    for k, layer in enumerate(problem.layers):
         edges = []
         for j in range(layer.units):
             for i in range(layer.n_in):
-                (x1, y1), (x2, y2) = layout.pos(l, i), layout.pos(l + 1, j)
+                (x1, y1), (x2, y2) = layout.pos(k, i), layout.pos(k + 1, j)
                 body.append(f'<line x1="{x1 + R}" y1="{y1}" x2="{x2 - R}" y2="{y2}" stroke="#8aa" stroke-width="1.2"/>')
-                edges.append(((x1, y1), (x2, y2), f"{names.weights[l][j, i]} = {num.text(layer.W[j, i])}"))
+                edges.append(((x1, y1), (x2, y2), f"{names.weights[k][j, i]} = {num.text(layer.W[j, i])}"))
         spots = layout.place(edges) if len(edges) <= MAX_PLACED else None
         if spots is None:
-            tables.append((l, [[f"{names.weights[l][j, i]} = {num.text(layer.W[j, i])}" for i in range(layer.n_in)]
+            tables.append((k, [[f"{names.weights[k][j, i]} = {num.text(layer.W[j, i])}" for i in range(layer.n_in)]
                                for j in range(layer.units)]))
             continue
-        for (x, y), (_, _, label) in zip(spots, edges):
+        for (x, y), (_, _, label) in zip(spots, edges, strict=True):
             labels.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="#235" stroke="white" '
                           f'stroke-width="4" paint-order="stroke">{xml(label)}</text>')
     body.extend(labels)
     body.extend(_units(problem, names, num, layout))
     height = layout.bottom + 24
-    for l, rows in tables:
-        part, height, width = _table(problem, names, l, rows, height)
+    for k, rows in tables:
+        part, height, width = _table(problem, names, k, rows, height)
         layout.width = max(layout.width, width)
         body.extend(part)
     head = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{layout.width:.0f}" height="{height:.0f}" '
@@ -118,10 +118,10 @@ def svg(problem: Problem, precision: int = 4) -> str:
             f'<rect width="{layout.width:.0f}" height="{height:.0f}" fill="white"/>',
             f'<text x="{layout.width / 2}" y="26" text-anchor="middle" font-size="15">{xml(problem.title or "network")}</text>',
             f'<text x="{layout.pos(0, 0)[0]}" y="62" text-anchor="middle" fill="#555">inputs</text>']
-    for l, layer in enumerate(problem.layers, start=1):
+    for k, layer in enumerate(problem.layers, start=1):
         params = "".join(f", α={num.text(v)}" for v in layer.activation_params.values())
-        head.append(f'<text x="{layout.pos(l, 0)[0]}" y="62" text-anchor="middle" fill="#555">'
-                    f'layer {l} ({xml(layer.activation.name)}{params})</text>')
+        head.append(f'<text x="{layout.pos(k, 0)[0]}" y="62" text-anchor="middle" fill="#555">'
+                    f'layer {k} ({xml(layer.activation.name)}{params})</text>')
     return "\n".join(head + body + ["</svg>"]) + "\n"
 
 
@@ -140,12 +140,12 @@ def _units(problem: Problem, names: Names, num: Numbers, layout: _Layout) -> lis
     return out
 
 
-def _table(problem: Problem, names: Names, l: int, rows: list[list[str]], top: float) -> tuple[list[str], float, float]:
-    """The weights of layer l+1 as a table (a row per unit, a column per input) from ``top``: (svg, bottom, width)."""
-    layer = problem.layers[l]
-    ins = names.inputs if l == 0 else names.units[l - 1]
-    outs = names.units[l]
-    out = [f'<text x="{MARGIN - 40}" y="{top + 14}" fill="#555">weights into layer {l + 1} '
+def _table(problem: Problem, names: Names, k: int, rows: list[list[str]], top: float) -> tuple[list[str], float, float]:
+    """The weights of layer k+1 as a table (a row per unit, a column per input) from ``top``: (svg, bottom, width)."""
+    layer = problem.layers[k]
+    ins = names.inputs if k == 0 else names.units[k - 1]
+    outs = names.units[k]
+    out = [f'<text x="{MARGIN - 40}" y="{top + 14}" fill="#555">weights into layer {k + 1} '
            f'({xml(layer.name)}): a row per unit, a column per input</text>']
     top += 24
     if layer.units * layer.n_in > MAX_TABLE:

@@ -18,4 +18,4 @@ def use_log_scale(values: Iterable[float | None]) -> bool:
     """
     finite = [v for v in values if v is not None and math.isfinite(v)]
     positive = [v for v in finite if v > 0]
-    return bool(positive) and min(finite) >= 0 and max(positive) / min(positive) > 10 ** DECADES
+    return bool(positive) and min(finite) >= 0 and max(positive) / min(positive) > 10**DECADES
