@@ -6,7 +6,6 @@ to standard error. Errors become exit codes in one place, ``BackpropGroup.invoke
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -14,10 +13,23 @@ from typing import Callable
 
 import click
 
-from . import examples
-from .errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BackpropError, Issue, NonFiniteError, ProblemError
+from . import budget, examples, output, source
+from .errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_WRITE_FAILED,
+    BackpropError,
+    Issue,
+    NonFiniteError,
+    OutputError,
+    ProblemError,
+    Terminated,
+)
 from .activations import ACTIVATIONS
 from .losses import LOSSES
+from .output import open_output
 
 FORMATS = ("rich", "json", "ndjson", "markdown", "latex")
 
@@ -25,8 +37,24 @@ FORMATS = ("rich", "json", "ndjson", "markdown", "latex")
 class BackpropGroup(click.Group):
     """Turns every BackpropError into its message on stderr and its exit status."""
 
+    def main(self, *args, **kwargs):
+        output.prepare_process()
+        try:
+            return super().main(*args, **kwargs)
+        except Terminated:  # temporary files are gone: end as SIGTERM's sender expects
+            output.die_of_sigterm()
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except BrokenPipeError:  # --help or --version into a closed pipe
+            output.silence_stdout()
+            raise click.exceptions.Exit(EXIT_OK) from None
+
     def invoke(self, ctx: click.Context):
         try:
+            if output.stdout_closed_but_needed(sys.argv[1:]):
+                raise OutputError("standard output is closed; give --output FILE")
             return super().invoke(ctx)
         except BackpropError as e:
             for line in str(e).splitlines():
@@ -37,9 +65,17 @@ class BackpropGroup(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (| head): stop quietly; keep Python from complaining at exit.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            output.silence_stdout()
             ctx.exit(EXIT_OK)
+        except ValueError as e:  # click.Path stats a name with a NUL character (no file can have one)
+            if "null byte" not in str(e):
+                raise
+            click.echo("backprop: error: a file name with a NUL character; expected a file name", err=True)
+            ctx.exit(EXIT_USAGE)
+        except OSError as e:  # standard output on a full disk or /dev/full, an unreadable stream
+            output.silence_stdout()
+            click.echo(f"backprop: error: cannot write the output: {e.strerror or e}", err=True)
+            ctx.exit(EXIT_WRITE_FAILED)
 
 
 @click.group(cls=BackpropGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,47 +104,23 @@ def output_options(f: Callable) -> Callable:
 
 
 def read_problem(arg: str | None):
-    """PROBLEM as a path, '-' for standard input, or a bundled example name."""
-    from .validate import load, loads
+    """PROBLEM as a path, '-' for standard input, or a bundled example name; read at most 16 MiB of it."""
+    from .validate import loads
 
     if arg is None or arg == "-":
+        if 0 in output.CLOSED:
+            raise ProblemError(Issue("<stdin>", None, None, "", "standard input closed", "a problem file, '-' with a problem on standard input, or an example name"))
         if arg is None and sys.stdin.isatty():
             raise click.UsageError("no PROBLEM given and standard input is a terminal: "
                                    "give a problem file, '-', or an example name (backprop examples)")
-        data = sys.stdin.buffer.read()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise ProblemError(Issue("<stdin>", None, None, "", f"bytes that are not UTF-8 text (at byte {e.start})", "a problem file or a JSON trace in UTF-8")) from None
-        return loads(text, "<stdin>")
+        return loads(source.read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
     if os.path.exists(arg):
-        return load(arg)
+        return loads(source.read_text(arg), arg)
     bundled = examples.file(arg)
     if bundled is not None:
-        return load(bundled)
+        return loads(source.read_text(bundled, str(bundled)), str(bundled))
     raise ProblemError(Issue(arg, None, None, "", "no such file or bundled example",
                              "a path, - for standard input, or an example name (backprop examples lists them)"))
-
-
-@contextlib.contextmanager
-def open_output(output: str | None, input_name: str | None):
-    """Standard output, or FILE written to a temporary file beside it and renamed into place on success."""
-    if output is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    if input_name and os.path.exists(input_name) and os.path.exists(output) and os.path.samefile(input_name, output):
-        raise click.UsageError(f"--output {output} is the problem file itself; choose another file")
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(output)}.", dir=os.path.dirname(os.path.abspath(output)))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            yield out
-        os.replace(tmp, output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | None = None,
@@ -116,9 +128,15 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
     """Run, watched (progress, Ctrl-C, --until-loss, NDJSON as it goes), then render and report."""
     from . import render
     from .engine import run
+    from .output import check_target
+    from .render.jsontrace import unwritable_parameters
     from .watch import Watch
 
-    for warning in prob.warnings:
+    if plot:  # refused before the work, naming --plot
+        check_target(plot, "--plot", prob.origin, {"--output": output})
+    work = budget.check_run(prob, record=record, fmt=fmt, detail=options.get("detail", "auto"),
+                            command=options.get("command") or "worksheet")
+    for warning in prob.warnings + tuple(work):
         click.echo(f"backprop: warning: {warning}", err=True)
     failure = None
     with open_output(output, prob.origin) as out:
@@ -128,6 +146,12 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
                 trace = run(prob, record=record, on_epoch=watch.on_epoch, should_stop=watch.should_stop)
             except NonFiniteError as e:  # write what was computed before it, then report it (exit 1)
                 failure, trace = e, e.partial
+        failure = failure or unwritable_parameters(trace)
+        if plot:  # first, so that a reader who stops early (| head) still gets it
+            from .render.svgplot import svg
+
+            with open_output(plot, prob.origin, "--plot") as f:
+                f.write(svg(trace))
         if fmt == "ndjson":
             watch.final_ndjson_line(trace)
         else:
@@ -136,11 +160,6 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
         click.echo(f"backprop: warning: {warning}", err=True)
     if failure is not None:
         raise failure
-    if plot:
-        from .render.svgplot import svg
-
-        with open_output(plot, prob.origin) as f:
-            f.write(svg(trace))
     message = watch.summary(trace)
     if message:
         click.echo(f"backprop: {message}", err=True)
@@ -220,14 +239,15 @@ def gradcheck(problem, tolerance, fmt):
     Prints the worst relative error of each layer; exits 0 when all are within
     the tolerance, 1 when one is not. Without PROBLEM, the default example.
     """
-    import json
-
     from . import gradcheck as gc
+    from .render.jsontrace import dumps
 
-    report = gc.check(read_problem(problem or examples.DEFAULT), tolerance)
+    prob = read_problem(problem or examples.DEFAULT)
+    budget.check_gradcheck(prob)
+    report = gc.check(prob, tolerance)
     if fmt == "json":
-        click.echo(json.dumps({"ok": report.ok, "tolerance": tolerance, "notes": report.notes,
-                               "checks": [c._asdict() for c in report.checks]}))
+        click.echo(dumps({"ok": report.ok, "tolerance": tolerance, "notes": report.notes,
+                          "checks": [c._asdict() for c in report.checks]}))
     else:
         width = max(len(c.name) for c in report.checks)
         click.echo(f"{'':<{width}}  checked  worst relative error  at")
@@ -254,6 +274,7 @@ def draw(problem, output, precision):
     from .render.drawing import svg
 
     prob = read_problem(problem or examples.DEFAULT)
+    budget.check_drawing(prob)
     with open_output(output, prob.origin) as out:
         out.write(svg(prob, precision))
 
@@ -263,6 +284,9 @@ def _sizes(ctx, param, value: str) -> list[int]:
 
     if not re.fullmatch(r"\d+(-\d+)+", value or "") or any(int(v) < 1 or int(v) > 12 for v in value.split("-")):
         raise click.BadParameter(f"{value!r}: expected sizes from input to output, each 1 to 12, like 2-2-1")
+    too_much = budget.check_new(value.split("-"))
+    if too_much:
+        raise click.BadParameter(f"{value!r}: {too_much}")
     return [int(v) for v in value.split("-")]
 
 
@@ -276,7 +300,7 @@ def _sizes(ctx, param, value: str) -> list[int]:
               type=click.Choice(list(LOSSES)))
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise.")
 @click.option("--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update.")
-@click.option("--learning-rate", type=click.FloatRange(min=0), default=0.5, show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(min=0, max=1e6), default=0.5, show_default=True)
 def new(sizes, activation, loss, seed, examples, learning_rate):
     """Write a new exercise to standard output: weights, biases and inputs with one decimal, chosen so that
     no unit is saturated or dead and no gradient is zero. Solve it with backprop solve."""
@@ -314,20 +338,16 @@ def check(problem, answers, tolerance, fmt):
     Lists every checked quantity, right or wrong, with the expected value, and names the usual
     mistake a wrong answer matches. Exits 0 when all are right, 1 when any is wrong.
     """
-    import json
-
     from .check import decimals, grade
+    from .render.jsontrace import dumps
 
     prob = read_problem(problem)
-    try:
-        with open(answers, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise ProblemError(Issue(answers, None, None, "", f"a file that cannot be read ({e.strerror})", "a file of answers")) from None
+    budget.check_run(prob, record=True, fmt="grade", command="check")
+    text = source.read_text(answers)
     results = grade(prob, text, answers, tolerance)
     wrong = [r for r in results if not r.right]
     if fmt == "json":
-        click.echo(json.dumps({"right": len(results) - len(wrong), "wrong": len(wrong), "checked": [
+        click.echo(dumps({"right": len(results) - len(wrong), "wrong": len(wrong), "checked": [
             {"name": r.name, "answer": r.answer.value, "written": r.answer.text, "expected": r.expected, "right": r.right,
              "mistakes": r.mistakes} for r in results]}))
     else:

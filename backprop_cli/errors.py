@@ -15,6 +15,8 @@ EXIT_NONFINITE = 1
 """A computation produced NaN or an infinity (the message names where)."""
 EXIT_CHECK_FAILED = 1
 """backprop check found a wrong answer; backprop gradcheck found a gradient outside the tolerance."""
+EXIT_WRITE_FAILED = 1
+"""The output could not be written on the way (a full disk, /dev/full); the target was left as it was."""
 EXIT_USAGE = 2
 """Bad usage of the command line, or a problem file that was refused."""
 EXIT_INTERRUPTED = 130
@@ -42,11 +44,21 @@ class Issue(NamedTuple):
     expected: str
 
     def __str__(self) -> str:
-        where = self.source
+        where = _short(self.source)
         if self.line is not None:
             where += f":{self.line}:{self.column}"
-        key = f" {self.key}:" if self.key else ""
+        key = f" {_short(self.key)}:" if self.key else ""
         return f"{where}:{key} found {self.found}; expected {self.expected}"
+
+
+MAX_SHOWN = 20
+"""Issues printed at most; the rest are counted ("and 9,980 more problems like these")."""
+LONGEST_NAME = 80
+"""A key or file name longer than this is shortened in messages (the start and the end are kept)."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LONGEST_NAME else f"{text[:50]}…{text[-20:]} ({len(text):,} characters)"
 
 
 class ProblemError(BackpropError):
@@ -59,12 +71,14 @@ class ProblemError(BackpropError):
 
     def __init__(self, issues: list[Issue] | Issue, more: int = 0):
         issues = [issues] if isinstance(issues, Issue) else list(issues)
-        # in the order of the file, so a user can fix them top to bottom
-        self.issues = sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.column or 0))
-        self.more = more
+        # in the order of the file, so a user can fix them top to bottom; at most MAX_SHOWN of them
+        issues = sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.column or 0))
+        self.issues = issues[:MAX_SHOWN]
+        self.more = more + len(issues) - len(self.issues)
+        more = self.more
         lines = [str(i) for i in self.issues]
         if more:
-            lines.append(f"{self.issues[0].source}: and {more} more problem{'s' if more > 1 else ''} like these (fix these first)")
+            lines.append(f"{_short(self.issues[0].source)}: and {more:,} more problem{'s' if more > 1 else ''} like these (fix these first)")
         super().__init__("\n".join(lines))
 
 
@@ -87,3 +101,19 @@ class NonFiniteError(BackpropError):
             f"{where}: {quantity} is not finite (NaN or infinity); "
             "the weights or the learning rate are probably too large"
         )
+
+
+class OutputError(BackpropError):
+    """The output cannot be written where it was asked: a missing folder, a full disk, a closed stream.
+
+    Exit 2 when refused before any work (the command line named an impossible
+    place), exit 1 when writing failed on the way (the disk filled up).
+    """
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE):
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (removing temporary files), then die of the signal as the sender expects."""

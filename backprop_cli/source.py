@@ -1,41 +1,70 @@
 """Reading a problem document as plain data, remembering where each value stood.
 
-PyYAML's safe loader composes the node tree (it never constructs objects from
-tags); we then build plain dicts, lists and scalars ourselves so that
+PyYAML's safe parser gives a stream of events; we compose the node tree from
+them ourselves (without recursion, see :func:`_compose`) and then build plain
+dicts, lists and scalars, so that
 
 * every value keeps its line and column, for messages that point at it;
 * a duplicate key is an error instead of silently keeping the last one;
-* numbers are read as people type them: YAML 1.1 reads ``1e-3`` and ``5E-1``
-  (no dot) as strings; here they are floats;
-* anchors and aliases cannot blow up into a huge document.
+* numbers are read as people type them: ``1e-3`` and ``5E-1`` are floats,
+  ``010`` is ten (YAML 1.2; YAML 1.1 reads eight), ``1:30`` is text (YAML 1.1
+  reads ninety), ``2001-12-14`` is text (never a date);
+* nothing can make the reader crash, hang or take all memory: the text is at
+  most 16 MiB (also from an endless stream), nested at most 64 deep, expands
+  through aliases to at most 2,000,000 values, holds no cycle, no control
+  character and no integer a float64 cannot hold (see docs/limits.md).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
+from . import bounded
+from .bounded import BAD_IN_TEXT, CONTROL, character
 from .errors import Issue, ProblemError
 
 MAX_BYTES = 16 * 1024 * 1024
 """Refuse problem files larger than this (16 MiB): far above any worked example."""
 MAX_NODES = 2_000_000
 """Refuse documents that expand (through aliases) to more values than this."""
+MAX_DEPTH = 64
+"""Refuse documents nested deeper than this (a problem file needs 4 levels; traces about 10)."""
+MAX_DIGITS = 309
+"""An integer with more digits than this cannot be a float64 (the largest is about 1.8e308)."""
+POSITIONS_UP_TO = 2 * 1024 * 1024
+"""JSON larger than this is read without line numbers (the key path still says where): composing a
+YAML node for every number of a 16 MiB dataset would take gigabytes."""
 
 Path_ = tuple  # a key path: ("layers", 0, "weights")
+T = "tag:yaml.org,2002:"
+PLAIN_TAGS = {T + t for t in ("null", "bool", "int", "float", "str")}
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The safe loader (libyaml's C parser where PyYAML has it) that also reads 1e-3, 5E-1 and 1E5 as floats."""
+    """The safe loader (libyaml's C parser where PyYAML has it) with numbers read as people mean them."""
 
 
+# YAML 1.1's implicit types, without dates and base-60 numbers, and with 1e-3 a float and 010 ten.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (T + "timestamp", T + "int", T + "float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(T + "int", re.compile(r"^(?:[-+]?[0-9][0-9_]*|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+)$"),
+                              list("-+0123456789"))
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    T + "float",
+    re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
     list("-+0123456789."),
 )
+
+_RISKY_ESCAPE = re.compile(r"\\u(?:00[01][0-9a-fA-F]|007[fF]|008[0-9a-fA-F]|009[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2})")
+"""A JSON escape of a control character or a lone surrogate: left to the reader that says where."""
 
 
 class Document:
@@ -64,92 +93,141 @@ class Document:
             p = p[:-1]
 
 
+# --------------------------------------------------------------------------- reading text, bounded
+
+
+def read_text(path: str, name: str | None = None) -> str:
+    """The UTF-8 text of a file (or of a device or FIFO), at most MAX_BYTES, or a ProblemError saying why not."""
+    return bounded.read_text(path, name or str(path), MAX_BYTES)
+
+
+def read_stream(stream: IO[bytes] | None, name: str) -> str:
+    """Read a binary stream up to MAX_BYTES (an endless one such as /dev/zero or ``yes |`` is refused)."""
+    return bounded.read_stream(stream, name, MAX_BYTES)
+
+
+# --------------------------------------------------------------------------- building plain data
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _describe_tag(tag: str) -> str:
-    return tag.replace("tag:yaml.org,2002:", "!!")
+    return tag.replace(T, "!!")
 
 
-def parse(text: str, name: str) -> Document:
-    """Parse YAML (or JSON) text into a :class:`Document`, or raise :class:`ProblemError`."""
-    if text.lstrip().startswith(("{", "[")):
-        # JSON may be indented with tabs, which YAML refuses. JSON strings cannot hold a
-        # raw tab, so every tab is white space: a space keeps every line and column.
-        text = text.replace("\t", " ")
-    loader = _Loader(text)
+def _int(text: str) -> int | None:
+    """A YAML integer as a person means it: 010 is ten, 0x1F and 0b101 as written; None if not an integer."""
+    s = text.replace("_", "")
+    sign, s = (-1, s[1:]) if s[:1] == "-" else (1, s[1:] if s[:1] == "+" else s)
+    base = 16 if s[:2] in ("0x", "0X") else 2 if s[:2] in ("0b", "0B") else 10
+    digits = s[2:] if base != 10 else s
+    if not digits or len(digits) > MAX_DIGITS * (4 if base == 2 else 1):
+        return None
     try:
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        what = e.problem or "invalid YAML"
-        if e.context:
-            started = ""
-            if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != e.problem_mark.line:
-                started = f" that starts at line {e.context_mark.line + 1}, column {e.context_mark.column + 1}"
-            what = f"{e.context}{started}, {what}"
-        raise ProblemError(Issue(name, line, col, "", f"a YAML syntax error ({what})", "valid YAML or JSON")) from None
-    except yaml.YAMLError as e:
-        raise ProblemError(Issue(name, None, None, "", f"unreadable YAML ({e})", "valid YAML or JSON")) from None
-    finally:
-        loader.dispose()
+        return sign * int(digits, base)
+    except ValueError:
+        return None
 
-    doc = Document(name, None)
-    if root is None:
-        raise ProblemError(Issue(name, 1, 1, "", "an empty file", "a mapping of keys such as layers:, inputs:, targets:"))
-    issues: list[Issue] = []
-    budget = [MAX_NODES]
 
-    def build(node: yaml.Node, path: Path_) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise ProblemError(Issue(name, *_mark(node), "", "a document that expands to too many values", f"at most {MAX_NODES:,}"))
-        doc.positions[path] = _mark(node)
+class _Builder:
+    """Plain data from a node tree, with positions, duplicate keys and unbuildable scalars collected as issues."""
+
+    def __init__(self, doc: Document, loader: _Loader):
+        self.doc, self.loader = doc, loader
+        self.issues: list[Issue] = []
+        self.budget = MAX_NODES
+
+    def issue(self, node: yaml.Node, path: Path_, found: str, expected: str) -> None:
+        self.issues.append(Issue(self.doc.name, *_mark(node), _key(path), found, expected))
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise ProblemError(Issue(self.doc.name, *_mark(node), "", "a document that expands to too many values", f"at most {MAX_NODES:,}"))
+        self.doc.positions[path] = _mark(node)
         if isinstance(node, yaml.MappingNode):
-            if node.tag != "tag:yaml.org,2002:map":
-                issues.append(Issue(name, *_mark(node), _key(path), f"the tag {_describe_tag(node.tag)}", "plain data (tags are never constructed)"))
-            out: dict[Any, Any] = {}
-            for knode, vnode in node.value:
-                key = build_scalar_key(knode, path)
-                if key is _BAD:
-                    continue
-                if key in out:
-                    first = doc.key_positions.get(path + (key,), (None, None))
-                    issues.append(Issue(name, *_mark(knode), _key(path + (key,)), f"the key {key!r} a second time (first at line {first[0]})", "each key once; YAML would silently keep only the last"))
-                    continue
-                doc.key_positions[path + (key,)] = _mark(knode)
-                out[key] = build(vnode, path + (key,))
-            return out
+            return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
-                issues.append(Issue(name, *_mark(node), _key(path), f"the tag {_describe_tag(node.tag)}", "plain data (tags are never constructed)"))
-            return [build(child, path + (i,)) for i, child in enumerate(node.value)]
-        return build_scalar(node, path)
+            if node.tag != T + "seq":
+                self.issue(node, path, f"the tag {_describe_tag(node.tag)}", "plain data (tags are never constructed)")
+            return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        return self.scalar(node, path)
 
-    def build_scalar(node: yaml.Node, path: Path_) -> Any:
-        try:
-            return loader.construct_object(node, deep=True)
-        except yaml.YAMLError:
-            issues.append(Issue(name, *_mark(node), _key(path), f"the tag {_describe_tag(node.tag)}", "plain data (tags are never constructed)"))
-            return _BAD
+    def mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
+        if node.tag != T + "map":
+            self.issue(node, path, f"the tag {_describe_tag(node.tag)}", "plain data (tags are never constructed)")
+        out: dict[Any, Any] = {}
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for knode, vnode in node.value:
+            if knode.tag == T + "merge":  # <<: *defaults, or <<: [*a, *b]: their keys, unless written here
+                sources = vnode.value if isinstance(vnode, yaml.SequenceNode) else [vnode]
+                for src in sources:
+                    if not isinstance(src, yaml.MappingNode):
+                        self.issue(vnode, path, "a merge key (<<) whose value is not a mapping",
+                                   "<<: *name, where &name marks a mapping")
+                    else:
+                        merged.extend(src.value)
+                continue
+            key = self.key(knode, path)
+            if key is _BAD:
+                continue
+            if key in out:
+                first = self.doc.key_positions.get(path + (key,), (None, None))
+                self.issue(knode, path + (key,), f"the key {key!r} a second time (first at line {first[0]})",
+                           "each key once; YAML would silently keep only the last")
+                continue
+            self.doc.key_positions[path + (key,)] = _mark(knode)
+            out[key] = self.build(vnode, path + (key,))
+        for knode, vnode in merged:
+            key = self.key(knode, path)
+            if key is not _BAD and key not in out:
+                self.doc.key_positions[path + (key,)] = _mark(knode)
+                out[key] = self.build(vnode, path + (key,))
+        return out
 
-    def build_scalar_key(node: yaml.Node, path: Path_) -> Any:
+    def key(self, node: yaml.Node, path: Path_) -> Any:
         if not isinstance(node, yaml.ScalarNode):
-            issues.append(Issue(name, *_mark(node), _key(path), "a key that is a list or mapping", "a plain key name"))
+            self.issue(node, path, "a key that is a list or mapping", "a plain key name")
             return _BAD
-        key = build_scalar(node, path)
-        if key is _BAD:
-            return _BAD
-        if not isinstance(key, str):
-            key = str(key)
-        return key
+        key = self.scalar(node, path)
+        return key if key is _BAD or isinstance(key, str) else str(key)
 
-    doc.data = build(root, ())
-    if issues:
-        raise ProblemError(issues)
-    return doc
+    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        tag, text = node.tag, node.value
+        if tag not in PLAIN_TAGS:
+            self.issue(node, path, f"the tag {_describe_tag(tag)}", "plain data (tags are never constructed)")
+            return _BAD
+        if tag == T + "str":
+            m = BAD_IN_TEXT.search(text)
+            if m:
+                self.issue(node, path, f"text with {character(m.group())}", "printable text (tab and newline are fine)")
+                return _BAD
+            return text
+        if tag == T + "int":
+            digits = len(text.replace("_", "").lstrip("+-"))
+            value = _int(text) if digits <= MAX_DIGITS else None
+            if digits > MAX_DIGITS or value is not None and abs(value) >= 2 ** 1024:
+                self.issue(node, path, f"an integer of {digits:,} digits",
+                           "a number a float64 can hold (at most about ±1.8e308, 309 digits)")
+                return _BAD
+            if value is not None:
+                return value
+        else:
+            try:
+                value = self.loader.construct_object(node, deep=True)
+            except Exception:  # noqa: BLE001 - any failure of a constructor means: not this type
+                value = _BAD
+            if value is not _BAD:
+                if tag == T + "float" and math.isinf(value) and "inf" not in text.lower():
+                    self.issue(node, path, f"{text.strip()[:40]}, too large for a float64",
+                               "a number of magnitude at most about 1.8e308")
+                    return _BAD
+                return value
+        self.issue(node, path, f"{text[:40]!r} tagged {_describe_tag(tag)}, which cannot be read as one",
+                   f"a value that is a {_describe_tag(tag)[2:]}, or no tag")
+        return _BAD
 
 
 class _Bad:
@@ -174,8 +252,11 @@ def _key(path: Path_) -> str:
 key_name = _key
 
 
+# --------------------------------------------------------------------------- JSON
+
+
 class _NotPlain(ValueError):
-    """JSON that the fast reader leaves to the YAML reader (duplicate keys, NaN, Infinity)."""
+    """JSON that the fast reader leaves to the YAML reader (duplicate keys, NaN, Infinity, huge integers)."""
 
 
 def _pairs(pairs):
@@ -191,6 +272,59 @@ def _constant(name):
     raise _NotPlain(name)
 
 
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _NotPlain(text)
+    return int(text)
+
+
+def _json(text: str) -> Any:
+    """json.loads with the reader's rules; _NotPlain for what only the full reader may refuse with a line."""
+    try:
+        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_json_int)
+    except RecursionError:  # nested too deep: the full reader says where
+        raise _NotPlain("depth") from None
+
+
+def _looks_like_json(text: str) -> bool:
+    return re.match(r'\s*(\{\s*["}]|\[)', text) is not None
+
+
+def _json_syntax_error(text: str, e: json.JSONDecodeError, name: str) -> ProblemError:
+    """JSON's own message, or for an NDJSON stream (backprop step --format ndjson) the line that is damaged."""
+    lines = text.rstrip().split("\n")
+    if e.msg == "Extra data" and all(ln.lstrip().startswith("{") for ln in lines if ln.strip()):
+        for number, ln in enumerate(lines, start=1):
+            if not ln.strip():
+                continue
+            try:
+                json.loads(ln)
+            except (ValueError, RecursionError) as bad:
+                col = getattr(bad, "colno", 1)
+                return ProblemError(Issue(name, number, col, "", f"a damaged line of an NDJSON stream ({getattr(bad, 'msg', bad)})",
+                                          "one complete JSON object per line, the last one the backprop-trace-end line"))
+        return ProblemError(Issue(name, len(lines), 1, "", "an NDJSON stream that does not end with its backprop-trace-end line "
+                                  "(was it cut short?)", 'a last line with "format": "backprop-trace-end" and next_problem'))
+    return ProblemError(Issue(name, e.lineno, e.colno, "", f"a JSON syntax error ({e.msg})", "valid JSON (or YAML)"))
+
+
+def _check_strings(data: Any, name: str) -> None:
+    """Refuse text with control characters or lone surrogates in data read by the json module (no positions)."""
+    stack: list[tuple[Any, Path_]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            items = list(value.items())
+            for k, _ in items:
+                stack.append((k, path))
+            stack.extend((v, path + (k,)) for k, v in items)
+        elif isinstance(value, list):
+            stack.extend((v, path + (i,)) for i, v in enumerate(value))
+        elif isinstance(value, str) and (m := BAD_IN_TEXT.search(value)):
+            raise ProblemError(Issue(name, None, None, _key(path), f"text with {character(m.group())}",
+                                     "printable text (tab and newline are fine)"))
+
+
 def parse_json_fast(text: str, name: str) -> Document | None:
     """JSON read by the C json module, without positions, or None when the text is not plain JSON.
 
@@ -200,21 +334,85 @@ def parse_json_fast(text: str, name: str) -> Document | None:
     """
     if not text.lstrip().startswith("{"):
         return None
-    import json
-
+    if _RISKY_ESCAPE.search(text) or CONTROL.search(text):
+        return None  # parse() says where
     try:
-        return Document(name, json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant))
+        return _finish(Document(name, _json(text)))
     except ValueError:
         pass
     # An NDJSON stream (backprop step --format ndjson): its last line carries next_problem.
     last = text.rstrip().rsplit("\n", 1)[-1]
     try:
-        data = json.loads(last, object_pairs_hook=_pairs, parse_constant=_constant)
+        data = _json(last)
     except ValueError:
         return None
-    return Document(name, data) if isinstance(data, dict) and data.get("format") == "backprop-trace-end" else None
+    return _finish(Document(name, data)) if isinstance(data, dict) and data.get("format") == "backprop-trace-end" else None
+
+
+# --------------------------------------------------------------------------- the whole document
+
+
+def parse(text: str, name: str) -> Document:
+    """Parse YAML (or JSON) text into a :class:`Document`, or raise :class:`ProblemError`."""
+    if len(text) > MAX_BYTES:
+        raise ProblemError(Issue(name, None, None, "", f"more than {MAX_BYTES:,} characters", f"at most {MAX_BYTES:,} bytes (16 MiB)"))
+    bounded.refuse_control_characters(text, name)
+    json_data, json_error = None, None
+    if _looks_like_json(text):
+        # JSON may be indented with tabs, which YAML refuses. JSON strings cannot hold a
+        # raw tab, so every tab is white space: a space keeps every line and column.
+        text = text.replace("\t", " ")
+        try:
+            json_data = _json(text)
+        except json.JSONDecodeError as e:
+            json_error = e
+        except _NotPlain:
+            pass  # NaN, a duplicate key, a huge integer, deep nesting: the YAML reader says where
+        if json_error is not None and len(text) > POSITIONS_UP_TO:
+            raise _json_syntax_error(text, json_error, name)
+        if json_data is not None and len(text) > POSITIONS_UP_TO:
+            _check_strings(json_data, name)
+            return _finish(Document(name, json_data))
+    try:
+        root = bounded.compose(_Loader(text), name, MAX_DEPTH, MAX_NODES)
+    except ProblemError:
+        if json_data is not None:  # JSON that YAML cannot read (a key longer than 1024 characters)
+            _check_strings(json_data, name)
+            return _finish(Document(name, json_data))
+        if json_error is not None:  # JSON with a mistake: JSON's message, not YAML's
+            raise _json_syntax_error(text, json_error, name) from None
+        raise
+    if root is None:
+        raise ProblemError(Issue(name, 1, 1, "", "an empty file", "a mapping of keys such as layers:, inputs:, targets:"))
+    doc = Document(name, None)
+    builder = _Builder(doc, _Loader(""))
+    doc.data = builder.build(root, ())
+    if builder.issues:
+        raise ProblemError(builder.issues)
+    return _finish(doc)
 
 
 def from_data(data: Any, name: str) -> Document:
     """A document for data that did not come from text (no positions)."""
-    return Document(name, data)
+    return _finish(Document(name, data))
+
+
+TRACE_FORMATS = ("backprop-trace", "backprop-trace-end")
+TRACE_VERSIONS = (1,)
+
+
+def _finish(doc: Document) -> Document:
+    """Checks on the whole document before it is validated: a trace's header, and the size of the work it asks."""
+    data = doc.data
+    if isinstance(data, dict):
+        where = doc.where(("format",)) if "format" in data else doc.where(())
+        if data.get("format") in TRACE_FORMATS and data.get("version", 1) not in TRACE_VERSIONS:
+            raise ProblemError(Issue(doc.name, *doc.where(("version",)), "version", f"a trace of version {data.get('version')!r}",
+                                     f"version {', '.join(map(str, TRACE_VERSIONS))}, the trace this backprop writes and reads"))
+        if "format" not in data and "next_problem" in data and ("epochs" in data or "problem" in data):
+            raise ProblemError(Issue(doc.name, *where, "format", "a JSON trace without its format key",
+                                     '"format": "backprop-trace" (as backprop writes it), or the next_problem alone'))
+    from . import budget
+
+    budget.check_document(doc)
+    return doc

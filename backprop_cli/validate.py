@@ -32,28 +32,8 @@ MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds below 2³²
 
 
 def load(path: str | os.PathLike) -> Problem:
-    """Read and validate the problem file at ``path``."""
-    name = str(path)
-    try:
-        size = os.stat(path).st_size
-        if size > source.MAX_BYTES:
-            raise ProblemError(Issue(name, None, None, "", f"a file of {size:,} bytes",
-                                     f"at most {source.MAX_BYTES:,} bytes"))
-        with open(path, "rb") as f:
-            text = f.read(source.MAX_BYTES + 1).decode("utf-8")
-    except ProblemError:
-        raise
-    except FileNotFoundError:
-        raise ProblemError(Issue(name, None, None, "", "no such file", "a readable problem file (YAML or JSON)")) from None
-    except IsADirectoryError:
-        raise ProblemError(Issue(name, None, None, "", "a directory", "a problem file (YAML or JSON)")) from None
-    except UnicodeDecodeError as e:
-        raise ProblemError(Issue(name, None, None, "", f"bytes that are not UTF-8 text (at byte {e.start})",
-                                 "a text file in UTF-8")) from None
-    except OSError as e:
-        raise ProblemError(Issue(name, None, None, "", f"a file that cannot be read ({e.strerror})",
-                                 "a readable problem file")) from None
-    return loads(text, name)
+    """Read and validate the problem file at ``path`` (at most ``source.MAX_BYTES``, also from a device or FIFO)."""
+    return loads(source.read_text(str(path)), str(path))
 
 
 def loads(text: str, name: str = "<string>") -> Problem:
@@ -141,14 +121,14 @@ class Rules(LayerRules):
         elif loss is not None and layers:
             self.loss_fits(loss, layers[-1], Y)
 
+        texts = {key: self.text((key,), data.get(key)) for key in ("title", "source", "notes")}
+        conventions = self.conventions(data.get("conventions"))
         if self.issues:
             raise ProblemError(self.issues, self.more)
         return Problem(
             layers=tuple(layers), X=X, Y=Y, loss=loss, seed=seed, rule=rule,
             optimizer=optimizer, optimizer_params=optimizer_params, momentum_given=momentum_given,
-            title=self.text(("title",), data.get("title")), source=self.text(("source",), data.get("source")),
-            notes=self.text(("notes",), data.get("notes")), conventions=self.conventions(data.get("conventions")),
-            origin=self.doc.name, warnings=tuple(self.warnings), **settings,
+            conventions=conventions, origin=self.doc.name, warnings=tuple(self.warnings), **texts, **settings,
         )
 
     def training(self, data: dict, rule: str) -> dict[str, Any]:

@@ -9,7 +9,6 @@ that turns Ctrl-C into a clean stop after the update in progress.
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
@@ -43,9 +42,9 @@ class Watch:
     def on_epoch(self, rec) -> None:
         self.last_loss = rec.loss_after
         if self.ndjson is not None:
-            from .render.jsontrace import epoch_dict
+            from .render.jsontrace import dumps, epoch_dict
 
-            self.ndjson.write(json.dumps(epoch_dict(self.problem, rec), allow_nan=False) + "\n")
+            self.ndjson.write(dumps(epoch_dict(self.problem, rec)) + "\n")
             self.ndjson.flush()
         if self.until_loss is not None and not rec.partial:
             # The perceptron rule stops at the first epoch without a mistake (SPEC §4.6): its own loss.
@@ -101,12 +100,13 @@ class Watch:
 
     def final_ndjson_line(self, trace) -> None:
         from .problem import to_dict
+        from .render.jsontrace import dumps
 
         line = {"format": "backprop-trace-end", "version": 1, "epochs_done": len(trace.epochs),
                 "next_problem": to_dict(trace.next_problem)}
         if trace.stopped:
             line["stopped"] = trace.stopped
-        self.ndjson.write(json.dumps(line, allow_nan=False) + "\n")
+        self.ndjson.write(dumps(line) + "\n")
         self.ndjson.flush()
 
     def summary(self, trace) -> str | None:

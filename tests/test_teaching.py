@@ -226,6 +226,7 @@ def test_draw_writes_the_network_as_svg(tmp_path):
     assert len(root.findall(f"{ns}line")) == 8
 
 
-def test_draw_a_large_network_leaves_edge_labels_off():
+def test_draw_a_large_network_lists_the_weights_that_do_not_fit_in_a_table():
     svg = run("draw", "seed-003-2-10-10-1").stdout
-    assert "edge labels left off" in svg and svg.count("<circle") == 23
+    assert "a row per unit, a column per input" in svg and svg.count("<circle") == 23
+    assert all(f">w{k} = " in svg for k in range(1, 131))  # every weight named once, on its edge or in a table

@@ -11,10 +11,12 @@ SPEC §4 says version 2.
 from __future__ import annotations
 
 import json
+import math
 from typing import IO, Any
 
 import numpy as np
 
+from ..errors import NonFiniteError
 from ..problem import Problem, to_dict
 from ..trace import EpochRecord, StepRecord, Trace
 
@@ -112,5 +114,62 @@ def trace_dict(trace: Trace) -> dict:
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
-    json.dump(trace_dict(trace), out, allow_nan=False)
+    out.write(dumps(trace_dict(trace)))
     out.write("\n")
+
+
+# --------------------------------------------------------------------------- writing JSON that is JSON
+
+NON_FINITE_KEY = "non_finite"
+"""The top-level key that lists the values written as null because they are NaN or infinite."""
+MAX_LISTED = 100
+
+
+def dumps(data: Any) -> str:
+    """``data`` as JSON. JSON has no NaN or infinity: each one is written as null, and a top-level
+    ``non_finite`` object lists where (as JSON Pointers, RFC 6901) and what it was (nan, inf, -inf).
+
+    A saturated output can make an extra quantity infinite (∂L/∂a of a sigmoid
+    at exactly 1) while the run itself is fine; the trace stays readable JSON.
+    """
+    try:
+        return json.dumps(data, allow_nan=False)
+    except ValueError:
+        pass
+    found: list[tuple[str, str]] = []
+    clean = _finite(data, "", found)
+    if isinstance(clean, dict):
+        listed = [{"path": path, "value": value} for path, value in found[:MAX_LISTED]]
+        clean[NON_FINITE_KEY] = {"count": len(found), "values": listed,
+                                 "note": "NaN and infinite values are written as null (JSON has neither); "
+                                         "values lists where, as JSON Pointers"}
+    return json.dumps(clean, allow_nan=False)
+
+
+def _finite(value: Any, path: str, found: list) -> Any:
+    if isinstance(value, float):
+        if value != value or value in (math.inf, -math.inf):
+            found.append((path, "nan" if value != value else "inf" if value > 0 else "-inf"))
+            return None
+        return value
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{path}/{str(k).replace('~', '~0').replace('/', '~1')}", found) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v, f"{path}/{i}", found) for i, v in enumerate(value)]
+    return value
+
+
+def unwritable_parameters(trace: Trace) -> NonFiniteError | None:
+    """The error to report when the run ended with a weight or bias that is NaN or infinite.
+
+    The engine stops on a non-finite loss; the weights can overflow while the
+    loss stays finite (a saturated sigmoid). next_problem would then not be a
+    problem anyone can continue from: the run fails (exit 1), naming the layer.
+    """
+    for layer in trace.next_problem.layers:
+        buffers = [(f"the optimizer's {k}", v) for state in (layer.state_W, layer.state_b) for k, v in (state or {}).items()]
+        for name, values in [("a weight", layer.W), ("a bias", layer.b), *buffers]:
+            if values is not None and not np.all(np.isfinite(values)):
+                return NonFiniteError(len(trace.epochs), None, layer.index,
+                                      f"{name} of layer {layer.index} ({layer.name}) in next_problem")
+    return None
