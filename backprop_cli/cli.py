@@ -67,7 +67,8 @@ def output_options(f: Callable) -> Callable:
 
 
 def read_problem(arg: str | None):
-    """PROBLEM as a path, '-' for standard input, or a bundled example name."""
+    """PROBLEM as a path, '-' for standard input, or a bundled example name (a graph: file is a circuit)."""
+    from .graph import load_if_graph, read_if_graph
     from .problem import load, loads
 
     if arg is None or arg == "-":
@@ -79,12 +80,12 @@ def read_problem(arg: str | None):
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise ProblemError(Issue("<stdin>", None, None, "", f"bytes that are not UTF-8 text (at byte {e.start})", "a problem file or a JSON trace in UTF-8")) from None
-        return loads(text, "<stdin>")
+        return read_if_graph(text, "<stdin>") or loads(text, "<stdin>")
     if os.path.exists(arg):
-        return load(arg)
+        return load_if_graph(arg) or load(arg)
     bundled = examples.file(arg)
     if bundled is not None:
-        return load(bundled)
+        return load_if_graph(bundled) or load(bundled)
     raise ProblemError(Issue(arg, None, None, "", "no such file or bundled example",
                              "a path, - for standard input, or an example name (backprop examples lists them)"))
 
@@ -150,13 +151,20 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
 @main.command(short_help="The worked solution of a problem, every intermediate in textbook order.")
 @click.argument("problem", required=False)
 @output_options
-def solve(problem, fmt, output, precision, detail):
+@click.option("--exact", is_flag=True, help="Compute in exact fractions (computational graphs whose operations are all rational).")
+def solve(problem, fmt, output, precision, detail, exact):
     """The full worked solution of PROBLEM: every intermediate, in textbook order.
 
     PROBLEM is a file, '-' for standard input, or a bundled example name;
     without it, the default example is solved.
     """
     prob = read_problem(problem or examples.DEFAULT)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.solve(prob, fmt, output, precision, exact)
+    if exact:
+        raise click.UsageError("--exact works on computational graphs (a problem file with graph:) so far")
     updates = prob.epochs * len(prob.batches())
     if updates > LONG_PAGE and fmt in ("rich", "markdown", "latex"):
         click.echo(f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
