@@ -192,6 +192,8 @@ def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, prec
     update in progress and still writes a complete trace.
     """
     prob = read_problem(problem)
+    if getattr(prob, "kind", None) == "graph":
+        raise click.UsageError("step trains networks; a computational graph (graph:) is worked by backprop solve")
     if epochs is not None:
         prob = prob.with_epochs(epochs)
     train(prob, fmt, output, record=with_trace, until_loss=until_loss, plot=plot,
@@ -201,7 +203,7 @@ def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, prec
 @main.command(name="examples", short_help="List the bundled worked examples.")
 def list_examples():
     """List the bundled worked examples: name and title."""
-    names = examples.names()
+    names = examples.names(kind=None)
     width = max(map(len, names))
     for name in names:
         mark = " (default)" if name == examples.DEFAULT else ""
@@ -231,7 +233,12 @@ def gradcheck(problem, tolerance, fmt):
 
     from . import gradcheck as gc
 
-    report = gc.check(read_problem(problem or examples.DEFAULT), tolerance)
+    prob = read_problem(problem or examples.DEFAULT)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.gradcheck(prob, tolerance, fmt)
+    report = gc.check(prob, tolerance)
     if fmt == "json":
         click.echo(json.dumps({"ok": report.ok, "tolerance": tolerance, "notes": report.notes,
                                "checks": [c._asdict() for c in report.checks]}))
@@ -261,6 +268,10 @@ def draw(problem, output, precision):
     from .render.drawing import svg
 
     prob = read_problem(problem or examples.DEFAULT)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.draw(prob, output, precision)
     with open_output(output, prob.origin) as out:
         out.write(svg(prob, precision))
 
@@ -268,14 +279,20 @@ def draw(problem, output, precision):
 def _sizes(ctx, param, value: str) -> list[int]:
     import re
 
+    if value is None:  # backprop new --graph N
+        return None
     if not re.fullmatch(r"\d+(-\d+)+", value or "") or any(int(v) < 1 or int(v) > 12 for v in value.split("-")):
         raise click.BadParameter(f"{value!r}: expected sizes from input to output, each 1 to 12, like 2-2-1")
     return [int(v) for v in value.split("-")]
 
 
 @main.command(name="new", short_help="Write a new exercise: a problem file with numbers to work by hand.")
-@click.option("--layers", "sizes", required=True, callback=_sizes, metavar="2-2-1",
+@click.option("--layers", "sizes", callback=_sizes, metavar="2-2-1",
               help="Sizes from the inputs to the output layer.")
+@click.option("--graph", "graph_gates", type=click.IntRange(1, 30), metavar="N",
+              help="Instead of a network: a computational graph (circuit) of N gates.")
+@click.option("--values", type=click.Choice(("integers", "decimals")), default="integers", show_default=True,
+              help="With --graph: small integers (rational gates only) or one-decimal values (sigmoid, tanh too).")
 @click.option("--activation", default="sigmoid", show_default=True,
               type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
               help="Activation of the hidden layers (and of the output layer, unless the loss needs another).")
@@ -284,9 +301,16 @@ def _sizes(ctx, param, value: str) -> list[int]:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise.")
 @click.option("--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update.")
 @click.option("--learning-rate", type=click.FloatRange(min=0), default=0.5, show_default=True)
-def new(sizes, activation, loss, seed, examples, learning_rate):
+def new(sizes, graph_gates, values, activation, loss, seed, examples, learning_rate):
     """Write a new exercise to standard output: weights, biases and inputs with one decimal, chosen so that
     no unit is saturated or dead and no gradient is zero. Solve it with backprop solve."""
+    if graph_gates is not None:
+        from .graph import commands
+
+        given = click.get_current_context().get_parameter_source("learning_rate") != click.core.ParameterSource.DEFAULT
+        return commands.new(graph_gates, seed, values, learning_rate if given else None)
+    if sizes is None:
+        raise click.UsageError("give --layers 2-2-1 (a network) or --graph N (a computational graph)")
     from .exercise import new_problem
 
     try:
@@ -306,6 +330,10 @@ def worksheet(problem, answers, fmt, output, precision, detail):
     """The worked-solution page of PROBLEM with the givens filled in and every computed quantity left blank,
     ready to hand out (LaTeX for print). --answers appends the key. Without PROBLEM, the default example."""
     prob = read_problem(problem or examples.DEFAULT)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.worksheet(prob, answers, fmt, output, precision)
     train(prob, fmt, output, record=True, precision=precision, detail=detail, worksheet=True, answers=answers)
 
 
@@ -326,6 +354,10 @@ def check(problem, answers, tolerance, fmt):
     from .check import decimals, grade
 
     prob = read_problem(problem)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.check(prob, answers, tolerance, fmt)
     try:
         with open(answers, encoding="utf-8") as f:
             text = f.read()

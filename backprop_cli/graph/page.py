@@ -101,7 +101,8 @@ class Builder:
             wrapped = [self.fmt.p(a) for a in rec.args]
             out, pout = self.fmt(rec.value), self.fmt.p(rec.value)
         else:
-            vals = wrapped = [self.operand_sym(rec, k) for k in range(len(rec.args))]
+            vals = [self.operand_sym(rec, k) for k in range(len(rec.args))]
+            wrapped = [self.fmt.p(o.const) if not o.is_ref else v for o, v in zip(rec.gate.operands, vals)]
             out = pout = sym(rec.gate.name)
         slots = {"a": vals[0], "pa": wrapped[0], "out": out, "pout": pout}
         if len(vals) > 1:
