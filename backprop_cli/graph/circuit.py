@@ -34,9 +34,10 @@ class Gate(NamedTuple):
     node: str  # the graph node it belongs to
     final: bool  # the node's last gate (its name is the node's)
     line: int | None  # of the node in the file
+    column: int | None = None
 
 
-def decompose(node: str, tree: expr.Node, taken: set[str], line: int | None) -> list[Gate]:
+def decompose(node: str, tree: expr.Node, taken: set[str], line: int | None, column: int | None = None) -> list[Gate]:
     """The gates of ``node = tree``, in the order they are computed. Adds the new names to ``taken``."""
     gates: list[Gate] = []
     counter = [0]
@@ -68,7 +69,7 @@ def decompose(node: str, tree: expr.Node, taken: set[str], line: int | None) -> 
             op, kids = t.op, t.args
         operands = tuple(operand(k) for k in kids)
         name = node if final else fresh()
-        gates.append(Gate(name, op, operands, node, final, line))
+        gates.append(Gate(name, op, operands, node, final, line, column))
         return name
 
     emit(tree, final=True)

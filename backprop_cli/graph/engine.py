@@ -60,11 +60,11 @@ def refuse_inexact(problem: GraphProblem) -> None:
         if g.op == "pow":
             e = g.operands[1]
             if e.is_ref or e.const.denominator != 1:
-                issues.append(Issue(problem.origin, g.line, None, f"graph.{g.node}", f"the power {problem.nodes[g.node]!r}",
+                issues.append(Issue(problem.origin, g.line, g.column, f"graph.{g.node}", f"the power {problem.nodes[g.node]!r}",
                                     "an integer constant exponent under exact arithmetic (a**b is irrational "
                                     "in general otherwise); run without --exact"))
         elif not op.rational:
-            issues.append(Issue(problem.origin, g.line, None, f"graph.{g.node}", f"{g.op} in {problem.nodes[g.node]!r}",
+            issues.append(Issue(problem.origin, g.line, g.column, f"graph.{g.node}", f"{g.op} in {problem.nodes[g.node]!r}",
                                 f"only rational operations under exact arithmetic ({g.op} of a rational number is "
                                 "irrational in general); run without --exact"))
     if issues:

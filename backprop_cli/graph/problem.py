@@ -183,7 +183,7 @@ class _Validator:
                 continue
             if self.references(path, name, tree, known, later, i):
                 nodes[name] = str(text)
-                gates += decompose(name, tree, taken, self.doc.where(path)[0])
+                gates += decompose(name, tree, taken, *self.doc.where(path))
             known.add(name)
         if len(gates) > MAX_GATES:
             self.issue(("graph",), f"{len(gates)} operations", f"at most {MAX_GATES}")

@@ -153,7 +153,7 @@ def grade(problem: GraphProblem, answers: dict[str, tuple[str, float, int]], ori
     for key, (written, value, line) in answers.items():
         q = _quantity(problem, key, names)
         if q is None:
-            issues.append(Issue(origin, line, None, key, f"the name {key!r}",
+            issues.append(Issue(origin, line, 1, key, f"the name {key!r}",
                                 f"a value of the circuit ({', '.join(trace.values)}), d{problem.output}/dNAME for a "
                                 "gradient, or NAME+ for a trained input after the update"))
         else:
@@ -197,7 +197,8 @@ def read_answers(text: str, origin: str) -> dict[str, tuple[str, float, int]]:
         node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise ProblemError(Issue(origin, mark.line + 1 if mark else None, None, "", "a YAML syntax error",
+        raise ProblemError(Issue(origin, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "",
+                                 "a YAML syntax error",
                                  "answers as a mapping, like q: 3")) from None
     if not isinstance(node, yaml.MappingNode):
         raise ProblemError(Issue(origin, 1, 1, "", "no mapping", "answers as a mapping of names to numbers, like q: 3"))
@@ -253,7 +254,7 @@ def _draw(rng: random.Random, gates: int, decimals: bool, learning_rate: float |
     pool, unused, lines = list(inputs), list(inputs), []
     names = "abcdeghkmnpqrstuv"
     for i in range(gates):
-        name = "f" if i == gates - 1 else names[i]
+        name = "f" if i == gates - 1 else names[i] if i < len(names) else f"n{i + 1}"
         op = rng.choice(ops)
 
         def pick():
@@ -274,7 +275,9 @@ def _draw(rng: random.Random, gates: int, decimals: bool, learning_rate: float |
             expr = {"add": f"{a} + {b}", "sub": f"{a} - {b}", "mul": f"{a} * {b}"}.get(op, f"{op}({a}, {b})")
         lines.append(f"  {name}: {expr}")
         pool.append(name)
-    if unused:  # every input takes part
+        unused.append(name)
+    unused.remove("f")
+    if unused:  # every input and every node takes part in f
         lines[-1] = lines[-1] + "".join(f" + {u}" for u in unused)
     head = [f"title: A random circuit of {gates} gate{'s' * (gates > 1)} (backprop new --graph {gates})",
             "inputs: {" + ", ".join(f"{n}: {value()}" for n in inputs) + "}", "graph:"]
