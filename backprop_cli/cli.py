@@ -151,7 +151,8 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
 @main.command(short_help="The worked solution of a problem, every intermediate in textbook order.")
 @click.argument("problem", required=False)
 @output_options
-@click.option("--exact", is_flag=True, help="Compute in exact fractions (computational graphs whose operations are all rational).")
+@click.option("--exact", is_flag=True,
+              help="Compute in exact fractions (computational graphs whose operations are all rational).")
 def solve(problem, fmt, output, precision, detail, exact):
     """The full worked solution of PROBLEM: every intermediate, in textbook order.
 

@@ -27,12 +27,13 @@ def solve(name: str, exact: bool = False):
 
 
 def approx(value, decimals):
-    return pytest.approx(value, abs=0.5 * 10 ** -decimals)
+    return pytest.approx(value, abs=0.5 * 10**-decimals)
 
 
 def cli(*args, stdin=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "backprop_cli", *args], input=stdin, capture_output=True, text=True,
-                          timeout=60, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_cli", *args], input=stdin, capture_output=True, text=True, timeout=60, cwd=cwd
+    )
 
 
 # ----------------------------------------------------------------------------- published values
@@ -52,7 +53,7 @@ def test_cs231n_sigmoid_neuron_as_gates():
     assert [r.gate.op for r in t.records] == ["mul", "mul", "add", "add", "mul", "exp", "add", "div"]
     forward = [-2, 6, 4, 1, -1, 0.37, 1.37, 0.73]
     backward = [0.2, 0.2, 0.2, 0.2, -0.2, -0.53, -0.53, 1]
-    for r, v, g in zip(t.records, forward, backward):
+    for r, v, g in zip(t.records, forward, backward, strict=True):
         assert r.value == approx(v, 2) and r.upstream == approx(g, 2), r.gate.name
     published = {"w0": -0.20, "x0": 0.39, "w1": -0.39, "x1": -0.59, "w2": 0.20}
     for name, g in published.items():
@@ -124,10 +125,18 @@ def test_intermediate_names_never_clash_with_the_files_names():
     assert [g.name for g in p.gates] == ["q__1", "q", "q_1"]
 
 
-@pytest.mark.parametrize("op, x, value, grad", [
-    ("relu(x)", 0, 0, 0), ("abs(x)", 0, 0, 0), ("max(x, 0)", 0, 0, 1), ("min(x, 0)", 0, 0, 1),
-    ("max(0, x)", 0, 0, 0), ("relu(x)", -1, 0, 0), ("abs(x)", -2, 2, -1),
-])
+@pytest.mark.parametrize(
+    "op, x, value, grad",
+    [
+        ("relu(x)", 0, 0, 0),
+        ("abs(x)", 0, 0, 0),
+        ("max(x, 0)", 0, 0, 1),
+        ("min(x, 0)", 0, 0, 1),
+        ("max(0, x)", 0, 0, 0),
+        ("relu(x)", -1, 0, 0),
+        ("abs(x)", -2, 2, -1),
+    ],
+)
 def test_kinks_follow_the_spec(op, x, value, grad):
     """∂max(a, b) goes to a on a tie; ∂relu(0) = 0; ∂abs(0) = 0."""
     t = engine.run(graph({"f": op}, {"x": x}))
@@ -140,28 +149,32 @@ def refused(nodes, inputs=None, **more) -> str:
     return str(e.value)
 
 
-@pytest.mark.parametrize("expression, words", [
-    ("__import__('os').system('x')", "text in quotes"),
-    ("x.__class__", "attribute access"),
-    ("().__class__", "attribute access"),
-    ("lambda: 1", "lambda"),
-    ("open(f)", "unknown function 'open'"),
-    ("x ^ 2", "write ** for a power"),
-    ("x / 0", "literal zero"),
-    ("x / 0.0", "literal zero"),
-    ("q + 1", "unknown name 'q'"),
-    ("f + 1", "uses itself"),
-    ("later * 2", "defined after"),
-    ("x +", "the end of the expression"),
-    ("max(x)", "max with 1 argument"),
-    ("exp", "without '('"),
-    ("x[0]", "indexing"),
-    ("1e999 * x", "1e-300 and 1e300"),
-    ("1e-99999999 * x", "1e-300 and 1e300"),
-    ("(" * 100 + "x" + ")" * 100, "nested levels"),
-    ("x" + "+x" * 300, "tokens"),
-    ("x + " * 300_000 + "x", "characters"),
-], ids=lambda v: v[:30] if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "expression, words",
+    [
+        ("__import__('os').system('x')", "text in quotes"),
+        ("x.__class__", "attribute access"),
+        ("().__class__", "attribute access"),
+        ("lambda: 1", "lambda"),
+        ("open(f)", "unknown function 'open'"),
+        ("x ^ 2", "write ** for a power"),
+        ("x / 0", "literal zero"),
+        ("x / 0.0", "literal zero"),
+        ("q + 1", "unknown name 'q'"),
+        ("f + 1", "uses itself"),
+        ("later * 2", "defined after"),
+        ("x +", "the end of the expression"),
+        ("max(x)", "max with 1 argument"),
+        ("exp", "without '('"),
+        ("x[0]", "indexing"),
+        ("1e999 * x", "1e-300 and 1e300"),
+        ("1e-99999999 * x", "1e-300 and 1e300"),
+        ("(" * 100 + "x" + ")" * 100, "nested levels"),
+        ("x" + "+x" * 300, "tokens"),
+        ("x + " * 300_000 + "x", "characters"),
+    ],
+    ids=lambda v: v[:30] if isinstance(v, str) else None,
+)
 def test_hostile_and_wrong_expressions_are_refused_with_line_and_key(expression, words):
     message = refused({"f": expression, "later": "x"})
     assert words in message and "graph.f" in message
@@ -174,17 +187,20 @@ def test_refusals_name_the_line_and_the_character(tmp_path):
     assert str(e.value).startswith("c.yaml:4:") and "character 2" in str(e.value)
 
 
-@pytest.mark.parametrize("data, words", [
-    ({"inputs": {"x": 1}, "graph": {"x": "x + 1"}}, "also an input"),
-    ({"inputs": {"x": "one"}, "graph": {"f": "x"}}, "a finite number"),
-    ({"inputs": {"exp": 1}, "graph": {"f": "exp"}}, "function"),
-    ({"inputs": {"x": 1}, "graph": {"f": "x"}, "output": "g"}, "output"),
-    ({"inputs": {"x": 1}, "graph": {"f": "x"}, "train": ["x"]}, "learning_rate"),
-    ({"inputs": {"x": 1}, "graph": {"f": "x"}, "learning_rate": 0.1, "train": ["f"]}, "input names"),
-    ({"inputs": {"x": 1}, "graph": {"f": ["x"]}}, "an expression"),
-    ({"inputs": {"x": 1}, "graph": {"f": "x"}, "layers": []}, "unknown key 'layers'"),
-    ({"graph": {"f": "1"}}, "inputs"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"inputs": {"x": 1}, "graph": {"x": "x + 1"}}, "also an input"),
+        ({"inputs": {"x": "one"}, "graph": {"f": "x"}}, "a finite number"),
+        ({"inputs": {"exp": 1}, "graph": {"f": "exp"}}, "function"),
+        ({"inputs": {"x": 1}, "graph": {"f": "x"}, "output": "g"}, "output"),
+        ({"inputs": {"x": 1}, "graph": {"f": "x"}, "train": ["x"]}, "learning_rate"),
+        ({"inputs": {"x": 1}, "graph": {"f": "x"}, "learning_rate": 0.1, "train": ["f"]}, "input names"),
+        ({"inputs": {"x": 1}, "graph": {"f": ["x"]}}, "an expression"),
+        ({"inputs": {"x": 1}, "graph": {"f": "x"}, "layers": []}, "unknown key 'layers'"),
+        ({"graph": {"f": "1"}}, "inputs"),
+    ],
+)
 def test_bad_files_are_refused(data, words):
     with pytest.raises(ProblemError) as e:
         from_dict(data)
@@ -192,8 +208,13 @@ def test_bad_files_are_refused(data, words):
 
 
 def test_values_without_a_finite_result_exit_1_and_name_the_gate():
-    for expression, words in (("log(x - 2)", "log of 0"), ("1 / (x - 2)", "division by 0"), ("exp(x * 1000)", "overflow"),
-                              ("(x - 3) ** 0.5", "non-integer power"), ("sqrt(x - 2)", "sqrt(a)")):
+    for expression, words in (
+        ("log(x - 2)", "log of 0"),
+        ("1 / (x - 2)", "division by 0"),
+        ("exp(x * 1000)", "overflow"),
+        ("(x - 3) ** 0.5", "non-integer power"),
+        ("sqrt(x - 2)", "sqrt(a)"),
+    ):
         with pytest.raises(engine.ComputeError) as e:
             engine.run(graph({"f": expression}))
         assert words in str(e.value) and "graph.f" in str(e.value) and e.value.exit_code == 1
@@ -237,14 +258,16 @@ def expressions(draw, depth=3):
 
 
 @settings(max_examples=60, deadline=None)
-@given(nodes=st.lists(expressions(), min_size=1, max_size=4),
-       values=st.lists(st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3)), min_size=3, max_size=3))
+@given(
+    nodes=st.lists(expressions(), min_size=1, max_size=4),
+    values=st.lists(st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3)), min_size=3, max_size=3),
+)
 def test_gradients_agree_with_finite_differences(nodes, values):
     names = [f"n{i}" for i in range(len(nodes))]
     graph_ = {names[0]: nodes[0]}
     for i in range(1, len(nodes)):  # each node may read the one before it
         graph_[names[i]] = nodes[i].replace("z", names[i - 1])
-    problem = from_dict({"inputs": dict(zip("xyz", values)), "graph": graph_})
+    problem = from_dict({"inputs": dict(zip("xyz", values, strict=True)), "graph": graph_})
     for c in gradcheck(problem):
         assert c.analytic == pytest.approx(c.numeric, rel=1e-6, abs=1e-7), (c, graph_)
 
@@ -274,9 +297,18 @@ def test_a_graph_on_standard_input():
     assert r.returncode == 0 and json.loads(r.stdout)["grads"]["x"] == 6
 
 
-@pytest.mark.parametrize("expression", ["__import__('os').system('touch pwned')", "x.__class__", "().__class__",
-                                        "lambda: 0", "(" * 5000 + "x" + ")" * 5000, "x" + "+x" * 500_000],
-                         ids=["import", "attribute", "tuple-class", "lambda", "deep", "1e6-tokens"])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os').system('touch pwned')",
+        "x.__class__",
+        "().__class__",
+        "lambda: 0",
+        "(" * 5000 + "x" + ")" * 5000,
+        "x" + "+x" * 500_000,
+    ],
+    ids=["import", "attribute", "tuple-class", "lambda", "deep", "1e6-tokens"],
+)
 def test_hostile_expressions_exit_2_and_nothing_runs(tmp_path, expression):
     (tmp_path / "h.yaml").write_text(json.dumps({"inputs": {"x": 1}, "graph": {"f": expression}}))
     r = cli("solve", "h.yaml", cwd=tmp_path)
@@ -286,9 +318,21 @@ def test_hostile_expressions_exit_2_and_nothing_runs(tmp_path, expression):
 
 def test_rich_page_reads_gate_by_gate():
     out = cli("solve", "circuit-sigmoid-neuron").stdout
-    order = ["The circuit", "dot_1 = w0·x0", "Forward pass", "Backward pass", "f = 1 / f_3", "∂f/∂f_3 = ∂f/∂f·∂f/∂f_3",
-             "Divide scales", "f_1 = dot·(-1)", "∂f/∂dot = ∂f/∂f_1·∂f_1/∂dot = (-0.1966)·(-1) = 0.1966",
-             "dot_1 = w0·x0", "∂f/∂x0 = ∂f/∂dot_1·∂dot_1/∂x0 = 0.1966·2 = 0.3932", "Multiply swaps", "Summary"]
+    order = [
+        "The circuit",
+        "dot_1 = w0·x0",
+        "Forward pass",
+        "Backward pass",
+        "f = 1 / f_3",
+        "∂f/∂f_3 = ∂f/∂f·∂f/∂f_3",
+        "Divide scales",
+        "f_1 = dot·(-1)",
+        "∂f/∂dot = ∂f/∂f_1·∂f_1/∂dot = (-0.1966)·(-1) = 0.1966",
+        "dot_1 = w0·x0",
+        "∂f/∂x0 = ∂f/∂dot_1·∂dot_1/∂x0 = 0.1966·2 = 0.3932",
+        "Multiply swaps",
+        "Summary",
+    ]
     at = 0
     for piece in order:
         assert piece in out[at:], piece
@@ -316,8 +360,13 @@ def test_latex_compiles(tmp_path):
         pytest.skip("pdflatex is not installed")
     for name in ("circuit-micrograd", "circuit-sigmoid-neuron"):
         (tmp_path / "a.tex").write_text(cli("solve", name, "--format", "latex").stdout)
-        r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "a.tex"], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "a.tex"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stdout[-2000:]
 
 

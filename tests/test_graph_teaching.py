@@ -14,8 +14,9 @@ from backprop_cli.graph.teaching import grade, new_circuit, read_answers
 
 
 def cli(*args, cwd=None, stdin=None):
-    return subprocess.run([sys.executable, "-m", "backprop_cli", *args], capture_output=True, text=True, timeout=60,
-                          cwd=cwd, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_cli", *args], capture_output=True, text=True, timeout=60, cwd=cwd, input=stdin
+    )
 
 
 def graded(problem, text):
@@ -117,8 +118,9 @@ def test_draw_is_valid_svg_with_every_value_and_gradient(name, tmp_path):
 
 
 def test_draw_escapes_the_title_and_keeps_labels_apart(tmp_path):
-    (tmp_path / "t.yaml").write_text('title: "<script>&"\ninputs: {x: 1, y: 2}\ngraph:\n  a: x * y\n  b: x + y\n'
-                                     '  f: a * b\n')
+    (tmp_path / "t.yaml").write_text(
+        'title: "<script>&"\ninputs: {x: 1, y: 2}\ngraph:\n  a: x * y\n  b: x + y\n  f: a * b\n'
+    )
     svg = cli("draw", "t.yaml", cwd=tmp_path).stdout
     assert "<script>" not in svg and "&lt;script&gt;&amp;" in svg
     root = ET.fromstring(svg)
@@ -128,5 +130,5 @@ def test_draw_escapes_the_title_and_keeps_labels_apart(tmp_path):
             x, y, n = float(t.get("x")), float(t.get("y")), len("".join(t.itertext()))
             boxes.append((x, y - 12, x + 7.4 * n, y + 3))
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)

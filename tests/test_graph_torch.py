@@ -17,9 +17,18 @@ from backprop_cli.graph.problem import from_dict, load_if_graph
 torch = pytest.importorskip("torch")
 
 BINARY = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow}
-CALLS = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs, "tanh": torch.tanh,
-         "sigmoid": torch.sigmoid, "relu": torch.relu, "max": torch.maximum, "minimum": torch.minimum,
-         "min": torch.minimum}
+CALLS = {
+    "exp": torch.exp,
+    "log": torch.log,
+    "sqrt": torch.sqrt,
+    "abs": torch.abs,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+    "max": torch.maximum,
+    "minimum": torch.minimum,
+    "min": torch.minimum,
+}
 
 
 def to_torch(tree, env):
@@ -69,8 +78,16 @@ def test_max_tie_goes_to_the_first_operand_where_torch_splits_it():
 
 
 LEAVES = ["x", "y", "z", "0.5", "2"]
-UNARY = ["sigmoid({})", "tanh({})", "exp({} / 3)", "log(1 + ({})**2)", "sqrt(1 + ({})**2)", "-({})", "relu({})",
-         "abs({})"]
+UNARY = [
+    "sigmoid({})",
+    "tanh({})",
+    "exp({} / 3)",
+    "log(1 + ({})**2)",
+    "sqrt(1 + ({})**2)",
+    "-({})",
+    "relu({})",
+    "abs({})",
+]
 BINARY_T = ["{} + {}", "{} - {}", "{} * {}", "{} / (2 + ({})**2)", "max({}, {})", "min({}, {})", "({}) ** 3"]
 
 
@@ -85,10 +102,15 @@ def expressions(draw, depth=4):
 
 
 @settings(max_examples=80, deadline=None)
-@given(e1=expressions(), e2=expressions(),
-       values=st.lists(st.floats(-3, 3, allow_nan=False).filter(lambda v: abs(v) > 1e-3), min_size=3, max_size=3))
+@given(
+    e1=expressions(),
+    e2=expressions(),
+    values=st.lists(st.floats(-3, 3, allow_nan=False).filter(lambda v: abs(v) > 1e-3), min_size=3, max_size=3),
+)
 def test_generated_circuits_match_autograd(e1, e2, values):
-    problem = from_dict({"inputs": dict(zip("xyz", values)), "graph": {"a": e1, "f": e2.replace("z", "a")}})
+    problem = from_dict(
+        {"inputs": dict(zip("xyz", values, strict=True)), "graph": {"a": e1, "f": e2.replace("z", "a")}}
+    )
     t = engine.run(problem)
     if any(r.gate.op in ("max", "min") and r.args[0] == r.args[1] for r in t.records):
         return  # a tie: torch splits the gradient, SPEC §5 does not (tested above)

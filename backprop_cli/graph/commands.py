@@ -26,12 +26,14 @@ def _open(output: str | None, origin: str):
     return open_output(output, origin)
 
 
-def solve(problem: GraphProblem, fmt: str, output: str | None, precision: int = 4, exact: bool = False,
-          **options) -> None:
+def solve(
+    problem: GraphProblem, fmt: str, output: str | None, precision: int = 4, exact: bool = False, **options
+) -> None:
     """The worked solution (rich, markdown, latex) or the JSON of SPEC §5."""
     if fmt not in FORMATS:
-        raise click.UsageError(f"--format {fmt} is for training runs; a computational graph has one of: "
-                               + ", ".join(FORMATS))
+        raise click.UsageError(
+            f"--format {fmt} is for training runs; a computational graph has one of: " + ", ".join(FORMATS)
+        )
     _warn(problem)
     trace = run(problem, exact=exact)
     with _open(output, problem.origin) as out:
@@ -66,10 +68,14 @@ def gradcheck(problem: GraphProblem, tolerance: float, fmt: str) -> None:
         click.echo(f"{'':<{width}}  {'backprop':>14}  {'finite diff.':>14}  relative error")
         for r in rows:
             mark = "ok" if r.relative <= tolerance else "FAILS"
-            click.echo(f"{r.name:<{width}}  {r.analytic:>14.8g}  {r.numeric:>14.8g}  {r.relative:>14.3e}  {mark}"
-                       + (f"  ({r.note})" if r.note else ""))
-        click.echo(f"{'all gradients agree' if ok else 'some gradients disagree'} with finite differences "
-                   f"(tolerance {tolerance:g})")
+            click.echo(
+                f"{r.name:<{width}}  {r.analytic:>14.8g}  {r.numeric:>14.8g}  {r.relative:>14.3e}  {mark}"
+                + (f"  ({r.note})" if r.note else "")
+            )
+        click.echo(
+            f"{'all gradients agree' if ok else 'some gradients disagree'} with finite differences "
+            f"(tolerance {tolerance:g})"
+        )
     if not ok:
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -85,13 +91,31 @@ def check(problem: GraphProblem, answers_path: str, tolerance: float | None, fmt
         with open(answers_path, encoding="utf-8") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as e:
-        raise ProblemError(Issue(answers_path, None, None, "", f"a file that cannot be read ({e})", "a file of answers")) from None
+        raise ProblemError(
+            Issue(answers_path, None, None, "", f"a file that cannot be read ({e})", "a file of answers")
+        ) from None
     results = grade(problem, read_answers(text, answers_path), answers_path, tolerance)
     wrong = [r for r in results if not r.right]
     if fmt == "json":
-        click.echo(json.dumps({"right": len(results) - len(wrong), "wrong": len(wrong), "checked": [
-            {"name": r.name, "answer": r.answer, "written": r.written, "expected": r.expected, "right": r.right,
-             "mistakes": r.mistakes} for r in results]}))
+        click.echo(
+            json.dumps(
+                {
+                    "right": len(results) - len(wrong),
+                    "wrong": len(wrong),
+                    "checked": [
+                        {
+                            "name": r.name,
+                            "answer": r.answer,
+                            "written": r.written,
+                            "expected": r.expected,
+                            "right": r.right,
+                            "mistakes": r.mistakes,
+                        }
+                        for r in results
+                    ],
+                }
+            )
+        )
     else:
         width = max((len(r.name) for r in results), default=0)
         for r in results:

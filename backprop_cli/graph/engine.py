@@ -17,8 +17,8 @@ when every operation is rational; otherwise float64.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Callable
 
 from ..errors import EXIT_NONFINITE, BackpropError, Issue, ProblemError
 from .circuit import Gate
@@ -60,13 +60,29 @@ def refuse_inexact(problem: GraphProblem) -> None:
         if g.op == "pow":
             e = g.operands[1]
             if e.is_ref or e.const.denominator != 1:
-                issues.append(Issue(problem.origin, g.line, g.column, f"graph.{g.node}", f"the power {problem.nodes[g.node]!r}",
-                                    "an integer constant exponent under exact arithmetic (a**b is irrational "
-                                    "in general otherwise); run without --exact"))
+                issues.append(
+                    Issue(
+                        problem.origin,
+                        g.line,
+                        g.column,
+                        f"graph.{g.node}",
+                        f"the power {problem.nodes[g.node]!r}",
+                        "an integer constant exponent under exact arithmetic (a**b is irrational "
+                        "in general otherwise); run without --exact",
+                    )
+                )
         elif not op.rational:
-            issues.append(Issue(problem.origin, g.line, g.column, f"graph.{g.node}", f"{g.op} in {problem.nodes[g.node]!r}",
-                                f"only rational operations under exact arithmetic ({g.op} of a rational number is "
-                                "irrational in general); run without --exact"))
+            issues.append(
+                Issue(
+                    problem.origin,
+                    g.line,
+                    g.column,
+                    f"graph.{g.node}",
+                    f"{g.op} in {problem.nodes[g.node]!r}",
+                    f"only rational operations under exact arithmetic ({g.op} of a rational number is "
+                    "irrational in general); run without --exact",
+                )
+            )
     if issues:
         raise ProblemError(issues)
 
@@ -113,17 +129,22 @@ def backward(problem: GraphProblem, values: dict, override: Override | None = No
     contributions: dict[str, list[Contribution]] = {}
     records: list[GateRecord] = []
     for g in reversed(problem.gates):
-        args = tuple(values[o.ref] if o.is_ref else (o.const if isinstance(one, Fraction) else float(o.const))
-                     for o in g.operands)
+        args = tuple(
+            values[o.ref] if o.is_ref else (o.const if isinstance(one, Fraction) else float(o.const))
+            for o in g.operands
+        )
         out, upstream = values[g.name], grads[g.name]
         refs = tuple(o.is_ref for o in g.operands)
         try:
             local = OPS[g.op].local(*args, out, refs)
         except Undefined as e:
             raise _fail(problem, g, str(e)) from None
-        local = tuple(None if not r else (override(g, k, d) if override else d) for k, (r, d) in enumerate(zip(refs, local)))
+        local = tuple(
+            None if not r else (override(g, k, d) if override else d)
+            for k, (r, d) in enumerate(zip(refs, local, strict=True))
+        )
         down = tuple(None if d is None else upstream * d for d in local)
-        for o, d in zip(g.operands, down):
+        for o, d in zip(g.operands, down, strict=True):
             if d is not None:
                 _check_size(problem, g, d)
                 grads[o.ref] += d

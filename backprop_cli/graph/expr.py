@@ -83,12 +83,15 @@ class Token(NamedTuple):
     at: int
 
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|[-+*/(),])
-""", re.X)
+""",
+    re.X,
+)
 
 _HINTS = {
     ".": "attribute access is not part of the language",
@@ -116,11 +119,16 @@ def tokenize(text: str) -> list[Token]:
             raise ExprError(f"the character {ch!r}" + (f" ({hint})" if hint else ""), EXPECTED, pos)
         if m.lastgroup != "space":
             if m.lastgroup == "name" and m.end() < len(text) and text[m.end()] == ".":
-                raise ExprError(f"{text[pos:m.end() + 1]!r} (attribute access is not part of the language)", EXPECTED, m.end())
+                raise ExprError(
+                    f"{text[pos : m.end() + 1]!r} (attribute access is not part of the language)", EXPECTED, m.end()
+                )
             out.append(Token(m.lastgroup, m.group(), pos))
             if len(out) > MAX_TOKENS:
-                raise ExprError(f"more than {MAX_TOKENS} tokens", f"at most {MAX_TOKENS} tokens per node: "
-                                "split the expression into several nodes", pos)
+                raise ExprError(
+                    f"more than {MAX_TOKENS} tokens",
+                    f"at most {MAX_TOKENS} tokens per node: split the expression into several nodes",
+                    pos,
+                )
         pos = m.end()
     out.append(Token("end", "", len(text)))
     return out
@@ -156,8 +164,11 @@ class _Parser:
     def nested(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExprError(f"more than {MAX_DEPTH} nested levels", f"at most {MAX_DEPTH}: split the expression into nodes",
-                            self.tok.at)
+            raise ExprError(
+                f"more than {MAX_DEPTH} nested levels",
+                f"at most {MAX_DEPTH}: split the expression into nodes",
+                self.tok.at,
+            )
 
     def parse(self) -> Node:
         if self.tok.kind == "end":
@@ -232,8 +243,9 @@ class _Parser:
 
     def call(self, name: Token) -> Node:
         if name.text not in FUNCTIONS:
-            raise ExprError(f"a call of the unknown function {name.text!r}",
-                            "one of the functions " + " ".join(FUNCTIONS), name.at)
+            raise ExprError(
+                f"a call of the unknown function {name.text!r}", "one of the functions " + " ".join(FUNCTIONS), name.at
+            )
         self.expect("(", "'('")
         self.nested()
         args = [self.sum()]
@@ -245,8 +257,11 @@ class _Parser:
         arity = FUNCTIONS[name.text]
         if len(args) != arity:
             nest = " (nest them: max(a, max(b, c)))" if arity == 2 and len(args) > 2 else ""
-            raise ExprError(f"{name.text} with {len(args)} argument{'s' * (len(args) != 1)}",
-                            f"{name.text} with {arity} argument{'s' * (arity != 1)}{nest}", name.at)
+            raise ExprError(
+                f"{name.text} with {len(args)} argument{'s' * (len(args) != 1)}",
+                f"{name.text} with {arity} argument{'s' * (arity != 1)}{nest}",
+                name.at,
+            )
         return Call(name.text, tuple(args), name.at)
 
 

@@ -27,21 +27,33 @@ def _q(x) -> str:
 
 def as_dict(trace: GraphTrace) -> dict:
     out = {
-        "format": "backprop-graph", "version": 1, "problem": to_dict(trace.problem), "output": trace.problem.output,
+        "format": "backprop-graph",
+        "version": 1,
+        "problem": to_dict(trace.problem),
+        "output": trace.problem.output,
         "values": {k: float(v) for k, v in trace.values.items()},
         "grads": {k: float(v) for k, v in trace.grads.items()},
     }
     if trace.updated is not None:
         out["updated"] = {k: float(v) for k, v in trace.updated.items()}
-    out["gates"] = [{
-        "name": r.gate.name, "node": r.gate.node, "op": r.gate.op,
-        "operands": [o.ref if o.is_ref else float(o.const) for o in r.gate.operands],
-        "value": float(r.value), "upstream": float(r.upstream),
-        "local": [_n(d) for d in r.local], "downstream": [_n(d) for d in r.downstream],
-    } for r in trace.records]
+    out["gates"] = [
+        {
+            "name": r.gate.name,
+            "node": r.gate.node,
+            "op": r.gate.op,
+            "operands": [o.ref if o.is_ref else float(o.const) for o in r.gate.operands],
+            "value": float(r.value),
+            "upstream": float(r.upstream),
+            "local": [_n(d) for d in r.local],
+            "downstream": [_n(d) for d in r.downstream],
+        }
+        for r in trace.records
+    ]
     if trace.exact:
-        out["exact"] = {"values": {k: _q(v) for k, v in trace.values.items()},
-                        "grads": {k: _q(v) for k, v in trace.grads.items()}}
+        out["exact"] = {
+            "values": {k: _q(v) for k, v in trace.values.items()},
+            "grads": {k: _q(v) for k, v in trace.grads.items()},
+        }
         if trace.updated is not None:
             out["exact"]["updated"] = {k: _q(v) for k, v in trace.updated.items()}
     return out

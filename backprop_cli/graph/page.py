@@ -31,7 +31,7 @@ def sym(name: str) -> M:
         head, tail = name.rsplit("_", 1)
     elif name[-1].isdigit():
         head = name.rstrip("0123456789")
-        tail = name[len(head):]
+        tail = name[len(head) :]
     h = head.replace("_", r"\_")
     h = h if len(head) == 1 else rf"\mathit{{{h}}}"
     return M(name, f"{h}_{{{tail}}}" if tail else h)
@@ -56,8 +56,10 @@ class Fmt:
             while q % 5 == 0:
                 q //= 5
             if q != 1:
-                return M(f"{x.numerator}/{x.denominator}",
-                         rf"{'-' if x < 0 else ''}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}")
+                return M(
+                    f"{x.numerator}/{x.denominator}",
+                    rf"{'-' if x < 0 else ''}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}",
+                )
             s = _exact_decimal(x)
             return M(s, s)
         return self.numbers(x)
@@ -102,7 +104,7 @@ class Builder:
             out, pout = self.fmt(rec.value), self.fmt.p(rec.value)
         else:
             vals = [self.operand_sym(rec, k) for k in range(len(rec.args))]
-            wrapped = [self.fmt.p(o.const) if not o.is_ref else v for o, v in zip(rec.gate.operands, vals)]
+            wrapped = [self.fmt.p(o.const) if not o.is_ref else v for o, v in zip(rec.gate.operands, vals, strict=True)]
             out = pout = sym(rec.gate.name)
         slots = {"a": vals[0], "pa": wrapped[0], "out": out, "pout": pout}
         if len(vals) > 1:
@@ -128,7 +130,9 @@ class Builder:
             blocks.append(text("One operation (gate) at a time, with the intermediates named:"))
             rows = [Eq([sym(r.gate.name), self.filled(OPS[r.gate.op].show, r, False)]) for r in self.trace.records]
             blocks.append(Eqs(rows))
-        blocks.append(text("The output is ", sym(self.f), f"; the backward pass computes ∂{self.f}/∂v for every value v."))
+        blocks.append(
+            text("The output is ", sym(self.f), f"; the backward pass computes ∂{self.f}/∂v for every value v.")
+        )
         return blocks
 
     def forward(self) -> list:
@@ -137,16 +141,24 @@ class Builder:
             op = OPS[r.gate.op]
             numbers = BLANK if self.blank else self.filled(op.show, r, True)
             rows.append([sym(r.gate.name), self.filled(op.show, r, False), numbers, self.value(r.value)])
-        return [Heading(2, "Forward pass"), text("Each gate computes its value from its operands, in order:"),
-                Table(["gate", "operation", "with the numbers", "value"], rows)]
+        return [
+            Heading(2, "Forward pass"),
+            text("Each gate computes its value from its operands, in order:"),
+            Table(["gate", "operation", "with the numbers", "value"], rows),
+        ]
 
     def backward(self) -> list:
         f = self.f
-        blocks = [Heading(2, "Backward pass"),
-                  text("Start at the output, ", M(f"∂{f}/∂{f} = 1", d(f, f).t + " = 1"),
-                       ". Going back gate by gate, each gate multiplies the gradient on its output (upstream) by its "
-                       "local derivative for each operand, and passes the product (downstream) back: "
-                       "upstream × local = downstream. A value used by several gates adds what comes back from each.")]
+        blocks = [
+            Heading(2, "Backward pass"),
+            text(
+                "Start at the output, ",
+                M(f"∂{f}/∂{f} = 1", d(f, f).t + " = 1"),
+                ". Going back gate by gate, each gate multiplies the gradient on its output (upstream) by its "
+                "local derivative for each operand, and passes the product (downstream) back: "
+                "upstream × local = downstream. A value used by several gates adds what comes back from each.",
+            ),
+        ]
         for r in reversed(self.trace.records):
             if r.upstream == 0 and not self.reaches_output(r):
                 continue
@@ -167,16 +179,30 @@ class Builder:
             if not o.is_ref:
                 continue
             tmpl = op.local_show[k]
-            local_rows.append(Eq([d(g.name, o.ref), self.filled(tmpl, r, False),
-                                  BLANK if self.blank else self.filled(tmpl, r, True), self.value(r.local[k])]))
+            local_rows.append(
+                Eq(
+                    [
+                        d(g.name, o.ref),
+                        self.filled(tmpl, r, False),
+                        BLANK if self.blank else self.filled(tmpl, r, True),
+                        self.value(r.local[k]),
+                    ]
+                )
+            )
             up = d(f, g.name)
             numbers = BLANK if self.blank else self.fmt.p(r.upstream) + DOT + self.fmt.p(r.local[k])
             remark = f"through {g.name}: one of {uses[o.ref]} terms, added below" if uses.get(o.ref, 0) > 1 else ""
-            chain_rows.append(Eq([d(f, o.ref), up + DOT + d(g.name, o.ref), numbers, self.value(r.downstream[k])],
-                                 remark))
+            chain_rows.append(
+                Eq([d(f, o.ref), up + DOT + d(g.name, o.ref), numbers, self.value(r.downstream[k])], remark)
+            )
         if local_rows:
-            blocks += [text("Local derivatives:"), Eqs(local_rows), text("Upstream × local = downstream:"),
-                       Eqs(chain_rows), note(op.pattern[0].upper() + op.pattern[1:])]
+            blocks += [
+                text("Local derivatives:"),
+                Eqs(local_rows),
+                text("Upstream × local = downstream:"),
+                Eqs(chain_rows),
+                note(op.pattern[0].upper() + op.pattern[1:]),
+            ]
         return blocks
 
     def sums(self, names: list[str], heading: str | None) -> list:
@@ -188,10 +214,17 @@ class Builder:
                 continue
             via = ", ".join(c.via for c in terms)
             symbolic = join([d(self.f, c.via) + DOT + d(c.via, n) for c in terms])
-            numbers = BLANK if self.blank else join([self.fmt.p(c.value) if i else self.fmt(c.value)
-                                                     for i, c in enumerate(terms)])
-            rows.append(Eq([d(self.f, n), symbolic, numbers, self.value(self.trace.grads[n])],
-                           f"{n} is used by {len(terms)} gates ({via}): the gradients add"))
+            numbers = (
+                BLANK
+                if self.blank
+                else join([self.fmt.p(c.value) if i else self.fmt(c.value) for i, c in enumerate(terms)])
+            )
+            rows.append(
+                Eq(
+                    [d(self.f, n), symbolic, numbers, self.value(self.trace.grads[n])],
+                    f"{n} is used by {len(terms)} gates ({via}): the gradients add",
+                )
+            )
         if not rows:
             return []
         return ([Heading(3, heading)] if heading else []) + [Eqs(rows)]
@@ -205,18 +238,28 @@ class Builder:
         for n in p.train:
             x = sym(n)
             numbers = BLANK if self.blank else self.fmt(t.values[n]) + MINUS + eta + DOT + self.fmt.p(t.grads[n])
-            rows.append(Eq([x + M("⁺", "^{+}"), x + MINUS + M("η", r"\eta") + DOT + d(self.f, n), numbers,
-                            self.value(t.updated[n])]))
-        return [Heading(2, "Update"), text("One step of gradient descent, η = ", eta, ", for each trained input:"),
-                Eqs(rows)]
+            rows.append(
+                Eq(
+                    [
+                        x + M("⁺", "^{+}"),
+                        x + MINUS + M("η", r"\eta") + DOT + d(self.f, n),
+                        numbers,
+                        self.value(t.updated[n]),
+                    ]
+                )
+            )
+        return [
+            Heading(2, "Update"),
+            text("One step of gradient descent, η = ", eta, ", for each trained input:"),
+            Eqs(rows),
+        ]
 
     def summary(self) -> list:
         t, p = self.trace, self.problem
         rows = []
         for n in t.values:
             given = n in p.inputs
-            rows.append([sym(n), self.fmt(t.values[n]) if given else self.value(t.values[n]),
-                         self.value(t.grads[n])])
+            rows.append([sym(n), self.fmt(t.values[n]) if given else self.value(t.values[n]), self.value(t.grads[n])])
         return [Heading(2, "Summary"), Table(["value", "forward", d(self.f, "v")], rows)]
 
     def page(self) -> list:
@@ -239,4 +282,3 @@ def build(trace: GraphTrace, options: dict | None = None) -> list:
     if options.get("answers"):
         sheet += [Heading(1, f"Answer key: {title}")] + Builder(trace, precision).page()[1:]
     return sheet
-

@@ -254,13 +254,20 @@ def validate(doc: source.Document) -> GraphProblem:
     if v.issues:
         raise ProblemError(v.issues)
     return GraphProblem(
-        title=str(data.get("title", "") or ""), source=str(data.get("source", "") or ""),
-        notes=str(data.get("notes", "") or ""), origin=doc.name,
+        title=str(data.get("title", "") or ""),
+        source=str(data.get("source", "") or ""),
+        notes=str(data.get("notes", "") or ""),
+        origin=doc.name,
         inputs={k: float(x) for k, x in inputs.items()},
         exact_inputs={k: Fraction(repr(x)) if isinstance(x, float) else Fraction(x) for k, x in inputs.items()},
-        nodes=nodes, gates=tuple(gates), output=output, learning_rate=None if lr is None else float(lr),
-        train=tuple(train), warnings=v.warnings,
-        lines={k: doc.where(("inputs", k))[0] for k in inputs} | {k: doc.where(("graph", k))[0] for k in nodes})
+        nodes=nodes,
+        gates=tuple(gates),
+        output=output,
+        learning_rate=None if lr is None else float(lr),
+        train=tuple(train),
+        warnings=v.warnings,
+        lines={k: doc.where(("inputs", k))[0] for k in inputs} | {k: doc.where(("graph", k))[0] for k in nodes},
+    )
 
 
 def to_dict(problem: GraphProblem) -> dict:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from ..errors import Issue, ProblemError
 from . import engine
@@ -43,7 +44,7 @@ def gradcheck(problem: GraphProblem) -> list[GradCheck]:
     for name, x in problem.inputs.items():
         h = H * max(1.0, abs(x))
 
-        def f(dx: float) -> float:
+        def f(dx: float, name: str = name, x: float = x) -> float:
             return engine.output_at(problem, {**problem.inputs, name: x + dx})
 
         try:
@@ -53,7 +54,9 @@ def gradcheck(problem: GraphProblem) -> list[GradCheck]:
         analytic = float(trace.grads[name])
         scale = max(abs(analytic), abs(numeric), 1e-6 * max(1.0, abs(float(trace.values[problem.output]))))
         relative = abs(analytic - numeric) / scale if math.isfinite(numeric) else math.inf
-        out.append(GradCheck(name, analytic, numeric, relative, "a kink (relu, abs, max, min) is at its edge" if kinky else ""))
+        out.append(
+            GradCheck(name, analytic, numeric, relative, "a kink (relu, abs, max, min) is at its edge" if kinky else "")
+        )
     return out
 
 
@@ -81,28 +84,45 @@ def _forgot_local(problem, trace):
     for r in trace.records:
         for k, o in enumerate(r.gate.operands):
             if o.is_ref and r.local[k] != 1:
-                out.append((f"the local derivative ∂{r.gate.name}/∂{o.ref} forgotten (taken as 1)",
-                            lambda g, j, dd, gate=r.gate, k=k: 1.0 if (g is gate and j == k) else dd))
+                out.append(
+                    (
+                        f"the local derivative ∂{r.gate.name}/∂{o.ref} forgotten (taken as 1)",
+                        lambda g, j, dd, gate=r.gate, k=k: 1.0 if (g is gate and j == k) else dd,
+                    )
+                )
     return out
 
 
 def _sub_sign(problem, trace):
     """The sign of a subtraction's second operand dropped: ∂(a − b)/∂b taken as +1."""
-    return [(f"the sign of the second operand of {r.gate.name} = {r.gate.operands[0].ref or 'a'} − "
-             f"{r.gate.operands[1].ref or 'b'} dropped (∂{r.gate.name}/∂{r.gate.operands[1].ref} is −1)",
-             lambda g, j, dd, gate=r.gate: 1.0 if (g is gate and j == 1) else dd)
-            for r in trace.records if r.gate.op == "sub" and r.gate.operands[1].is_ref]
+    return [
+        (
+            f"the sign of the second operand of {r.gate.name} = {r.gate.operands[0].ref or 'a'} − "
+            f"{r.gate.operands[1].ref or 'b'} dropped (∂{r.gate.name}/∂{r.gate.operands[1].ref} is −1)",
+            lambda g, j, dd, gate=r.gate: 1.0 if (g is gate and j == 1) else dd,
+        )
+        for r in trace.records
+        if r.gate.op == "sub" and r.gate.operands[1].is_ref
+    ]
 
 
 def _max_route(problem, trace):
     """max/min routed to the wrong operand."""
-    return [(f"{r.gate.op} routed to the wrong operand in {r.gate.name}",
-             lambda g, j, dd, gate=r.gate: (1.0 - dd) if g is gate else dd)
-            for r in trace.records if r.gate.op in ("max", "min")]
+    return [
+        (
+            f"{r.gate.op} routed to the wrong operand in {r.gate.name}",
+            lambda g, j, dd, gate=r.gate: (1.0 - dd) if g is gate else dd,
+        )
+        for r in trace.records
+        if r.gate.op in ("max", "min")
+    ]
 
 
-MISTAKES = (Mistake("forgotten local derivative", _forgot_local), Mistake("sign of subtraction", _sub_sign),
-            Mistake("max routes", _max_route))
+MISTAKES = (
+    Mistake("forgotten local derivative", _forgot_local),
+    Mistake("sign of subtraction", _sub_sign),
+    Mistake("max routes", _max_route),
+)
 """The usual mistakes of a hand backward pass, each a rule broken in a rerun of the backward pass."""
 
 
@@ -124,7 +144,7 @@ def matches(written: str, value: float, expected: float, tolerance: float | None
     if tolerance is not None:
         return abs(value - expected) <= tolerance
     n = decimals(written)
-    close = abs(value - expected) <= 0.5 * 10 ** -n * (1 + 1e-9) + 1e-12
+    close = abs(value - expected) <= 0.5 * 10**-n * (1 + 1e-9) + 1e-12
     return close and (n >= 2 or abs(expected - round(expected, n)) <= 1e-12 * max(1.0, abs(expected)))
 
 
@@ -134,8 +154,8 @@ def _quantity(problem: GraphProblem, key: str, names: set[str]) -> tuple[str, st
     if key in names:
         return "value", key
     for prefix in (f"d{f}/d", f"∂{f}/∂", f"d{f}_d", "grad_"):
-        if key.startswith(prefix) and key[len(prefix):] in names:
-            return "grad", key[len(prefix):]
+        if key.startswith(prefix) and key[len(prefix) :] in names:
+            return "grad", key[len(prefix) :]
     if key.startswith("d") and key[1:] in names:
         return "grad", key[1:]
     for suffix in ("+", "⁺", "_new"):
@@ -144,8 +164,9 @@ def _quantity(problem: GraphProblem, key: str, names: set[str]) -> tuple[str, st
     return None
 
 
-def grade(problem: GraphProblem, answers: dict[str, tuple[str, float, int]], origin: str,
-          tolerance: float | None = None) -> list[Result]:
+def grade(
+    problem: GraphProblem, answers: dict[str, tuple[str, float, int]], origin: str, tolerance: float | None = None
+) -> list[Result]:
     """Grade ``answers`` (key -> (text as written, value, line)); unknown keys are refused with their line."""
     trace = engine.run(problem)
     names = set(trace.values)
@@ -153,9 +174,17 @@ def grade(problem: GraphProblem, answers: dict[str, tuple[str, float, int]], ori
     for key, (written, value, line) in answers.items():
         q = _quantity(problem, key, names)
         if q is None:
-            issues.append(Issue(origin, line, 1, key, f"the name {key!r}",
-                                f"a value of the circuit ({', '.join(trace.values)}), d{problem.output}/dNAME for a "
-                                "gradient, or NAME+ for a trained input after the update"))
+            issues.append(
+                Issue(
+                    origin,
+                    line,
+                    1,
+                    key,
+                    f"the name {key!r}",
+                    f"a value of the circuit ({', '.join(trace.values)}), d{problem.output}/dNAME for a "
+                    "gradient, or NAME+ for a trained input after the update",
+                )
+            )
         else:
             wanted.append((key, written, value, q))
     if issues:
@@ -176,8 +205,10 @@ def _mistakes(problem, trace, name, written, value, tolerance) -> list[str]:
     if len(terms) > 1:
         for c in terms:
             if matches(written, value, float(c.value), tolerance):
-                found.append(f"only the gradient through {c.via}: {name} is used by {len(terms)} gates and "
-                             "their gradients must be summed")
+                found.append(
+                    f"only the gradient through {c.via}: {name} is used by {len(terms)} gates and "
+                    "their gradients must be summed"
+                )
     for mistake in MISTAKES:
         for description, override in mistake.override(problem, trace):
             try:
@@ -197,9 +228,16 @@ def read_answers(text: str, origin: str) -> dict[str, tuple[str, float, int]]:
         node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise ProblemError(Issue(origin, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "",
-                                 "a YAML syntax error",
-                                 "answers as a mapping, like q: 3")) from None
+        raise ProblemError(
+            Issue(
+                origin,
+                mark.line + 1 if mark else None,
+                mark.column + 1 if mark else None,
+                "",
+                "a YAML syntax error",
+                "answers as a mapping, like q: 3",
+            )
+        ) from None
     if not isinstance(node, yaml.MappingNode):
         raise ProblemError(Issue(origin, 1, 1, "", "no mapping", "answers as a mapping of names to numbers, like q: 3"))
     out, issues = {}, []
@@ -213,8 +251,16 @@ def read_answers(text: str, origin: str) -> dict[str, tuple[str, float, int]]:
             ok = False
         if not ok:
             hint = " (write a decimal point, not a comma)" if "," in raw else ""
-            issues.append(Issue(origin, line, v.start_mark.column + 1, str(k.value), f"{raw!r}" if raw else "no number",
-                                "a number" + hint))
+            issues.append(
+                Issue(
+                    origin,
+                    line,
+                    v.start_mark.column + 1,
+                    str(k.value),
+                    f"{raw!r}" if raw else "no number",
+                    "a number" + hint,
+                )
+            )
             continue
         out[str(k.value)] = (raw, number, line)
     if issues:
@@ -239,9 +285,12 @@ def new_circuit(gates: int, seed: int = 0, decimals: bool = False, learning_rate
             t = engine.run(problem, exact=not decimals)
         except engine.ComputeError:
             continue
-        if all(t.grads[n] != 0 and abs(t.grads[n]) < 1000 for n in problem.inputs) and \
-                all(abs(v) < 1000 for v in t.values.values()) and not _near_kink(t) and \
-                not any(r.gate.op in ("max", "min") and r.args[0] == r.args[1] for r in t.records):
+        if (
+            all(t.grads[n] != 0 and abs(t.grads[n]) < 1000 for n in problem.inputs)
+            and all(abs(v) < 1000 for v in t.values.values())
+            and not _near_kink(t)
+            and not any(r.gate.op in ("max", "min") and r.args[0] == r.args[1] for r in t.records)
+        ):
             return text
     raise ValueError("no circuit with these settings has pleasant numbers; try another --seed")
 
@@ -249,7 +298,9 @@ def new_circuit(gates: int, seed: int = 0, decimals: bool = False, learning_rate
 def _draw(rng: random.Random, gates: int, decimals: bool, learning_rate: float | None) -> str:
     n_inputs = min(4, max(2, gates // 2 + 1))
     inputs = ["x", "y", "z", "w"][:n_inputs]
-    value = (lambda: round(rng.uniform(-3, 3), 1) or 0.5) if decimals else (lambda: rng.choice([-3, -2, -1, 1, 2, 3, 4]))
+    value = (
+        (lambda: round(rng.uniform(-3, 3), 1) or 0.5) if decimals else (lambda: rng.choice([-3, -2, -1, 1, 2, 3, 4]))
+    )
     ops = ["add", "sub", "mul", "mul", "max", "relu"] + (["sigmoid", "tanh"] if decimals else ["min", "square"])
     pool, unused, lines = list(inputs), list(inputs), []
     names = "abcdeghkmnpqrstuv"
@@ -279,10 +330,12 @@ def _draw(rng: random.Random, gates: int, decimals: bool, learning_rate: float |
     unused.remove("f")
     if unused:  # every input and every node takes part in f
         lines[-1] = lines[-1] + "".join(f" + {u}" for u in unused)
-    head = [f"title: A random circuit of {gates} gate{'s' * (gates > 1)} (backprop new --graph {gates})",
-            "inputs: {" + ", ".join(f"{n}: {value()}" for n in inputs) + "}", "graph:"]
+    head = [
+        f"title: A random circuit of {gates} gate{'s' * (gates > 1)} (backprop new --graph {gates})",
+        "inputs: {" + ", ".join(f"{n}: {value()}" for n in inputs) + "}",
+        "graph:",
+    ]
     tail = ["output: f"]
     if learning_rate is not None:
         tail += [f"learning_rate: {learning_rate}", "train: [" + ", ".join(inputs) + "]"]
     return "\n".join(head + lines + tail) + "\n"
-
