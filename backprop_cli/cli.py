@@ -104,8 +104,15 @@ def output_options(f: Callable) -> Callable:
 
 
 def read_problem(arg: str | None):
-    """PROBLEM as a path, '-' for standard input, or a bundled example name; read at most 16 MiB of it."""
+    """PROBLEM as a path, '-' for standard input, or a bundled example name; read at most 16 MiB of it.
+
+    A file with a graph: key is a computational graph (graph/), any other a network.
+    """
+    from .graph import read_if_graph
     from .validate import loads
+
+    def parsed(text: str, name: str):
+        return read_if_graph(text, name) or loads(text, name)
 
     if arg is None or arg == "-":
         if 0 in output.CLOSED:
@@ -113,12 +120,12 @@ def read_problem(arg: str | None):
         if arg is None and sys.stdin.isatty():
             raise click.UsageError("no PROBLEM given and standard input is a terminal: "
                                    "give a problem file, '-', or an example name (backprop examples)")
-        return loads(source.read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
+        return parsed(source.read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
     if os.path.exists(arg):
-        return loads(source.read_text(arg), arg)
+        return parsed(source.read_text(arg), arg)
     bundled = examples.file(arg)
     if bundled is not None:
-        return loads(source.read_text(bundled, str(bundled)), str(bundled))
+        return parsed(source.read_text(bundled, str(bundled)), str(bundled))
     raise ProblemError(Issue(arg, None, None, "", "no such file or bundled example",
                              "a path, - for standard input, or an example name (backprop examples lists them)"))
 
@@ -170,13 +177,21 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
 @main.command(short_help="The worked solution of a problem, every intermediate in textbook order.")
 @click.argument("problem", required=False)
 @output_options
-def solve(problem, fmt, output, precision, detail):
+@click.option("--exact", is_flag=True,
+              help="Compute in exact fractions (computational graphs whose operations are all rational).")
+def solve(problem, fmt, output, precision, detail, exact):
     """The full worked solution of PROBLEM: every intermediate, in textbook order.
 
     PROBLEM is a file, '-' for standard input, or a bundled example name;
     without it, the default example is solved.
     """
     prob = read_problem(problem or examples.DEFAULT)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.solve(prob, fmt, output, precision, exact)
+    if exact:
+        raise click.UsageError("--exact works on computational graphs (a problem file with graph:) so far")
     updates = prob.epochs * len(prob.batches())
     if updates > LONG_PAGE and fmt in ("rich", "markdown", "latex"):
         click.echo(f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
@@ -204,6 +219,8 @@ def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, prec
     update in progress and still writes a complete trace.
     """
     prob = read_problem(problem)
+    if getattr(prob, "kind", None) == "graph":
+        raise click.UsageError("step trains networks; a computational graph (graph:) is worked by backprop solve")
     if epochs is not None:
         prob = prob.with_epochs(epochs)
     train(prob, fmt, output, record=with_trace, until_loss=until_loss, plot=plot,
@@ -213,7 +230,7 @@ def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, prec
 @main.command(name="examples", short_help="List the bundled worked examples.")
 def list_examples():
     """List the bundled worked examples: name and title."""
-    names = examples.names()
+    names = examples.names(kind=None)
     width = max(map(len, names))
     for name in names:
         mark = " (default)" if name == examples.DEFAULT else ""
@@ -243,6 +260,10 @@ def gradcheck(problem, tolerance, fmt):
     from .render.jsontrace import dumps
 
     prob = read_problem(problem or examples.DEFAULT)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.gradcheck(prob, tolerance, fmt)
     budget.check_gradcheck(prob)
     report = gc.check(prob, tolerance)
     if fmt == "json":
@@ -274,6 +295,10 @@ def draw(problem, output, precision):
     from .render.drawing import svg
 
     prob = read_problem(problem or examples.DEFAULT)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.draw(prob, output, precision)
     budget.check_drawing(prob)
     with open_output(output, prob.origin) as out:
         out.write(svg(prob, precision))
@@ -282,6 +307,8 @@ def draw(problem, output, precision):
 def _sizes(ctx, param, value: str) -> list[int]:
     import re
 
+    if value is None:  # backprop new --graph N
+        return None
     if not re.fullmatch(r"\d+(-\d+)+", value or "") or any(int(v) < 1 or int(v) > 12 for v in value.split("-")):
         raise click.BadParameter(f"{value!r}: expected sizes from input to output, each 1 to 12, like 2-2-1")
     too_much = budget.check_new(value.split("-"))
@@ -291,8 +318,12 @@ def _sizes(ctx, param, value: str) -> list[int]:
 
 
 @main.command(name="new", short_help="Write a new exercise: a problem file with numbers to work by hand.")
-@click.option("--layers", "sizes", required=True, callback=_sizes, metavar="2-2-1",
+@click.option("--layers", "sizes", callback=_sizes, metavar="2-2-1",
               help="Sizes from the inputs to the output layer.")
+@click.option("--graph", "graph_gates", type=click.IntRange(1, 30), metavar="N",
+              help="Instead of a network: a computational graph (circuit) of N gates.")
+@click.option("--values", type=click.Choice(("integers", "decimals")), default="integers", show_default=True,
+              help="With --graph: small integers (rational gates only) or one-decimal values (sigmoid, tanh too).")
 @click.option("--activation", default="sigmoid", show_default=True,
               type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
               help="Activation of the hidden layers (and of the output layer, unless the loss needs another).")
@@ -301,9 +332,16 @@ def _sizes(ctx, param, value: str) -> list[int]:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise.")
 @click.option("--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update.")
 @click.option("--learning-rate", type=click.FloatRange(min=0, max=1e6), default=0.5, show_default=True)
-def new(sizes, activation, loss, seed, examples, learning_rate):
+def new(sizes, graph_gates, values, activation, loss, seed, examples, learning_rate):
     """Write a new exercise to standard output: weights, biases and inputs with one decimal, chosen so that
     no unit is saturated or dead and no gradient is zero. Solve it with backprop solve."""
+    if graph_gates is not None:
+        from .graph import commands
+
+        given = click.get_current_context().get_parameter_source("learning_rate") != click.core.ParameterSource.DEFAULT
+        return commands.new(graph_gates, seed, values, learning_rate if given else None)
+    if sizes is None:
+        raise click.UsageError("give --layers 2-2-1 (a network) or --graph N (a computational graph)")
     from .exercise import new_problem
 
     try:
@@ -323,6 +361,10 @@ def worksheet(problem, answers, fmt, output, precision, detail):
     """The worked-solution page of PROBLEM with the givens filled in and every computed quantity left blank,
     ready to hand out (LaTeX for print). --answers appends the key. Without PROBLEM, the default example."""
     prob = read_problem(problem or examples.DEFAULT)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.worksheet(prob, answers, fmt, output, precision)
     train(prob, fmt, output, record=True, precision=precision, detail=detail, worksheet=True, answers=answers)
 
 
@@ -342,6 +384,10 @@ def check(problem, answers, tolerance, fmt):
     from .render.jsontrace import dumps
 
     prob = read_problem(problem)
+    if getattr(prob, "kind", None) == "graph":
+        from .graph import commands
+
+        return commands.check(prob, answers, tolerance, fmt)
     budget.check_run(prob, record=True, fmt="grade", command="check")
     text = source.read_text(answers)
     results = grade(prob, text, answers, tolerance)

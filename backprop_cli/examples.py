@@ -21,9 +21,17 @@ def _folder() -> str:
     return list(problems.__path__)[0]
 
 
-def names() -> list[str]:
-    """Example names, sorted (a file ``NAME.yaml`` is the example NAME)."""
-    return sorted(f[:-5] for f in os.listdir(_folder()) if f.endswith(".yaml"))
+GRAPH_PREFIX = "circuit-"
+"""Bundled computational graphs (SPEC §5) are named circuit-*."""
+
+
+def names(kind: str | None = "network") -> list[str]:
+    """Example names, sorted (a file ``NAME.yaml`` is the example NAME): the networks (the default),
+    the computational graphs (``kind="graph"``, named circuit-*), or all of them (``kind=None``)."""
+    every = sorted(f[:-5] for f in os.listdir(_folder()) if f.endswith(".yaml"))
+    if kind is None:
+        return every
+    return [n for n in every if n.startswith(GRAPH_PREFIX) == (kind == "graph")]
 
 
 def path(name: str):

@@ -73,8 +73,13 @@ def equations(block: page.Eqs) -> str:
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
+    render_blocks(page.build(trace, options or {}), out)
+
+
+def render_blocks(blocks, out: IO[str]) -> None:
+    """Lay out a list of page blocks (also those of a computational graph's page)."""
     chunks = [PREAMBLE]
-    for block in page.build(trace, options or {}):
+    for block in blocks:
         if isinstance(block, page.Heading):
             command = {1: "section*", 2: "subsection*", 3: "subsubsection*"}[block.level]
             chunks.append(rf"\{command}{{{tex_text(block.text)}}}")

@@ -53,8 +53,13 @@ def matrix_tex(m: page.Matrix) -> str:
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
+    render_blocks(page.build(trace, options or {}), out)
+
+
+def render_blocks(blocks, out: IO[str]) -> None:
+    """Lay out a list of page blocks (also those of a computational graph's page)."""
     chunks: list[str] = []
-    for block in page.build(trace, options or {}):
+    for block in blocks:
         if isinstance(block, page.Heading):
             chunks.append("#" * block.level + " " + md_text(block.text))
         elif isinstance(block, page.Para):

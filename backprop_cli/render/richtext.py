@@ -91,10 +91,14 @@ def sparkline(values: list[float], width: int) -> tuple[str, bool]:
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
-    options = options or {}
+    render_blocks(page.build(trace, options or {}), out)
+
+
+def render_blocks(blocks, out: IO[str]) -> None:
+    """Lay out a list of page blocks (also those of a computational graph's page)."""
     console = _Console(file=out, highlight=False, emoji=False, soft_wrap=False)
     width = min(console.width, 100)
-    for block in page.build(trace, options):
+    for block in blocks:
         if isinstance(block, page.Heading):
             if block.level == 1:
                 console.print(Rule(Text(block.text, "bold"), style="bold", characters="═"), width=width)

@@ -1,0 +1,147 @@
+"""What the command line calls for a computational graph: each command's work, written with click.
+
+cli.py reads the problem and, when it is a graph, hands it to one of these.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .engine import run
+from .problem import GraphProblem
+
+FORMATS = ("rich", "json", "markdown", "latex")
+
+
+def _warn(problem_or_trace) -> None:
+    for w in problem_or_trace.warnings:
+        click.echo(f"backprop: warning: {w}", err=True)
+
+
+def _open(output: str | None, origin: str):
+    from ..cli import open_output
+
+    return open_output(output, origin)
+
+
+def solve(
+    problem: GraphProblem, fmt: str, output: str | None, precision: int = 4, exact: bool = False, **options
+) -> None:
+    """The worked solution (rich, markdown, latex) or the JSON of SPEC §5."""
+    if fmt not in FORMATS:
+        raise click.UsageError(
+            f"--format {fmt} is for training runs; a computational graph has one of: " + ", ".join(FORMATS)
+        )
+    _warn(problem)
+    trace = run(problem, exact=exact)
+    with _open(output, problem.origin) as out:
+        if fmt == "json":
+            from .jsonout import render
+
+            render(trace, out)
+        else:
+            from ._blocks import renderer
+            from .page import build
+
+            renderer(fmt)(build(trace, {"precision": precision, **options}), out)
+
+
+def worksheet(problem: GraphProblem, answers: bool, fmt: str, output: str | None, precision: int) -> None:
+    solve(problem, fmt, output, precision, worksheet=True, answers=answers)
+
+
+def gradcheck(problem: GraphProblem, tolerance: float, fmt: str) -> None:
+    """Each input's gradient against finite differences; exit 1 when one is outside the tolerance."""
+    import json
+
+    from ..errors import EXIT_CHECK_FAILED
+    from .teaching import gradcheck as check
+
+    rows = check(problem)
+    ok = all(r.relative <= tolerance for r in rows)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": ok, "tolerance": tolerance, "checks": [r._asdict() for r in rows]}))
+    else:
+        width = max(len(r.name) for r in rows)
+        click.echo(f"{'':<{width}}  {'backprop':>14}  {'finite diff.':>14}  relative error")
+        for r in rows:
+            mark = "ok" if r.relative <= tolerance else "FAILS"
+            click.echo(
+                f"{r.name:<{width}}  {r.analytic:>14.8g}  {r.numeric:>14.8g}  {r.relative:>14.3e}  {mark}"
+                + (f"  ({r.note})" if r.note else "")
+            )
+        click.echo(
+            f"{'all gradients agree' if ok else 'some gradients disagree'} with finite differences "
+            f"(tolerance {tolerance:g})"
+        )
+    if not ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def check(problem: GraphProblem, answers_path: str, tolerance: float | None, fmt: str) -> None:
+    """Grade a file of answers by node name; exit 1 when any is wrong."""
+    import json
+
+    from ..errors import EXIT_CHECK_FAILED, Issue, ProblemError
+    from .teaching import grade, read_answers
+
+    try:
+        with open(answers_path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProblemError(
+            Issue(answers_path, None, None, "", f"a file that cannot be read ({e})", "a file of answers")
+        ) from None
+    results = grade(problem, read_answers(text, answers_path), answers_path, tolerance)
+    wrong = [r for r in results if not r.right]
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "right": len(results) - len(wrong),
+                    "wrong": len(wrong),
+                    "checked": [
+                        {
+                            "name": r.name,
+                            "answer": r.answer,
+                            "written": r.written,
+                            "expected": r.expected,
+                            "right": r.right,
+                            "mistakes": r.mistakes,
+                        }
+                        for r in results
+                    ],
+                }
+            )
+        )
+    else:
+        width = max((len(r.name) for r in results), default=0)
+        for r in results:
+            line = f"{'right' if r.right else 'WRONG':<5}  {r.name:<{width}} = {r.written}"
+            if not r.right:
+                line += f"   expected {r.expected:.6g}"
+                if r.mistakes:
+                    line += f"   ({'; or '.join(r.mistakes)})"
+            click.echo(line)
+        click.echo(f"{len(results) - len(wrong)} of {len(results)} right")
+    if wrong:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def draw(problem: GraphProblem, output: str | None, precision: int) -> None:
+    from .drawing import svg
+
+    trace = run(problem)
+    with _open(output, problem.origin) as out:
+        out.write(svg(trace, precision))
+
+
+def new(gates: int, seed: int, values: str, learning_rate: float | None) -> None:
+    from .teaching import new_circuit
+
+    try:
+        click.echo(new_circuit(gates, seed, values == "decimals", learning_rate), nl=False)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None

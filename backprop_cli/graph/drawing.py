@@ -1,0 +1,148 @@
+"""A circuit as a picture (backprop draw), the way lecture slides draw it.
+
+Each gate is an oval holding its operation; each value is a wire leaving its
+gate (or, for an input, starting at the left), with its name and value above
+the wire (green) and its gradient ∂f/∂value below (red). Gates stand in
+columns by depth (the longest path from an input); within a column, near the
+values they read. Every text is XML-escaped; each label stays within its own
+wire's band, and every label has a white halo, so lines never hide it.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from ..render.mathtext import Numbers
+from .trace import GraphTrace
+
+ROW = 78  # vertical distance between two values of a column
+GAP = 56  # horizontal room for the lines between a wire's end and the next gate
+CHAR = 7.4  # width of a character at font-size 13, a little generous
+GREEN, RED = "#1a7f37", "#c62828"
+HALO = 'stroke="white" stroke-width="4" paint-order="stroke" stroke-linejoin="round"'
+
+_SYMBOL_WITH_CONSTANT = {
+    "add": "+{c}",
+    "mul": "×{c}",
+    "sub": ("{c}−x", "−{c}"),
+    "div": ("{c}/x", "÷{c}"),
+    "pow": ("{c}^x", "x^{c}"),
+    "max": "max·{c}",
+    "min": "min·{c}",
+}
+
+
+def _symbol(rec, num) -> str:
+    """The text inside a gate: its symbol, with a constant operand folded in as the notes draw it (+1, ×-1, 1/x)."""
+    from .gates import OPS
+
+    op, ops = rec.gate.op, rec.gate.operands
+    consts = [k for k, o in enumerate(ops) if not o.is_ref]
+    if len(ops) == 2 and len(consts) == 1 and op in _SYMBOL_WITH_CONSTANT:
+        t = _SYMBOL_WITH_CONSTANT[op]
+        if isinstance(t, tuple):
+            t = t[consts[0]]
+        return t.format(c=num.text(float(ops[consts[0]].const)))
+    if op == "id" and consts:
+        return num.text(float(ops[0].const))
+    return OPS[op].symbol
+
+
+def _width(s: str) -> float:
+    return len(s) * CHAR
+
+
+def svg(trace: GraphTrace, precision: int = 4) -> str:
+    num = Numbers(precision)
+    problem, f = trace.problem, trace.problem.output
+    records = trace.records
+    depth = {n: 0 for n in problem.inputs}
+    for r in records:
+        depth[r.gate.name] = 1 + max((depth[o.ref] for o in r.gate.operands if o.is_ref), default=0)
+    columns: list[list[str]] = [[] for _ in range(max(depth.values()) + 1)]
+    for n in trace.values:
+        columns[depth[n]].append(n)
+    rec = {r.gate.name: r for r in records}
+    above = {n: f"{n} = {num.text(float(v))}" for n, v in trace.values.items()}
+    below = {n: num.text(float(trace.grads[n])) for n in trace.values}
+    symbol = {n: _symbol(rec[n], num) for n in rec}
+    rx = {n: max(20.0, _width(symbol[n]) / 2 + 9) for n in rec}
+
+    # rows: inputs in order; a gate near the mean row of what it reads; at least ROW apart
+    y: dict[str, float] = {}
+    for col in columns:
+        want = {}
+        for i, n in enumerate(col):
+            refs = [y[o.ref] for o in rec[n].gate.operands if o.is_ref] if n in rec else []
+            want[n] = sum(refs) / len(refs) if refs else i * ROW
+        last = None
+        for n in sorted(col, key=lambda n: want[n]):
+            y[n] = want[n] if last is None else max(want[n], last + ROW)
+            last = y[n]
+    top = 70 - min(y.values())
+    y = {n: v + top for n, v in y.items()}
+
+    # columns: a gate's oval, then its wire, long enough for both of its labels
+    x_gate, x_start, x_end = {}, {}, {}
+    x = 30 + max(_width(n) for n in problem.inputs)
+    for col in columns:
+        half = max((rx[n] for n in col if n in rec), default=0.0)
+        wire = max(max(_width(above[n]), _width(below[n])) for n in col) + 16
+        for n in col:
+            x_gate[n] = x + half
+            x_start[n] = x + 2 * half - (half - rx[n]) if n in rec else x
+            x_end[n] = x + 2 * half + wire
+        x += 2 * half + wire + GAP
+    width = int(x - GAP + 30)
+    height = int(max(y.values()) + 80)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'font-family="Helvetica, Arial, sans-serif" font-size="13">',
+        '<defs><marker id="arrow" refX="6" refY="3" markerWidth="7" markerHeight="6" orient="auto">'
+        '<path d="M0,0 L6,3 L0,6 Z" fill="#444"/></marker></defs>',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2:.1f}" y="24" text-anchor="middle" font-size="15">'
+        f"{escape(problem.title or 'computational graph')}</text>",
+    ]
+    for r in records:  # lines from each operand's wire into the gate
+        n = r.gate.name
+        refs = [o.ref for o in r.gate.operands if o.is_ref]
+        for k, ref in enumerate(refs):
+            dy = (k - (len(refs) - 1) / 2) * 10
+            x1, y1, x2, y2 = x_end[ref], y[ref], x_gate[n] - rx[n], y[n] + dy
+            # a line that skips a column bows above the wires it would otherwise run along
+            bow = 0.5 * ROW if depth[n] - depth[ref] > 1 and abs(y2 - y1) < ROW / 2 else 0.0
+            out.append(
+                f'<path d="M{x1:.1f},{y1:.1f} C{x1 + (x2 - x1) / 3:.1f},{y1 - bow:.1f} '
+                f'{x2 - (x2 - x1) / 3:.1f},{y2 - bow:.1f} {x2:.1f},{y2:.1f}" fill="none" stroke="#444" '
+                'stroke-width="1.2" marker-end="url(#arrow)"/>'
+            )
+    for n in trace.values:
+        out.append(
+            f'<line x1="{x_start[n]:.1f}" y1="{y[n]:.1f}" x2="{x_end[n]:.1f}" y2="{y[n]:.1f}" '
+            'stroke="#222" stroke-width="1.5"/>'
+        )
+        if n in rec:
+            out.append(
+                f'<ellipse cx="{x_gate[n]:.1f}" cy="{y[n]:.1f}" rx="{rx[n]:.1f}" ry="20" fill="#fff7e6" '
+                'stroke="#333" stroke-width="1.3"/>'
+            )
+            out.append(
+                f'<text x="{x_gate[n]:.1f}" y="{y[n] + 5:.1f}" text-anchor="middle" font-size="14">'
+                f"{escape(symbol[n])}</text>"
+            )
+        lx = x_start[n] + 6
+        out.append(
+            f'<text x="{lx:.1f}" y="{y[n] - 7:.1f}" xml:space="preserve" {HALO}>'
+            f'<tspan font-weight="bold">{escape(n)}</tspan>'
+            f'<tspan fill="{GREEN}">\u00a0=\u00a0{escape(num.text(float(trace.values[n])))}</tspan></text>'
+        )
+        out.append(f'<text x="{lx:.1f}" y="{y[n] + 18:.1f}" fill="{RED}" {HALO}>{escape(below[n])}</text>')
+    out.append(
+        f'<text x="{width / 2:.1f}" y="{height - 16}" text-anchor="middle" fill="#555">'
+        f'<tspan fill="{GREEN}">value</tspan> above each wire, <tspan fill="{RED}">'
+        f"∂{escape(f)}/∂value</tspan> below</text>"
+    )
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,396 @@
+"""Computational graphs (SPEC §5): published values, the parser's refusals, exact arithmetic, the JSON, the CLI."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_cli import examples
+from backprop_cli.errors import ProblemError
+from backprop_cli.graph import engine
+from backprop_cli.graph.jsonout import as_dict
+from backprop_cli.graph.problem import from_dict, load_if_graph, loads
+from backprop_cli.graph.teaching import gradcheck
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def solve(name: str, exact: bool = False):
+    return engine.run(load_if_graph(str(examples.path(name))), exact=exact)
+
+
+def approx(value, decimals):
+    return pytest.approx(value, abs=0.5 * 10**-decimals)
+
+
+def cli(*args, stdin=None, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_cli", *args], input=stdin, capture_output=True, text=True, timeout=60, cwd=cwd
+    )
+
+
+# ----------------------------------------------------------------------------- published values
+
+
+def test_cs231n_add_multiply():
+    """CS231n notes, "Backpropagation, Intuitions": q = 3, f = -12; df/dz = 3, df/dq = df/dx = df/dy = -4."""
+    t = solve("circuit-add-multiply")
+    assert t.values["q"] == 3 and t.values["f"] == -12
+    assert (t.grads["x"], t.grads["y"], t.grads["z"], t.grads["q"]) == (-4, -4, 3, -4)
+    assert t.updated == pytest.approx({"x": -1.96, "y": 5.04, "z": -4.03}, rel=1e-12)
+
+
+def test_cs231n_sigmoid_neuron_as_gates():
+    """CS231n notes, "Modularity: Sigmoid example": the circuit's values and gradients, printed to two decimals."""
+    t = solve("circuit-sigmoid-neuron")
+    assert [r.gate.op for r in t.records] == ["mul", "mul", "add", "add", "mul", "exp", "add", "div"]
+    forward = [-2, 6, 4, 1, -1, 0.37, 1.37, 0.73]
+    backward = [0.2, 0.2, 0.2, 0.2, -0.2, -0.53, -0.53, 1]
+    for r, v, g in zip(t.records, forward, backward, strict=True):
+        assert r.value == approx(v, 2) and r.upstream == approx(g, 2), r.gate.name
+    published = {"w0": -0.20, "x0": 0.39, "w1": -0.39, "x1": -0.59, "w2": 0.20}
+    for name, g in published.items():
+        assert t.grads[name] == approx(g, 2), name
+    f = 1 / (1 + math.exp(-1.0))  # dot = 1; ddot = (1 - f)·f, dx = w·ddot, dw = x·ddot
+    assert t.grads["dot"] == pytest.approx((1 - f) * f, rel=1e-14)
+    assert t.grads["x1"] == pytest.approx(-3 * (1 - f) * f, rel=1e-14)
+
+
+def test_cs231n_patterns_add_max_multiply():
+    """CS231n notes, "Patterns in backward flow": f = -20; df/dx = -8, df/dy = 6, df/dz = 2, df/dw = 0."""
+    t = solve("circuit-patterns")
+    assert t.values["f"] == -20 and t.values["s"] == -10
+    assert (t.grads["x"], t.grads["y"], t.grads["z"], t.grads["w"]) == (-8, 6, 2, 0)
+
+
+def test_micrograd_readme():
+    """micrograd's README: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773 (four decimals)."""
+    t = solve("circuit-micrograd")
+    assert t.values["g"] == approx(24.7041, 4)
+    assert t.grads["a"] == approx(138.8338, 4) and t.grads["b"] == approx(645.5773, 4)
+    exact = solve("circuit-micrograd", exact=True)
+    assert exact.values["g"] == Fraction(2421, 98)
+    assert float(exact.grads["a"]) == pytest.approx(t.grads["a"], rel=1e-13)
+
+
+def test_staged_gradients_add_at_forks():
+    t = solve("circuit-staged")
+    assert len(t.contributions["x"]) == 3 and len(t.contributions["y"]) == 2
+    assert sum(c.value for c in t.contributions["x"]) == pytest.approx(t.grads["x"], rel=1e-15)
+    sx, sy = 1 / (1 + math.exp(-3)), 1 / (1 + math.exp(4))
+    assert t.values["f"] == pytest.approx((3 + sy) / (sx + 1), rel=1e-15)
+
+
+@pytest.mark.parametrize("name", examples.names("graph"))
+def test_every_circuit_example_opens_with_its_source_and_passes_gradcheck(name):
+    text = examples.path(name).read_text()
+    assert text.startswith("#") and "source:" in text
+    problem = load_if_graph(str(examples.path(name)))
+    assert problem.title and problem.source
+    assert all(c.relative < 1e-7 for c in gradcheck(problem)), name
+
+
+def test_at_least_four_circuits_are_bundled():
+    assert len(examples.names("graph")) >= 4
+    assert set(examples.names("graph")).isdisjoint(examples.names())
+
+
+# ----------------------------------------------------------------------------- the language
+
+
+def graph(nodes: dict, inputs=None, **more):
+    return from_dict({"inputs": inputs or {"x": 2, "y": 3}, "graph": nodes, **more})
+
+
+def test_precedence_unary_minus_and_power():
+    t = engine.run(graph({"a": "-x**2", "b": "2**3**2", "c": "(x - y) * -1", "d": "x - y - 1", "e": "12 / x / 3"}))
+    assert t.values["a"] == -4 and t.values["b"] == 512 and t.values["c"] == 1 and t.values["d"] == -2
+    assert t.values["e"] == 2
+
+
+def test_compound_node_is_one_gate_per_operation_with_named_intermediates():
+    p = graph({"dot": "x*y + x*3 + 1"})
+    assert [(g.name, g.op) for g in p.gates] == [("dot_1", "mul"), ("dot_2", "mul"), ("dot_3", "add"), ("dot", "add")]
+
+
+def test_intermediate_names_never_clash_with_the_files_names():
+    p = graph({"q": "x * y + 1", "q_1": "q + 1"})
+    assert [g.name for g in p.gates] == ["q__1", "q", "q_1"]
+
+
+@pytest.mark.parametrize(
+    "op, x, value, grad",
+    [
+        ("relu(x)", 0, 0, 0),
+        ("abs(x)", 0, 0, 0),
+        ("max(x, 0)", 0, 0, 1),
+        ("min(x, 0)", 0, 0, 1),
+        ("max(0, x)", 0, 0, 0),
+        ("relu(x)", -1, 0, 0),
+        ("abs(x)", -2, 2, -1),
+    ],
+)
+def test_kinks_follow_the_spec(op, x, value, grad):
+    """∂max(a, b) goes to a on a tie; ∂relu(0) = 0; ∂abs(0) = 0."""
+    t = engine.run(graph({"f": op}, {"x": x}))
+    assert t.values["f"] == value and t.grads["x"] == grad
+
+
+def refused(nodes, inputs=None, **more) -> str:
+    with pytest.raises(ProblemError) as e:
+        graph(nodes, inputs, **more)
+    return str(e.value)
+
+
+@pytest.mark.parametrize(
+    "expression, words",
+    [
+        ("__import__('os').system('x')", "text in quotes"),
+        ("x.__class__", "attribute access"),
+        ("().__class__", "attribute access"),
+        ("lambda: 1", "lambda"),
+        ("open(f)", "unknown function 'open'"),
+        ("x ^ 2", "write ** for a power"),
+        ("x / 0", "literal zero"),
+        ("x / 0.0", "literal zero"),
+        ("q + 1", "unknown name 'q'"),
+        ("f + 1", "uses itself"),
+        ("later * 2", "defined after"),
+        ("x +", "the end of the expression"),
+        ("max(x)", "max with 1 argument"),
+        ("exp", "without '('"),
+        ("x[0]", "indexing"),
+        ("1e999 * x", "1e-300 and 1e300"),
+        ("1e-99999999 * x", "1e-300 and 1e300"),
+        ("(" * 100 + "x" + ")" * 100, "nested levels"),
+        ("x" + "+x" * 300, "tokens"),
+        ("x + " * 300_000 + "x", "characters"),
+    ],
+    ids=lambda v: v[:30] if isinstance(v, str) else None,
+)
+def test_hostile_and_wrong_expressions_are_refused_with_line_and_key(expression, words):
+    message = refused({"f": expression, "later": "x"})
+    assert words in message and "graph.f" in message
+
+
+def test_refusals_name_the_line_and_the_character(tmp_path):
+    text = "inputs: {x: 1}\ngraph:\n  q: x + 1\n  f: q.__class__\n"
+    with pytest.raises(ProblemError) as e:
+        loads(text, "c.yaml")
+    assert str(e.value).startswith("c.yaml:4:") and "character 2" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"inputs": {"x": 1}, "graph": {"x": "x + 1"}}, "also an input"),
+        ({"inputs": {"x": "one"}, "graph": {"f": "x"}}, "a finite number"),
+        ({"inputs": {"exp": 1}, "graph": {"f": "exp"}}, "function"),
+        ({"inputs": {"x": 1}, "graph": {"f": "x"}, "output": "g"}, "output"),
+        ({"inputs": {"x": 1}, "graph": {"f": "x"}, "train": ["x"]}, "learning_rate"),
+        ({"inputs": {"x": 1}, "graph": {"f": "x"}, "learning_rate": 0.1, "train": ["f"]}, "input names"),
+        ({"inputs": {"x": 1}, "graph": {"f": ["x"]}}, "an expression"),
+        ({"inputs": {"x": 1}, "graph": {"f": "x"}, "layers": []}, "unknown key 'layers'"),
+        ({"graph": {"f": "1"}}, "inputs"),
+    ],
+)
+def test_bad_files_are_refused(data, words):
+    with pytest.raises(ProblemError) as e:
+        from_dict(data)
+    assert words in str(e.value)
+
+
+def test_values_without_a_finite_result_exit_1_and_name_the_gate():
+    for expression, words in (
+        ("log(x - 2)", "log of 0"),
+        ("1 / (x - 2)", "division by 0"),
+        ("exp(x * 1000)", "overflow"),
+        ("(x - 3) ** 0.5", "non-integer power"),
+        ("sqrt(x - 2)", "sqrt(a)"),
+    ):
+        with pytest.raises(engine.ComputeError) as e:
+            engine.run(graph({"f": expression}))
+        assert words in str(e.value) and "graph.f" in str(e.value) and e.value.exit_code == 1
+
+
+# ----------------------------------------------------------------------------- exact arithmetic
+
+
+def test_exact_arithmetic_uses_the_decimals_as_written():
+    t = engine.run(graph({"f": "x * y / 3 - relu(x - y)"}, {"x": 0.1, "y": 0.2}), exact=True)
+    assert t.values["f"] == Fraction(1, 150)
+    assert t.grads["x"] == Fraction(1, 15) and t.grads["y"] == Fraction(1, 30)
+
+
+def test_exact_refuses_irrational_operations_with_a_reason():
+    for expression, words in (("exp(x)", "exp"), ("x ** 0.5", "integer constant exponent"), ("x ** y", "exponent")):
+        with pytest.raises(ProblemError) as e:
+            engine.run(graph({"f": expression}), exact=True)
+        assert words in str(e.value) and "run without --exact" in str(e.value)
+
+
+def test_exact_refuses_numbers_that_grow_without_bound():
+    with pytest.raises(engine.ComputeError):
+        engine.run(graph({"a": "x ** 64", "b": "a ** 64", "f": "b ** 64"}, {"x": 3}), exact=True)
+
+
+# ----------------------------------------------------------------------------- finite differences (hypothesis)
+
+SMOOTH_UNARY = ["sigmoid({})", "tanh({})", "exp({} / 4)", "log(1 + ({})**2)", "sqrt(2 + ({})**2)", "-({})"]
+SMOOTH_BINARY = ["{} + {}", "{} - {}", "{} * {}", "{} / (1 + ({})**2)", "({}) ** 2 * {}"]
+
+
+@st.composite
+def expressions(draw, depth=3):
+    if depth == 0 or draw(st.booleans()):
+        return draw(st.sampled_from(["x", "y", "z", "1.5", "x", "y"]))
+    if draw(st.booleans()):
+        return draw(st.sampled_from(SMOOTH_UNARY)).format(draw(expressions(depth - 1)))
+    template = draw(st.sampled_from(SMOOTH_BINARY))
+    return template.format(*(f"({draw(expressions(depth - 1))})" for _ in range(template.count("{}"))))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    nodes=st.lists(expressions(), min_size=1, max_size=4),
+    values=st.lists(st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3)), min_size=3, max_size=3),
+)
+def test_gradients_agree_with_finite_differences(nodes, values):
+    names = [f"n{i}" for i in range(len(nodes))]
+    graph_ = {names[0]: nodes[0]}
+    for i in range(1, len(nodes)):  # each node may read the one before it
+        graph_[names[i]] = nodes[i].replace("z", names[i - 1])
+    problem = from_dict({"inputs": dict(zip("xyz", values, strict=True)), "graph": graph_})
+    for c in gradcheck(problem):
+        assert c.analytic == pytest.approx(c.numeric, rel=1e-6, abs=1e-7), (c, graph_)
+
+
+# ----------------------------------------------------------------------------- JSON and the command line
+
+
+def test_json_has_the_spec_keys_for_every_input_and_node():
+    r = cli("solve", "circuit-add-multiply", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["format"] == "backprop-graph" and d["version"] == 1
+    for name in ("x", "y", "z", "q", "f"):
+        assert name in d["values"] and name in d["grads"]
+    assert d["updated"] == pytest.approx({"x": -1.96, "y": 5.04, "z": -4.03}, rel=1e-12)
+    assert [g["name"] for g in d["gates"]] == ["q", "f"] and d["gates"][1]["local"] == [-4, 3]
+    assert d["problem"]["graph"] == {"q": "x + y", "f": "q * z"}
+
+
+def test_exact_json_writes_fractions_as_text():
+    d = as_dict(engine.run(graph({"f": "x / y"}, {"x": 1, "y": 3}), exact=True))
+    assert d["exact"]["values"]["f"] == "1/3" and d["values"]["f"] == pytest.approx(1 / 3, rel=1e-15)
+
+
+def test_a_graph_on_standard_input():
+    r = cli("solve", "-", "--format", "json", stdin="inputs: {x: 3}\ngraph:\n  f: x * x\n")
+    assert r.returncode == 0 and json.loads(r.stdout)["grads"]["x"] == 6
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os').system('touch pwned')",
+        "x.__class__",
+        "().__class__",
+        "lambda: 0",
+        "(" * 5000 + "x" + ")" * 5000,
+        "x" + "+x" * 500_000,
+    ],
+    ids=["import", "attribute", "tuple-class", "lambda", "deep", "1e6-tokens"],
+)
+def test_hostile_expressions_exit_2_and_nothing_runs(tmp_path, expression):
+    (tmp_path / "h.yaml").write_text(json.dumps({"inputs": {"x": 1}, "graph": {"f": expression}}))
+    r = cli("solve", "h.yaml", cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "graph.f" in r.stderr
+    assert not (tmp_path / "pwned").exists() and r.stdout == ""
+
+
+def test_rich_page_reads_gate_by_gate():
+    out = cli("solve", "circuit-sigmoid-neuron").stdout
+    order = [
+        "The circuit",
+        "dot_1 = w0·x0",
+        "Forward pass",
+        "Backward pass",
+        "f = 1 / f_3",
+        "∂f/∂f_3 = ∂f/∂f·∂f/∂f_3",
+        "Divide scales",
+        "f_1 = dot·(-1)",
+        "∂f/∂dot = ∂f/∂f_1·∂f_1/∂dot = (-0.1966)·(-1) = 0.1966",
+        "dot_1 = w0·x0",
+        "∂f/∂x0 = ∂f/∂dot_1·∂dot_1/∂x0 = 0.1966·2 = 0.3932",
+        "Multiply swaps",
+        "Summary",
+    ]
+    at = 0
+    for piece in order:
+        assert piece in out[at:], piece
+        at = out.index(piece, at) + 1
+
+
+def test_the_page_adds_the_terms_of_a_value_used_several_times():
+    out = cli("solve", "circuit-staged").stdout
+    assert "∂f/∂x = ∂f/∂xpy·∂xpy/∂x + ∂f/∂sigx·∂sigx/∂x + ∂f/∂num·∂num/∂x" in out
+    assert "x is used by 3 gates (xpy, sigx, num): the gradients add" in out
+    assert "one of 3 terms, added below" in out
+
+
+def test_update_section_and_markdown_and_latex():
+    md = cli("solve", "circuit-add-multiply", "--format", "markdown").stdout
+    assert "## Update" in md and r"x^{+}" in md and r"\frac{\partial f}{\partial x}" in md
+    tex = cli("solve", "circuit-micrograd", "--format", "latex").stdout
+    assert tex.startswith(r"\documentclass") and "c_{1}" in tex and tex.rstrip().endswith(r"\end{document}")
+
+
+def test_latex_compiles(tmp_path):
+    import shutil
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    for name in ("circuit-micrograd", "circuit-sigmoid-neuron"):
+        (tmp_path / "a.tex").write_text(cli("solve", name, "--format", "latex").stdout)
+        r = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "a.tex"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert r.returncode == 0, r.stdout[-2000:]
+
+
+def test_exact_flag_and_its_refusal():
+    r = cli("solve", "circuit-micrograd", "--exact")
+    assert r.returncode == 0 and "2421/98" in r.stdout
+    r = cli("solve", "circuit-sigmoid-neuron", "--exact")
+    assert r.returncode == 2 and "exp" in r.stderr
+    assert cli("solve", "mazur-2-2-2", "--exact").returncode == 2
+
+
+def test_step_and_ndjson_say_what_a_graph_takes():
+    assert cli("step", "circuit-add-multiply").returncode == 2
+    r = cli("solve", "circuit-add-multiply", "--format", "ndjson")
+    assert r.returncode == 2 and "rich, json, markdown, latex" in r.stderr
+
+
+def test_examples_lists_the_circuits():
+    out = cli("examples").stdout
+    assert "circuit-add-multiply" in out and "mazur-2-2-2" in out
+
+
+def test_network_files_are_untouched_by_the_dispatch():
+    d = json.loads(cli("solve", "mazur-2-2-2", "--format", "json").stdout)
+    assert d["format"] == "backprop-trace"
+    assert load_if_graph(str(examples.path("mazur-2-2-2"))) is None
+    assert load_if_graph(os.devnull + "-missing") is None

@@ -1,0 +1,134 @@
+"""Teaching tools on circuits: check (by node name, mistakes named), worksheet, gradcheck, new --graph, draw."""
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from backprop_cli import examples
+from backprop_cli.graph import engine
+from backprop_cli.graph.problem import from_dict, load_if_graph, loads
+from backprop_cli.graph.teaching import grade, new_circuit, read_answers
+
+
+def cli(*args, cwd=None, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_cli", *args], capture_output=True, text=True, timeout=60, cwd=cwd, input=stdin
+    )
+
+
+def graded(problem, text):
+    return {r.name: r for r in grade(problem, read_answers(text, "a.yaml"), "a.yaml")}
+
+
+STAGED = load_if_graph(str(examples.path("circuit-staged")))
+
+
+def test_right_answers_in_every_spelling():
+    r = graded(STAGED, "sigx: 0.9526\ndf/dx: 2.0596\n∂f/∂y: 1.5922\ndxpy: 1.5832\ngrad_den: -0.79\n")
+    assert all(x.right for x in r.values())
+
+
+def test_a_repeated_use_not_summed_is_named():
+    r = graded(STAGED, "df/dx: -0.0358\n")["df/dx"]
+    assert not r.right and any("must be summed" in m and "sigx" in m for m in r.mistakes)
+
+
+def test_a_forgotten_local_derivative_is_named():
+    p = from_dict({"inputs": {"x": 3}, "graph": {"s": "sigmoid(x)", "f": "s * 2"}})
+    t = engine.run(p)
+    wrong = f"{2.0:.4f}"  # ∂f/∂x with ∂s/∂x taken as 1
+    r = graded(p, f"df/dx: {wrong}\n")["df/dx"]
+    assert t.grads["x"] != 2 and any("∂s/∂x forgotten" in m for m in r.mistakes)
+
+
+def test_the_sign_of_a_subtractions_second_operand_is_named():
+    p = from_dict({"inputs": {"x": 2, "y": 5}, "graph": {"d": "x - y", "f": "d * 3"}})
+    r = graded(p, "df/dy: 3\n")["df/dy"]
+    assert not r.right and any("sign of the second operand of d" in m for m in r.mistakes)
+
+
+def test_lazy_answers_do_not_pass():
+    p = load_if_graph(str(examples.path("circuit-sigmoid-neuron")))
+    r = graded(p, "df/dw2: 0\nf: 1\ndf/dx0: 0.39\n")
+    assert not r["df/dw2"].right and not r["f"].right and r["df/dx0"].right
+
+
+def test_updated_values_and_unknown_names():
+    p = load_if_graph(str(examples.path("circuit-add-multiply")))
+    assert graded(p, "x+: -1.96\nz_new: -4.03\n")["x+"].right
+    with pytest.raises(Exception) as e:
+        graded(p, "q: 3\nh1: 0.5\n")
+    assert "a.yaml:2:1: h1: found the name 'h1'" in str(e.value)
+
+
+def test_check_command_exit_codes(tmp_path):
+    (tmp_path / "a.yaml").write_text("q: 3\ndf/dx: -4\ndf/dz: 3\n")
+    r = cli("check", "circuit-add-multiply", "a.yaml", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.endswith("3 of 3 right\n")
+    (tmp_path / "b.yaml").write_text("df/dx: 4\n")
+    r = cli("check", "circuit-add-multiply", "b.yaml", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1 and json.loads(r.stdout)["wrong"] == 1
+
+
+def test_worksheet_blanks_every_computed_number_and_keeps_the_givens():
+    out = cli("worksheet", "circuit-add-multiply").stdout
+    assert "x = -2" in out and "∂f/∂q = z = ______" in out and "-12" not in out.split("Summary")[0]
+    key = cli("worksheet", "circuit-add-multiply", "--answers").stdout
+    assert "Answer key" in key and "1·(-4) = -4" in key
+
+
+def test_gradcheck_command():
+    r = cli("gradcheck", "circuit-micrograd", "--format", "json")
+    d = json.loads(r.stdout)
+    assert r.returncode == 0 and d["ok"] and {c["name"] for c in d["checks"]} == {"a", "b"}
+
+
+@pytest.mark.parametrize("gates, values", [(1, "integers"), (5, "integers"), (12, "decimals"), (30, "integers")])
+def test_new_graph_writes_a_pleasant_solvable_circuit(gates, values):
+    text = new_circuit(gates, seed=7, decimals=values == "decimals", learning_rate=0.1)
+    problem = loads(text)
+    t = engine.run(problem)
+    assert len(problem.nodes) == gates and all(t.grads[n] != 0 for n in problem.inputs)
+    used = {ref for r in t.records for o in r.gate.operands if o.is_ref for ref in [o.ref]}
+    assert all(n in used for n in problem.nodes if n != problem.output)  # no dead node
+    assert new_circuit(gates, seed=7, decimals=values == "decimals", learning_rate=0.1) == text
+
+
+def test_new_graph_command_pipes_into_solve():
+    made = cli("new", "--graph", "4", "--seed", "2")
+    assert made.returncode == 0
+    r = cli("solve", "-", "--format", "json", stdin=made.stdout)
+    assert r.returncode == 0 and json.loads(r.stdout)["format"] == "backprop-graph"
+    assert cli("new").returncode == 2
+
+
+@pytest.mark.parametrize("name", examples.names("graph"))
+def test_draw_is_valid_svg_with_every_value_and_gradient(name, tmp_path):
+    r = cli("draw", name, "-o", str(tmp_path / "c.svg"), "--precision", "2")
+    assert r.returncode == 0
+    svg = (tmp_path / "c.svg").read_text()
+    root = ET.fromstring(svg)
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    trace = engine.run(load_if_graph(str(examples.path(name))))
+    for n in trace.values:
+        assert any(t.startswith(f"{n}\u00a0=") for t in texts), n
+
+
+def test_draw_escapes_the_title_and_keeps_labels_apart(tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        'title: "<script>&"\ninputs: {x: 1, y: 2}\ngraph:\n  a: x * y\n  b: x + y\n  f: a * b\n'
+    )
+    svg = cli("draw", "t.yaml", cwd=tmp_path).stdout
+    assert "<script>" not in svg and "&lt;script&gt;&amp;" in svg
+    root = ET.fromstring(svg)
+    boxes = []
+    for t in root.iter("{http://www.w3.org/2000/svg}text"):
+        if t.get("text-anchor") is None:  # the wire labels
+            x, y, n = float(t.get("x")), float(t.get("y")), len("".join(t.itertext()))
+            boxes.append((x, y - 12, x + 7.4 * n, y + 3))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
