@@ -162,7 +162,7 @@ def solve(problem, fmt, output, precision, detail):
     if updates > LONG_PAGE and fmt in ("rich", "markdown", "latex"):
         click.echo(f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
                    f"backprop step {problem or ''} gives a loss table and the final weights instead".replace("  ", " "), err=True)
-    train(prob, fmt, output, record=True, precision=precision, detail=detail, command="solve")
+    train(prob, fmt, output, record=True, precision=precision, detail=detail)
 
 
 LONG_PAGE = 50
@@ -188,7 +188,7 @@ def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, prec
     if epochs is not None:
         prob = prob.with_epochs(epochs)
     train(prob, fmt, output, record=with_trace, until_loss=until_loss, plot=plot,
-          precision=precision, detail=detail, every=every, command="step")
+          precision=precision, detail=detail, every=every)
 
 
 @main.command(name="examples", short_help="List the bundled worked examples.")

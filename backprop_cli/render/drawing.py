@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from ..problem import Problem
 from .mathtext import Numbers
-from .page import Names
+from ..names import Names
 
 R = 22  # unit radius
 COLUMN = 230  # distance between columns
