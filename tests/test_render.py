@@ -176,3 +176,47 @@ def test_latex_compiles_with_pdflatex(name, options, tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout[-2000:]
     assert (tmp_path / "key.pdf").stat().st_size > 1000
+
+
+# ----------------------------------------------------------------------------- registries, not branches
+
+
+PAGE_MODULES = ["page", "blocks", "symbols", "sheet", "forward", "loss", "backward", "update", "summary", "worksheet"]
+
+
+def test_no_page_module_names_an_activation_a_loss_or_a_parameter():
+    from backprop_cli import names
+    from backprop_cli.activations import ACTIVATIONS
+    from backprop_cli.losses import LOSSES
+
+    words = set(ACTIVATIONS) | set(LOSSES) | {p for a in ACTIVATIONS.values() for p in a.params}
+    render_dir = Path(names.__file__).parent / "render"
+    sources = {m: (render_dir / f"{m}.py").read_text() for m in PAGE_MODULES}
+    sources["names"] = Path(names.__file__).read_text()
+    found = {(m, w) for m, src in sources.items() for w in words if re.search(rf"(?<![\w\\]){w}(?!\w)", src)}
+    assert not found
+
+
+def test_an_activation_parameter_is_written_with_its_declared_symbol(monkeypatch):
+    """A new entry with a parameter not called alpha: the page prints its symbol and fills $beta."""
+    from backprop_cli import activations
+    from backprop_cli.params import Param
+
+    scaled = activations.Activation(
+        "scaled", lambda z, beta: beta * z, lambda z, a, beta: beta + 0 * z,
+        formula=("scaled(z) = β·z", r"\operatorname{scaled}(z) = \beta z"),
+        derivative_formula=("scaled′(z) = β", r"\operatorname{scaled}'(z) = \beta"),
+        symbolic=("$beta·$z", r"$beta \cdot $z"), expand=activations._same(("$beta·$pz", r"$beta \cdot $pz")),
+        dsymbolic=("$beta", "$beta"), dexpand=activations._same(("$beta", "$beta")),
+        params={"beta": Param(1.0, ("β", r"\beta"))})
+    monkeypatch.setitem(activations.ACTIVATIONS, "scaled", scaled)
+    text = render("""
+layers:
+  - {name: o, activation: {name: scaled, beta: 3}, weights: [[0.5]], bias: [0.25]}
+inputs: [[2.0]]
+targets: [[1.0]]
+learning_rate: 0.1
+""")
+    assert "Layer 1 (o): 1 unit, scaled, β = 3" in text and "α" not in text
+    assert "out_o1 = β·net_o1 = 3·1.25 = 3.75" in text
+    assert "∂out_o1/∂net_o1 = β = 3 = 3" not in text and "∂out_o1/∂net_o1 = β = 3" in text

@@ -12,7 +12,7 @@ from ..losses import SHORTCUTS
 from ..trace import StepRecord
 from .blocks import Eq, Eqs, Heading, note
 from .mathtext import DOT, M, fill, join, paren, superscript
-from .sheet import Sheet
+from .sheet import Sheet, unit_placeholders
 from .symbols import d_loss, of_layer, partial, transpose
 
 # ----------------------------------------------------------------------------- scalar detail
@@ -76,37 +76,27 @@ def output_delta_lines(s: Sheet, step: StepRecord, rec, n: int, row: int) -> Non
 
 
 def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
-    """f′(z) and δ = ∂L/∂out ⊙ f′(z) for each unit (or softmax's full Jacobian)."""
-    p, sym, num = s.problem, s.sym, s.fmt
-    layer = p.layers[li]
+    """f′(z) and δ = ∂L/∂out ⊙ f′(z) for each unit, or the activation's vector-Jacobian product."""
+    sym, num = s.sym, s.fmt
+    layer = s.problem.layers[li]
     act = layer.activation
     fwd = step.forward[li]
+    names, numbers = unit_placeholders(s, li, fwd, rec, n)
     rows = []
     if act.elementwise:
-        alpha = num(layer.activation_params.get("alpha", 0))
         for j in range(layer.units):
-            z, a = fwd.z[n, j], fwd.a[n, j]
-            names = dict(a=sym.out(li, j), pa=sym.out(li, j), z=sym.net(li, j), pz=sym.net(li, j),
-                         negz=M(f"−{sym.net(li, j).u}", f"-{sym.net(li, j).t}"), alpha=alpha)
-            nums = dict(a=num(a), pa=num.p(a), z=num(z), pz=num.p(z), negz=num(-z), alpha=alpha)
-            rows.append(Eq([partial(sym.out(li, j), sym.net(li, j)), fill(act.dsymbolic, **names),
-                            fill(act.dexpand(z), **nums), num(rec.da_dz[n, j])],
+            z = fwd.z[n, j]
+            rows.append(Eq([partial(sym.out(li, j), sym.net(li, j)), fill(act.dsymbolic, **names[j]),
+                            fill(act.dexpand(z), **numbers[j]), num(rec.da_dz[n, j])],
                            s.kink_note(li, j, z) if act.kinked else ""))
         for j in range(layer.units):
             rows.append(Eq([sym.delta(li, j), d_loss(sym.out(li, j)) + DOT + partial(sym.out(li, j), sym.net(li, j)),
                             num(rec.dL_da[n, j]) + DOT + num.p(rec.da_dz[n, j]), num(rec.delta[n, j])]))
-    else:  # softmax: δ_j = out_j·(∂L/∂out_j − Σₖ ∂L/∂out_k·out_k)
-        K = layer.units
-        minus = M(" − ", " - ")
-        sum_names = join(d_loss(sym.out(li, k)) + DOT + sym.out(li, k) for k in range(K))
-        for j in range(K):
-            sum_nums = join(num.p(rec.dL_da[n, k]) + DOT + num.p(fwd.a[n, k]) for k in range(K))
-            chain = sym.out(li, j) + DOT + paren(d_loss(sym.out(li, j)) + minus + paren(sum_names))
-            rows.append(Eq([sym.delta(li, j), chain,
-                            num(fwd.a[n, j]) + DOT + paren(num(rec.dL_da[n, j]) + minus + paren(sum_nums)),
+    else:
+        for j in range(layer.units):
+            rows.append(Eq([sym.delta(li, j), fill(act.vjp_formula, **names[j]), fill(act.vjp_formula, **numbers[j]),
                             num(rec.delta[n, j])]))
-        s.add(note("softmax's Jacobian is not diagonal: ∂out_j/∂net_k = out_j·(1[j = k] − out_k), "
-                   "so each δ collects every output's ∂L/∂out."))
+        s.add(note(act.vjp_note))
     s.add(Eqs(rows))
 
 
@@ -228,10 +218,7 @@ def output_delta_matrix(s: Sheet, rec, D: M) -> None:
     layer = p.layers[-1]
     if rec.shortcut:
         pair = SHORTCUTS[(layer.activation.name, p.loss.name)]
-        K = layer.units
-        closed = (M("Ŷ − Y", r"\hat Y - Y") if p.loss.name == "cross_entropy" or K == 1
-                  else M(f"(Ŷ − Y)/{K}", rf"\frac{{\hat Y - Y}}{{{K}}}"))
-        s.add(Eqs([Eq([D, closed])]))
+        s.add(Eqs([Eq([D, M(*pair.matrix(layer.units))])]))
         s.add(note(f"Why: {pair.why}."))
         return
     grad = p.loss.gradient_formula
@@ -241,7 +228,7 @@ def output_delta_matrix(s: Sheet, rec, D: M) -> None:
 
 
 def delta_matrix(s: Sheet, rec, number: int, D: M) -> None:
-    """δ⁽ˡ⁾ = ∂L/∂A ⊙ f′(Z), or softmax's row-wise Jacobian product."""
+    """δ⁽ˡ⁾ = ∂L/∂A ⊙ f′(Z), or the activation's vector-Jacobian product."""
     layer = s.problem.layers[number - 1]
     if rec.da_dz is not None:
         F = M(f"f′({of_layer('Z', 'Z', number).u})", rf"f'(Z^{{({number})}})")
@@ -250,7 +237,5 @@ def delta_matrix(s: Sheet, rec, number: int, D: M) -> None:
         s.matrix(F, rec.da_dz)
         s.add(Eqs([Eq([D, dL_dA(number) + M(" ⊙ ", r" \odot ") + F])]))
     else:
-        A, G = of_layer("A", "A", number), dL_dA(number)
-        s.add(Eqs([Eq([D, A + M(" ⊙ (", r" \odot \left(") + G + M(" − rowsum(", r" - \operatorname{rowsum}(") + G
-                          + M(" ⊙ ", r" \odot ") + A + M("))", r")\right)")])]))
+        s.add(Eqs([Eq([D, fill(layer.activation.vjp_matrix, A=of_layer("A", "A", number), G=dL_dA(number))])]))
     s.matrix(D, rec.delta)

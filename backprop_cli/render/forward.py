@@ -1,7 +1,8 @@
 """The forward pass: net input and activation of every unit (scalar detail), or Z and A per layer (matrix detail).
 
 Activation display comes from the activation's table entry: ``symbolic`` with
-the unit's names filled in, ``expand(z)`` with its numbers.
+the unit's names filled in, ``expand(z)`` with its numbers (render/sheet.py's
+``unit_placeholders``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from ..trace import StepRecord
 from .blocks import Eq, Eqs, Heading, text
 from .mathtext import DOT, M, fill, join
-from .sheet import Sheet
+from .sheet import Sheet, unit_placeholders
 from .symbols import of_layer, transpose
 
 
@@ -40,21 +41,12 @@ def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int) -> list[Eq]:
             values[0] = num(W[j, 0]) + DOT + num.p(fwd.a_in[n, 0])
         rows.append(Eq([sym.net(li, j), join(terms), join(values), num(fwd.z[n, j])]))
     act = layer.activation
+    names, numbers = unit_placeholders(s, li, fwd, None, n)
     for j in range(layer.units):
         z = fwd.z[n, j]
-        extra = {}
-        if act.name == "softmax":
-            nets = [sym.net(li, k) for k in range(layer.units)]
-            extra["expsum"] = join(M(f"e^({net.u})", f"e^{{{net.t}}}") for net in nets)
-            num_sum = join(M(f"e^({num.text(fwd.z[n, k])})", f"e^{{{num(fwd.z[n, k]).t}}}") for k in range(layer.units))
-        symbolic = fill(act.symbolic, z=sym.net(li, j), negz=M(f"−{sym.net(li, j).u}", f"-{sym.net(li, j).t}"), **extra)
-        alpha = num(layer.activation_params.get("alpha", 0))
-        values = dict(z=num(z), pz=num.p(z), negz=num(-z), alpha=alpha)
-        if act.name == "softmax":
-            values["expsum"] = num_sum
-        substituted = fill(act.expand(z), **values)
         note = s.kink_note(li, j, z) if act.kinked else ""
-        rows.append(Eq([sym.out(li, j), symbolic, substituted, num(fwd.a[n, j])], note))
+        rows.append(Eq([sym.out(li, j), fill(act.symbolic, **names[j]), fill(act.expand(z), **numbers[j]),
+                        num(fwd.a[n, j])], note))
     return rows
 
 

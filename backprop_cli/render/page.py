@@ -68,7 +68,7 @@ def layout_words(s: Sheet, i: int, layer: Layer) -> str:
 
 def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
     act, sym, fmt = layer.activation, s.sym, s.fmt
-    params = "".join(f", α = {fmt.text(v)}" for v in layer.activation_params.values())
+    params = "".join(f", {act.params[name].symbol[0]} = {fmt.text(v)}" for name, v in layer.activation_params.items())
     units = f"{layer.units} unit{'s' if layer.units > 1 else ''}"
     s.add(Heading(3, f"Layer {i + 1} ({layer.name}): {units}, {act.name}{params}"))
     s.add(text(f"Weights {layout_words(s, i, layer)}."))

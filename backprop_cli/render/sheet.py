@@ -13,8 +13,8 @@ import numpy as np
 from ..problem import Problem
 from ..trace import StepRecord, Trace
 from .blocks import Block, Heading, Matrix
-from .mathtext import EMPTY, M, Numbers
-from .symbols import Symbols
+from .mathtext import EMPTY, M, Numbers, fill, join
+from .symbols import LOSS, Symbols, partial
 
 
 @dataclass
@@ -90,7 +90,38 @@ class Sheet:
 
 
 def architecture(problem: Problem) -> str:
-    """The network in one line: 2 → 2 (sigmoid) → 2 (sigmoid)."""
+    """The network in one line: the inputs, then each layer's units and activation: 2 → 3 (f) → 1 (g)."""
     parts = [str(problem.X.shape[1])]
     parts += [f"{layer.units} ({layer.activation.name})" for layer in problem.layers]
     return " → ".join(parts)
+
+
+def unit_placeholders(s: Sheet, li: int, fwd, rec, n: int) -> tuple[list[dict], list[dict]]:
+    """The placeholders of the activation templates of layer li for example n: names, then numbers, per unit.
+
+    Each unit's dict holds $z, $pz, $negz, $a, $pa (and $g, $pg when ``rec``, the backward record, is
+    given), the activation's parameters (symbol / value) and its sums over the layer's units.
+    """
+    layer = s.problem.layers[li]
+    sym, num = s.sym, s.fmt
+    act = layer.activation
+    names, numbers = [], []
+    for j in range(layer.units):
+        net, out = sym.net(li, j), sym.out(li, j)
+        z, a = fwd.z[n, j], fwd.a[n, j]
+        names.append(dict(z=net, pz=net, negz=M(f"−{net.u}", f"-{net.t}"), a=out, pa=out))
+        numbers.append(dict(z=num(z), pz=num.p(z), negz=num(-z), a=num(a), pa=num.p(a)))
+        if rec is not None:
+            g = partial(LOSS, out)
+            names[-1].update(g=g, pg=g)
+            numbers[-1].update(g=num(rec.dL_da[n, j]), pg=num.p(rec.dL_da[n, j]))
+    for side in (names, numbers):
+        sums = {key: join(fill(tpl, **unit) for unit in side) for key, tpl in act.sums.items()}
+        for unit in side:
+            unit.update(sums)
+    for name, value in layer.activation_params.items():
+        for unit in names:
+            unit[name] = M(*act.params[name].symbol)
+        for unit in numbers:
+            unit[name] = num(value)
+    return names, numbers
