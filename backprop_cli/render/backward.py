@@ -46,7 +46,7 @@ def _loss_values(s: Sheet, step: StepRecord, k: int, n: int, row: int) -> tuple[
     out = len(p.layers) - 1
     Kx = M(str(p.layers[out].units), str(p.layers[out].units))
     names = dict(a=sym.out(out, k), y=sym.y(k), py=sym.y(k), K=Kx)
-    nums = dict(a=num(step.forward[-1].a[n, k]), y=num(p.Y[row, k]), py=num.p(p.Y[row, k]), K=Kx)
+    nums = dict(a=num(step.forward[-1].a[n, k]), y=num.given(p.Y[row, k]), py=num.given_p(p.Y[row, k]), K=Kx)
     return names, nums
 
 
@@ -108,7 +108,9 @@ def hidden_delta_lines(s: Sheet, step: StepRecord, rec, above, li: int, n: int) 
     rows = []
     for j in range(p.layers[li].units):
         names = join(sym.w(li + 1, k, j) + DOT + sym.delta(li + 1, k) for k in range(K))
-        nums = join(s.term(k, W_above[k, j]) + DOT + num.p(above.delta[n, k]) for k in range(K))
+        file_W = p.layers[li + 1].W
+        nums = join((s.val if k == 0 else s.pval)(W_above[k, j], file_W[k, j]) + DOT + num.p(above.delta[n, k])
+                    for k in range(K))
         rows.append(Eq([d_loss(sym.out(li, j)), names, nums, num(rec.dL_da[n, j])]))
     s.add(Eqs(rows))
     if li == len(p.layers) - 2 and n == 0:
@@ -128,7 +130,8 @@ def gradient_lines(s: Sheet, step: StepRecord, rec, li: int) -> None:
     for j in range(layer.units):
         for i in range(layer.n_in):
             names, values = _over_examples(sc, sym.delta(li, j) + DOT + sym.input_of(li, i),
-                                           [s.term(n, rec.delta[n, j]) + DOT + num.p(fwd.a_in[n, i]) for n in range(N)])
+                                           [s.term(n, rec.delta[n, j]) + DOT + s.input_value(li, fwd, n, i, row)
+                                            for n, row in enumerate(step.examples)])
             rows.append(Eq([d_loss(sym.w(li, j, i)), names, values, num(rec.dL_dW[j, i])]))
         if layer.b is not None:
             names, values = _over_examples(sc, sym.delta(li, j), [s.term(n, rec.delta[n, j]) for n in range(N)])
@@ -155,7 +158,8 @@ def input_gradient_lines(s: Sheet, step: StepRecord, first) -> None:
     for n in range(N):
         for i in range(layer.n_in):
             names = join(sym.w(0, j, i) + DOT + sym.delta(0, j) for j in range(layer.units))
-            values = join(s.term(j, W[j, i]) + DOT + num.p(first.delta[n, j]) for j in range(layer.units))
+            values = join((s.val if j == 0 else s.pval)(W[j, i], layer.W[j, i]) + DOT + num.p(first.delta[n, j])
+                          for j in range(layer.units))
             lhs = d_loss(sym.label(sym.inputs[i]))
             if N > 1:
                 lhs = lhs + M(superscript(f"({step.examples[n] + 1})"), f"^{{({step.examples[n] + 1})}}")

@@ -61,6 +61,7 @@ class Table:
     header: list[object]  # str or M
     rows: list[list[object]]
     numeric: bool = True  # right-align columns after the first
+    givens: tuple[int, ...] = ()  # columns of given values, which a worksheet keeps (the first always is)
 
 
 @dataclass
@@ -76,12 +77,29 @@ class Curve:
     values: list[float]
 
 
-Block = Heading | Para | Eqs | Table | Matrix | Curve
+@dataclass
+class Hint:
+    """Advice about the tool itself ("--format json writes …"): for the terminal only, never in a document."""
+
+    parts: list[tuple[str, object]]
+
+
+@dataclass
+class PageBreak:
+    """A new page (LaTeX), or a rule (Markdown): the answer key after a worksheet's blanks."""
+
+
+Block = Heading | Para | Eqs | Table | Matrix | Curve | Hint | PageBreak
 
 
 def text(*parts) -> Para:
     """A paragraph from strings (text) and M (math)."""
     return Para([("math", p) if isinstance(p, M) else ("text", p) for p in parts])
+
+
+def hint(*parts) -> Hint:
+    """Terminal advice from strings and M."""
+    return Hint(text(*parts).parts)
 
 
 def note(*parts) -> Para:

@@ -19,26 +19,26 @@ def scalar(s: Sheet, step: StepRecord) -> None:
     many = len(step.examples) > 1
     for n, row in enumerate(step.examples):
         if many:
-            xs = ", ".join(s.fmt.text(v) for v in s.problem.X[row])
+            xs = ", ".join(s.fmt.given(v).u for v in s.problem.X[row])
             s.add(Heading(3, f"Example {row + 1}: x = ({xs})"))
         for fwd in step.forward:
-            s.add(Eqs(unit_lines(s, step, fwd.layer - 1, fwd, n)))
+            s.add(Eqs(unit_lines(s, step, fwd.layer - 1, fwd, n, row)))
 
 
-def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int) -> list[Eq]:
-    """net and out of every unit of layer li (from 0) for the n-th example of the update."""
+def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int, row: int) -> list[Eq]:
+    """net and out of every unit of layer li (from 0) for the n-th example of the update (data row ``row``)."""
     layer = s.problem.layers[li]
     sym, num = s.sym, s.fmt
     W, b = step.update[li].W_before, step.update[li].b_before  # the weights this update used
     rows = []
     for j in range(layer.units):
         terms = [sym.w(li, j, i) + DOT + sym.input_of(li, i) for i in range(layer.n_in)]
-        values = [num.p(W[j, i]) + DOT + num.p(fwd.a_in[n, i]) for i in range(layer.n_in)]
+        values = [s.pval(W[j, i], layer.W[j, i]) + DOT + s.input_value(li, fwd, n, i, row) for i in range(layer.n_in)]
         if layer.b is not None:
             terms.append(sym.b(li, j))
-            values.append(num.p(b[j]))
+            values.append(s.pval(b[j], layer.b[j]))
         if W[j, 0] < 0:  # the first term of a sum needs no parentheses around a negative first factor
-            values[0] = num(W[j, 0]) + DOT + num.p(fwd.a_in[n, 0])
+            values[0] = s.val(W[j, 0], layer.W[j, 0]) + DOT + s.input_value(li, fwd, n, 0, row)
         rows.append(Eq([sym.net(li, j), join(terms), join(values), num(fwd.z[n, j])]))
     act = layer.activation
     names, numbers = unit_placeholders(s, li, fwd, None, n)

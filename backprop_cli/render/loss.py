@@ -23,19 +23,19 @@ def scalar(s: Sheet, step: StepRecord) -> None:
         rows = []
         for k in range(K):
             names = dict(a=sym.out(out, k), y=sym.y(k), py=sym.y(k), K=Kx)
-            nums = dict(a=num(step.forward[-1].a[n, k]), y=num(p.Y[row, k]), py=num.p(p.Y[row, k]), K=Kx)
-            lhs = sym.term(k) if K > 1 else loss_of(n, many)
+            nums = dict(a=num(step.forward[-1].a[n, k]), y=num.given(p.Y[row, k]), py=num.given_p(p.Y[row, k]), K=Kx)
+            lhs = sym.term(k) if K > 1 else loss_of(row, many)
             term = p.loss.term(K)
             rows.append(Eq([lhs, fill(term, **names), fill(term, **nums), num(step.loss_terms[n, k])]))
         if K > 1:
-            rows.append(Eq([loss_of(n, many), join(sym.term(k) for k in range(K)),
+            rows.append(Eq([loss_of(row, many), join(sym.term(k) for k in range(K)),
                             join(s.term(k, step.loss_terms[n, k]) for k in range(K)), num(step.losses[n])]))
         if many:
             s.add(Heading(3, f"Example {row + 1}"))
         s.add(Eqs(rows))
     if many:
         sc = s.scale(step)
-        parts = join(loss_of(n, True) for n in range(len(step.examples)))
+        parts = join(loss_of(row, True) for row in step.examples)
         vals = join(s.term(i, v) for i, v in enumerate(step.losses))
         if sc.u:
             parts, vals = paren(parts), paren(vals)

@@ -19,15 +19,15 @@ from ..names import Names, given_order, unit_name
 from ..problem import Layer
 from ..trace import EpochRecord, StepRecord, Trace
 from . import backward, forward, loss, update
-from .blocks import Block, Curve, Eq, Eqs, Heading, Matrix, Para, Style, Table, note, text
+from .blocks import Block, Curve, Eq, Eqs, Heading, Hint, Matrix, PageBreak, Para, Style, Table, note, text
 from .mathtext import M
 from .sheet import Options, Sheet, architecture
 from .summary import training_summary
 from .symbols import of_layer, tex_name
 from .worksheet import worksheet
 
-__all__ = ["build", "Block", "Curve", "Eq", "Eqs", "Heading", "Matrix", "Para", "Style", "Table", "text", "note",
-           "Names", "Options"]
+__all__ = ["build", "Block", "Curve", "Eq", "Eqs", "Heading", "Hint", "Matrix", "PageBreak", "Para", "Style", "Table",
+           "text", "note", "Names", "Options"]
 
 # ----------------------------------------------------------------------------- the problem
 
@@ -68,7 +68,7 @@ def layout_words(s: Sheet, i: int, layer: Layer) -> str:
 
 def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
     act, sym, fmt = layer.activation, s.sym, s.fmt
-    params = "".join(f", {act.params[name].symbol[0]} = {fmt.text(v)}" for name, v in layer.activation_params.items())
+    params = "".join(f", {act.params[k].symbol[0]} = {fmt.given(v).u}" for k, v in layer.activation_params.items())
     units = f"{layer.units} unit{'s' if layer.units > 1 else ''}"
     s.add(Heading(3, f"Layer {i + 1} ({layer.name}): {units}, {act.name}{params}"))
     s.add(text(f"Weights {layout_words(s, i, layer)}."))
@@ -76,19 +76,19 @@ def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
         rows = []
         for j, k in given_order(layer):
             src, dst = sym.source(i, k), sym.label(sym.units[i][j])
-            rows.append([sym.w(i, j, k), M(f"{src.u} → {dst.u}", rf"{src.t} \to {dst.t}"), fmt(layer.W[j, k])])
+            rows.append([sym.w(i, j, k), M(f"{src.u} → {dst.u}", rf"{src.t} \to {dst.t}"), fmt.given(layer.W[j, k])])
         if layer.b is not None:
             for j in range(layer.units):
                 unit = sym.units[i][j]
                 connects = M(f"bias of {unit}", rf"\text{{bias of }} {tex_name(unit)}")
-                rows.append([sym.b(i, j), connects, fmt(layer.b[j])])
+                rows.append([sym.b(i, j), connects, fmt.given(layer.b[j])])
         s.add(Table(["", "connects", "value"], rows))
     else:
-        s.matrix(of_layer("W", "W", i + 1), layer.weights_as_given(layer.W, layer.b))
+        s.matrix(of_layer("W", "W", i + 1), layer.weights_as_given(layer.W, layer.b), given=True)
         if layer.separate_bias:
-            s.matrix(of_layer("b", "b", i + 1), layer.b[None, :])
+            s.matrix(of_layer("b", "b", i + 1), layer.b[None, :], given=True)
     if layer.bias_form == "number" and layer.b is not None:
-        s.add(note(f"bias: {fmt.text(layer.b[0])} gives every unit of {layer.name} its own bias with that value."))
+        s.add(note(f"bias: {fmt.given(layer.b[0]).u} gives every unit of {layer.name} its own bias with that value."))
     s.add(text("Activation: ", M(*act.formula), "; ", M(*act.derivative_formula), "."))
 
 
@@ -96,7 +96,7 @@ def data_table(s: Sheet) -> None:
     p, sym = s.problem, s.sym
     s.add(Heading(3, "Data"))
     header = ["example"] + [sym.label(x) for x in sym.inputs] + [sym.y(k) for k in range(p.Y.shape[1])]
-    rows = [[str(n + 1)] + [s.fmt(v) for v in p.X[n]] + [s.fmt(v) for v in p.Y[n]] for n in range(p.n_examples)]
+    rows = [[str(n + 1)] + [s.fmt.given(v) for v in (*p.X[n], *p.Y[n])] for n in range(p.n_examples)]
     if len(rows) > 12:
         rows = rows[:6] + [["⋮"] + [""] * (len(header) - 1)] + rows[-3:]
     s.add(Table(header, rows))
@@ -113,7 +113,7 @@ def loss_and_training(s: Sheet) -> None:
             "stochastic": "stochastic: one update per example, in file order",
             "minibatch": f"minibatch: one update per {p.batch_size} consecutive examples, in file order"}[p.update]
     s.add(text(f"The loss of an update over N examples is {red} (batch_reduction: {p.batch_reduction}). "
-               f"Update: {mode}. Learning rate η = {s.fmt.text(p.learning_rate)}; "
+               f"Update: {mode}. Learning rate η = {s.fmt.given(p.learning_rate).u}; "
                f"epochs: {p.epochs}."))
     bias = "biases are trained the same way" if p.train_bias else "biases stay fixed (train_bias: false)"
     s.add(text(f"{update.words(s)}; {bias}."))
@@ -132,6 +132,7 @@ def step_section(s: Sheet, epoch: EpochRecord, step: StepRecord) -> None:
 
 
 def epoch_end(s: Sheet, epoch: EpochRecord) -> None:
+    """The loss over all examples after the epoch, the loss before it, and (several updates) their mean loss."""
     if epoch.loss_after is None:  # a non-finite value ended this epoch early
         return
     fmt = s.fmt
@@ -140,10 +141,25 @@ def epoch_end(s: Sheet, epoch: EpochRecord) -> None:
     N = s.problem.n_examples
     over = f" over all {N} examples" if N > 1 else ""
     after = M(f"L = {fmt.text(epoch.loss_after)}", f"L = {fmt(epoch.loss_after).t}")
-    result = text(f"With the new weights{over}, ", after,
-                  f" (before {before}: {fmt.text(epoch.loss)}).")
+    result = text(f"With the new weights{over}, ", after, f" ({', '.join(loss_before(s, epoch))}).")
     result.style = Style.RESULT
     s.add(result)
+
+
+def loss_before(s: Sheet, epoch: EpochRecord) -> list[str]:
+    """What the page can truly say about the loss before an epoch.
+
+    With one update per epoch, the epoch's loss is the loss at the weights it started from. With several,
+    it is the mean of the updates' losses, each at the weights before its own update: it gets its own name,
+    and the loss before the epoch is the trace's loss_start when the engine recorded it.
+    """
+    fmt = s.fmt
+    updates = len(s.problem.batches())
+    start = getattr(epoch, "loss_start", None)
+    if updates == 1:
+        return [f"before {'the epoch' if s.sub_phases else 'the update'}: {fmt.text(epoch.loss)}"]
+    said = [f"before the epoch: {fmt.text(start)}"] if start is not None else []
+    return said + [f"mean loss over the epoch's {updates} updates, each before its own update: {fmt.text(epoch.loss)}"]
 
 
 def solution(s: Sheet) -> int:
@@ -162,7 +178,7 @@ def solution(s: Sheet) -> int:
 def build(trace: Trace, options: dict) -> list[Block]:
     """The page for a trace: the full solution when it has steps, else the training summary; or a worksheet."""
     opt = Options(precision=options.get("precision", 4), detail=options.get("detail", "auto"),
-                  every=options.get("every") or 0)
+                  every=options.get("every") or 0, notation=options.get("notation") or "auto")
     if trace.epochs and trace.epochs[0].steps is None and not options.get("worksheet"):
         return training_summary(trace, opt)
     s = Sheet(trace, opt)

@@ -13,7 +13,7 @@ import numpy as np
 from ..problem import Problem
 from ..trace import StepRecord, Trace
 from .blocks import Block, Heading, Matrix
-from .mathtext import EMPTY, M, Numbers, fill, join
+from .mathtext import EMPTY, MINUS, M, Numbers, fill, join
 from .symbols import LOSS, Symbols, partial
 
 
@@ -22,6 +22,7 @@ class Options:
     precision: int = 4
     detail: str = "auto"  # auto | scalar | matrix
     every: int = 0  # 0: choose a round step that keeps the loss table short
+    notation: str = "auto"  # auto | fixed | sci
 
 
 def small_enough(problem: Problem) -> bool:
@@ -46,6 +47,13 @@ def elide(values: np.ndarray, fmt, max_rows: int = 8, max_cols: int = 6) -> list
     return out
 
 
+def ascii_text(fmt: Numbers, given: bool = False):
+    """A matrix cell's text with an ASCII minus (8.771e-3): the renderers parse matrix cells as such today."""
+    if given:
+        return lambda x: fmt.given(x).u.replace(MINUS, "-")
+    return lambda x: fmt.text(x).replace(MINUS, "-")
+
+
 class Sheet:
     """The page of one trace as it is written: ``fmt`` writes numbers, ``sym`` names, ``blocks`` the page."""
 
@@ -53,7 +61,7 @@ class Sheet:
         self.trace = trace
         self.problem = trace.problem
         self.opt = options
-        self.fmt = Numbers(options.precision)
+        self.fmt = Numbers(options.precision, options.notation)
         self.sym = Symbols(self.problem)
         detail = options.detail
         self.scalar = detail == "scalar" or (detail == "auto" and small_enough(self.problem))
@@ -70,8 +78,22 @@ class Sheet:
     def phase(self, title: str) -> None:
         self.add(Heading(2 if not self.sub_phases else 3, title))
 
-    def matrix(self, label: M, values: np.ndarray) -> None:
-        self.add(Matrix(label, f"{values.shape[0]}×{values.shape[1]}", elide(values, self.fmt.text)))
+    def matrix(self, label: M, values: np.ndarray, given: bool = False) -> None:
+        """A matrix of computed values, or (given) of values the file wrote, shown as written."""
+        self.add(Matrix(label, f"{values.shape[0]}×{values.shape[1]}", elide(values, ascii_text(self.fmt, given))))
+
+    def val(self, x: float, file: float | None = None) -> M:
+        """A number: as the file wrote it when it is the file's value ``file`` (a given), else to --precision."""
+        return self.fmt.given(x) if file is not None and x == file else self.fmt(x)
+
+    def pval(self, x: float, file: float | None = None) -> M:
+        """:meth:`val`, parenthesised when negative."""
+        return self.fmt.given_p(x) if file is not None and x == file else self.fmt.p(x)
+
+    def input_value(self, li: int, fwd, n: int, i: int, row: int, paren: bool = True) -> M:
+        """Input i of layer li for example n (data row ``row``): a given x of the file for the first layer."""
+        file = self.problem.X[row, i] if li == 0 else None
+        return self.pval(fwd.a_in[n, i], file) if paren else self.val(fwd.a_in[n, i], file)
 
     def kink_note(self, li: int, j: int, z: float) -> str:
         """Which branch of a piecewise activation unit j of layer li took."""

@@ -69,9 +69,10 @@ LOSS = M("L", "L")
 """The loss of an update."""
 
 
-def loss_of(n: int, many: bool) -> M:
-    """The loss of the n-th example of an update (from 0): L⁽ⁿ⁺¹⁾, or plain L when the update has one."""
-    return M(f"L{superscript(f'({n + 1})')}", rf"L^{{({n + 1})}}") if many else LOSS
+def loss_of(row: int, many: bool) -> M:
+    """The loss of the example in data row ``row`` (from 0), numbered as the data table numbers it: L⁽³⁾;
+    plain L when the update has one example."""
+    return M(f"L{superscript(f'({row + 1})')}", rf"L^{{({row + 1})}}") if many else LOSS
 
 
 def transpose(m: M) -> M:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
+
 from ..names import given_order
 from ..problem import Problem
 from ..trace import StepRecord, UpdateRecord
@@ -74,7 +76,7 @@ def words(s: Sheet) -> str:
     """The rule in a sentence, for the problem statement."""
     p = s.problem
     if p.momentum > 0:
-        return f"momentum μ = {s.fmt.text(p.momentum)}: v ← μ·v + ∂L/∂w (v starts at 0), Δw = −η·v"
+        return f"momentum μ = {s.fmt.given(p.momentum).u}: v ← μ·v + ∂L/∂w (v starts at 0), Δw = −η·v"
     return "Δw = −η·∂L/∂w and w⁺ = w + Δw for every weight"
 
 
@@ -101,51 +103,53 @@ def scalar(s: Sheet, step: StepRecord) -> None:
         rows = []
         after = _values(upd, bias=False, after=True)
         for j, i in given_order(layer):
-            rows.append([sym.w(li, j, i), num(upd.W_before[j, i]), num(g.dL_dW[j, i])]
+            rows.append([sym.w(li, j, i), s.val(upd.W_before[j, i], layer.W[j, i]), num(g.dL_dW[j, i])]
                         + [num(_at(after[line.key], (j, i))) for line in rule.lines])
         if layer.b is not None:
             after_b = _values(upd, bias=True, after=True)
             for j in range(layer.units):
-                rows.append([sym.b(li, j), num(upd.b_before[j]), num(g.dL_db[j])]
+                rows.append([sym.b(li, j), s.val(upd.b_before[j], layer.b[j]), num(g.dL_db[j])]
                             + [num(_at(after_b[line.key], j)) for line in rule.lines])
         s.add(Heading(3, f"Layer {li + 1} ({layer.name})"))
         # fully substituted lines show how each row of the table is computed
         j, i = given_order(layer)[0]
-        s.add(Eqs(derivation(s, rule, upd, sym.w(li, j, i), upd.W_before[j, i], g.dL_dW[j, i], (j, i))))
-        s.add(Table(header, rows))
+        before = upd.W_before[j, i]
+        written = s.val(before, layer.W[j, i]), s.pval(before, layer.W[j, i])
+        s.add(Eqs(derivation(s, rule, upd, sym.w(li, j, i), written, g.dL_dW[j, i], (j, i))))
+        starts = np.array_equal(upd.W_before, layer.W) and (layer.b is None or np.array_equal(upd.b_before, layer.b))
+        s.add(Table(header, rows, givens=(1,) if starts else ()))  # the file's weights are givens
     if not p.train_bias and any(layer.b is not None for layer in p.layers):
         s.add(note("The biases keep their values: train_bias is false."))
 
 
-def derivation(s: Sheet, rule: Rule, upd: UpdateRecord, w: M, before: float, grad: float, index) -> list[Eq]:
-    """The rule's lines for one weight: lhs = formula in names = formula in numbers = value."""
+def derivation(s: Sheet, rule: Rule, upd: UpdateRecord, w: M, before: tuple[M, M], grad: float, index) -> list[Eq]:
+    """The rule's lines for one weight: lhs = formula in names = formula in numbers = value.
+
+    ``before`` is the weight's value, written and parenthesised; the hyperparameters are givens.
+    """
+    fmt = s.fmt
     names: dict[str, M] = {"w": w, "g": d_loss(w)}
-    values: dict[str, float] = {"w": before, "g": grad}
+    numbers: dict[str, tuple[M, M]] = {"w": before, "g": (fmt(grad), fmt.p(grad))}
     hyper = hyper_values(s.problem)
     for h, symbol in rule.hyper.items():
-        names[h], values[h] = M(*symbol), hyper[h]
+        names[h], numbers[h] = M(*symbol), (fmt.given(hyper[h]), fmt.given_p(hyper[h]))
     state_before, after = _values(upd, False, after=False), _values(upd, False, after=True)
     for key in rule.state:  # a state enters the rule with its value from before the update
-        names[key], values[key] = fill(_line(rule, key).lhs, w=w), _at(state_before[key], index)
+        value = _at(state_before[key], index)
+        names[key], numbers[key] = fill(_line(rule, key).lhs, w=w), (fmt(value), fmt.p(value))
     lines = []
     for line in rule.lines:
         lhs = fill(line.lhs, w=w)
         value = _at(after[line.key], index)
-        lines.append(Eq([lhs, fill(line.rule, **_placeholders(names, None)),
-                         fill(line.rule, **_placeholders(values, s.fmt)), s.fmt(value)]))
-        names[line.key], values[line.key] = lhs, value
+        filled_names = {**names, **{f"p{k}": m for k, m in names.items()}}
+        filled_numbers = {**{k: m for k, (m, _) in numbers.items()}, **{f"p{k}": pm for k, (_, pm) in numbers.items()}}
+        lines.append(Eq([lhs, fill(line.rule, **filled_names), fill(line.rule, **filled_numbers), fmt(value)]))
+        names[line.key], numbers[line.key] = lhs, (fmt(value), fmt.p(value))
     return lines
 
 
 def _line(rule: Rule, key: str) -> Line:
     return next(line for line in rule.lines if line.key == key)
-
-
-def _placeholders(values: dict, fmt) -> dict[str, M]:
-    """Each name, or each number written by ``fmt``, also as p<name>: parenthesised when negative."""
-    if fmt is None:
-        return {**values, **{f"p{k}": m for k, m in values.items()}}
-    return {**{k: fmt(v) for k, v in values.items()}, **{f"p{k}": fmt.p(v) for k, v in values.items()}}
 
 
 def matrix(s: Sheet, step: StepRecord) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .blocks import Block, Curve, Eq, Eqs, Heading, Matrix, Para, Style, Table, note, text
+from .blocks import Block, Curve, Eq, Eqs, Heading, Matrix, PageBreak, Para, Style, Table, note, text
 from .mathtext import M
 
 BLANK = M("______", r"\underline{\qquad\qquad}")
@@ -13,7 +13,9 @@ def blanked(block: Block) -> Block | None:
     if isinstance(block, Eqs):
         return Eqs([Eq(eq.sides[:2] + [BLANK] if len(eq.sides) > 2 else [eq.sides[0], BLANK]) for eq in block.rows])
     if isinstance(block, Table):
-        return Table(block.header, [[row[0]] + [BLANK] * (len(row) - 1) for row in block.rows], block.numeric)
+        keep = {0, *block.givens}
+        rows = [[c if i in keep else BLANK for i, c in enumerate(row)] for row in block.rows]
+        return Table(block.header, rows, block.numeric, block.givens)
     if isinstance(block, Matrix):
         return Matrix(block.label, block.shape, [["__"] * len(row) for row in block.cells])
     if isinstance(block, Para) and block.style == Style.RESULT:
@@ -33,5 +35,5 @@ def worksheet(solution: list[Block], givens_end: int, answers: bool) -> list[Blo
                      "backprop check can grade your answers."))
     page += [b for b in map(blanked, work) if b is not None]
     if answers:
-        page += [Heading(1, f"Answer key: {title.text}")] + work
+        page += [PageBreak(), Heading(1, f"Answer key: {title.text}")] + work
     return page
