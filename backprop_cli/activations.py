@@ -12,8 +12,16 @@ symbolic line or with numbers for the substituted one:
     $z, $a      the net input and the activation
     $pz, $pa    the same, parenthesised when a negative number is filled in
     $negz       −z ("−net_h1", or the number −z)
-    $<param>    each declared parameter of the activation ($alpha for leaky_relu)
-    $expsum     softmax's denominator written out: e^(net_o1) + e^(net_o2)
+    $g, $pg     ∂L/∂a (only in the backward pass's templates)
+    $<param>    each declared parameter of the activation ($alpha for leaky_relu): its symbol on
+                the symbolic line, its value on the substituted one
+    $<sum>      each entry of ``sums``: its template filled for every unit of the layer and added up
+                (softmax's denominator $expsum: e^(net_o1) + e^(net_o2))
+
+An activation whose Jacobian is not diagonal says how its vector-Jacobian
+product is written: ``vjp_formula`` for one unit's δ (in the placeholders
+above, its sums included), ``vjp_matrix`` for a layer's δ in $A and $G
+(= ∂L/∂A), and ``vjp_note`` why every output enters each δ.
 
 Derivatives at a kink follow PyTorch: relu'(0) = 0, leaky_relu'(0) = alpha,
 elu'(0) = alpha (PyTorch takes the z <= 0 branch at 0).
@@ -97,6 +105,10 @@ class Activation(NamedTuple):
     unit_interval: bool = False  # every output lies in (0, 1)
     smooth_saturating: bool = False  # f′ → 0 for large |z|: a unit there has stopped learning
     differentiable: bool = True  # False for threshold units (step, sign): the perceptron rule only
+    sums: dict[str, Tex] = {}  # placeholder -> template summed over the layer's units (never mutated)
+    vjp_formula: Tex | None = None
+    vjp_matrix: Tex | None = None
+    vjp_note: str = ""
 
     def __call__(self, z: Array, params: dict[str, float]) -> Array:
         return self.function(z, **params)
@@ -190,6 +202,11 @@ ACTIVATIONS: dict[str, Activation] = {
             expand=_same(("e^($z)/($expsum)", r"\frac{e^{$z}}{$expsum}")),
             dsymbolic=("", ""), dexpand=_same(("", "")),
             vjp=_softmax_vjp, output_only=True, unit_interval=True,
+            sums={"expsum": ("e^($z)", "e^{$z}"), "gasum": ("$pg·$pa", r"$pg \cdot $pa")},
+            vjp_formula=("$a·($g − ($gasum))", r"$a \cdot \left($g - \left($gasum\right)\right)"),
+            vjp_matrix=("$A ⊙ ($G − rowsum($G ⊙ $A))", r"$A \odot \left($G - \operatorname{rowsum}($G \odot $A)\right)"),
+            vjp_note="softmax's Jacobian is not diagonal: ∂out_j/∂net_k = out_j·(1[j = k] − out_k), "
+                     "so each δ collects every output's ∂L/∂out.",
         ),
         Activation(
             "step", lambda z: np.where(z >= 0, 1.0, 0.0), lambda z, a: np.zeros_like(z),

@@ -31,8 +31,8 @@ import yaml
 
 from . import engine
 from .errors import Issue, ProblemError
+from .names import Names
 from .problem import Problem
-from .render.page import Names
 
 
 class Answer(NamedTuple):

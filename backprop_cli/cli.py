@@ -96,6 +96,8 @@ def output_options(f: Callable) -> Callable:
                   help="Decimals shown in rich, markdown and latex output (JSON is never rounded).")
     @click.option("--detail", type=click.Choice(("auto", "scalar", "matrix")), default="auto", show_default=True,
                   help="scalar: a line per unit and weight; matrix: vectors and matrices; auto: by size.")
+    @click.option("--notation", type=click.Choice(("auto", "fixed", "sci")), default="auto", show_default=True,
+                  help="Computed numbers: auto: scientific only for very small or large values; fixed: never; sci: always.")
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         return f(*args, **kwargs)
@@ -179,7 +181,7 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
 @output_options
 @click.option("--exact", is_flag=True,
               help="Compute in exact fractions (computational graphs whose operations are all rational).")
-def solve(problem, fmt, output, precision, detail, exact):
+def solve(problem, fmt, output, precision, detail, notation, exact):
     """The full worked solution of PROBLEM: every intermediate, in textbook order.
 
     PROBLEM is a file, '-' for standard input, or a bundled example name;
@@ -196,7 +198,7 @@ def solve(problem, fmt, output, precision, detail, exact):
     if updates > LONG_PAGE and fmt in ("rich", "markdown", "latex"):
         click.echo(f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
                    f"backprop step {problem or ''} gives a loss table and the final weights instead".replace("  ", " "), err=True)
-    train(prob, fmt, output, record=True, precision=precision, detail=detail, command="solve")
+    train(prob, fmt, output, record=True, precision=precision, detail=detail, notation=notation)
 
 
 LONG_PAGE = 50
@@ -211,7 +213,7 @@ LONG_PAGE = 50
 @click.option("--until-loss", type=float, metavar="X", help="Stop after the first epoch whose loss after it is at most X.")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.svg", help="Also draw the loss curve as an SVG picture.")
 @output_options
-def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, precision, detail):
+def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, precision, detail, notation):
     """Train PROBLEM for N epochs: a loss table, then the final weights.
 
     Without PROBLEM, reads a problem file or a JSON trace from standard input
@@ -224,7 +226,7 @@ def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, prec
     if epochs is not None:
         prob = prob.with_epochs(epochs)
     train(prob, fmt, output, record=with_trace, until_loss=until_loss, plot=plot,
-          precision=precision, detail=detail, every=every, command="step")
+          precision=precision, detail=detail, every=every, notation=notation)
 
 
 @main.command(name="examples", short_help="List the bundled worked examples.")
@@ -357,7 +359,8 @@ def new(sizes, graph_gates, values, activation, loss, seed, examples, learning_r
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output.")
 @click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True, help="Decimals shown.")
 @click.option("--detail", type=click.Choice(("auto", "scalar", "matrix")), default="auto", show_default=True)
-def worksheet(problem, answers, fmt, output, precision, detail):
+@click.option("--notation", type=click.Choice(("auto", "fixed", "sci")), default="auto", show_default=True)
+def worksheet(problem, answers, fmt, output, precision, detail, notation):
     """The worked-solution page of PROBLEM with the givens filled in and every computed quantity left blank,
     ready to hand out (LaTeX for print). --answers appends the key. Without PROBLEM, the default example."""
     prob = read_problem(problem or examples.DEFAULT)
@@ -365,7 +368,8 @@ def worksheet(problem, answers, fmt, output, precision, detail):
         from .graph import commands
 
         return commands.worksheet(prob, answers, fmt, output, precision)
-    train(prob, fmt, output, record=True, precision=precision, detail=detail, worksheet=True, answers=answers)
+    train(prob, fmt, output, record=True, precision=precision, detail=detail, notation=notation, worksheet=True,
+          answers=answers)
 
 
 @main.command(short_help="Grade answers against the true values, and name the usual mistakes.")

@@ -123,13 +123,19 @@ class Shortcut(NamedTuple):
     Mathematically equal to the chain ∂L/∂ŷ · ∂ŷ/∂z, but it never divides by
     ŷ(1 − ŷ) or ŷ, so it stays exact where the chain would lose digits or
     divide by zero. A solution shows ``show(K, targets_sum_to_one)`` and ``why``
-    instead of the chain.
+    instead of the chain; in matrix detail, ``matrix(K)`` in Ŷ and Y.
     """
 
     delta: Callable[[Array, Array], Array]
     show: Callable[[int, bool], Tex]
     why: str
     terms: Callable[[Array, Array], Array]  # the loss terms from z: finite even where ŷ rounds to 0 or 1
+    matrix: Callable[[int], Tex]
+
+
+def _residual(K: int) -> Tex:
+    """Ŷ − Y, divided by K when there are several outputs."""
+    return ("Ŷ − Y", r"\hat Y - Y") if K == 1 else (f"(Ŷ − Y)/{K}", rf"\frac{{\hat Y - Y}}{{{K}}}")
 
 
 def _sigmoid_bce_delta(yh: Array, y: Array) -> Array:
@@ -165,11 +171,13 @@ SHORTCUTS: dict[tuple[str, str], Shortcut] = {
         lambda K, _: ("$a − $py", r"$a - $py") if K == 1 else ("($a − $py)/$K", r"\frac{$a - $py}{$K}"),
         "sigmoid with binary cross-entropy: σ′(z) = ŷ(1 − ŷ) cancels the denominator of ∂L/∂ŷ, so δ = (ŷ − y)/K",
         _sigmoid_bce_terms,
+        matrix=_residual,
     ),
     ("softmax", "cross_entropy"): Shortcut(
         _softmax_ce_delta,
         lambda K, one: ("$a − $py", r"$a - $py") if one else ("$a·$ysum − $py", r"$a \cdot $ysum - $py"),
         "softmax with cross-entropy: the softmax Jacobian times −y/ŷ sums to δ = ŷ·Σⱼyⱼ − y, which is ŷ − y when the targets sum to 1",
         _softmax_ce_terms,
+        matrix=lambda K: ("Ŷ − Y", r"\hat Y - Y"),
     ),
 }

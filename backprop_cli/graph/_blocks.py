@@ -4,7 +4,8 @@
 """
 
 from ..render.mathtext import DOT, EMPTY, M, Numbers, fill, join, paren  # noqa: F401
-from ..render.page import BLANK, Eq, Eqs, Heading, Matrix, Para, Table, note, text  # noqa: F401
+from ..render.blocks import Eq, Eqs, Heading, Matrix, Para, Table, note, text  # noqa: F401
+from ..render.worksheet import BLANK  # noqa: F401
 
 
 def renderer(fmt: str):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..problem import Problem
 from .mathtext import Numbers
-from .page import Names
+from ..names import Names
 from .xmltext import text as xml
 
 R = 22  # unit radius

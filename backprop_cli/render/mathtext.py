@@ -7,9 +7,9 @@ with ``+``. Display templates from the activation and loss tables are filled wit
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from string import Template
-from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -19,15 +19,15 @@ class M:
     u: str
     t: str
 
-    def __add__(self, other: "M | str") -> "M":
+    def __add__(self, other: M | str) -> M:
         o = lift(other)
         return M(self.u + o.u, self.t + o.t)
 
-    def __radd__(self, other: "M | str") -> "M":
+    def __radd__(self, other: M | str) -> M:
         return lift(other) + self
 
 
-def lift(x: "M | str") -> M:
+def lift(x: M | str) -> M:
     return x if isinstance(x, M) else M(x, x)
 
 
@@ -60,39 +60,83 @@ def superscript(s: str) -> str:
     return s.translate(SUPERSCRIPT)
 
 
-class Numbers:
-    """How numbers are shown: ``precision`` decimals.
+MINUS = "−"
+"""U+2212: the one minus sign of every number and formula in text (LaTeX math keeps '-')."""
 
-    A value that is exactly that short is written as typed (0.2, 1278.5, 3);
-    any other keeps all its decimals (0.0100 is not 0.01 rounded from 0.0099).
-    A value so small that the decimals would show fewer than about three of
-    its significant digits (below 0.01 at precision 4), or a very large one,
-    is written in scientific notation: δ = 8.771e-3, never 0.0088.
+
+class Numbers:
+    """How numbers are shown: computed values with ``precision`` decimals, givens as the file wrote them.
+
+    notation ``auto``: a value that is exactly that short is written as typed
+    (0.2, 1278.5, 3); any other keeps all its decimals (0.0100 is not 0.01
+    rounded from 0.0099). A value so small that the decimals would show fewer
+    than about three of its significant digits (below 0.01 at precision 4), or
+    a very large one, is written in scientific notation: δ = 8.771e−3, never
+    0.0088. At precision 0 a value below 1 keeps one significant digit (0.5,
+    0.04), never 0. ``fixed`` never uses scientific notation (small values get
+    the decimals their three significant digits need); ``sci`` always does.
+    A given (:meth:`given`) is the shortest text that reads back as the same
+    float: 0.15 stays 0.15 at any precision.
     """
 
-    def __init__(self, precision: int = 4):
+    def __init__(self, precision: int = 4, notation: str = "auto"):
         self.precision = precision
+        self.notation = notation
 
     def text(self, x: float) -> str:
+        return self._text(x).replace("-", MINUS)
+
+    def _text(self, x: float) -> str:
         x = float(x)
         if x == 0 or not math.isfinite(x):
             return "0" if x == 0 else str(x)
         p = self.precision
+        if self.notation == "sci":
+            return self._sci(x, max(p - 1, 0))
         if abs(x - round(x, p)) <= 1e-12 * abs(x) and abs(x) < 1e7:  # this short, up to float noise: as typed
-            s = f"{round(x, p):.{p}f}".rstrip("0").rstrip(".")
+            s = f"{round(x, p):.{p}f}".rstrip("0").rstrip(".") if p else f"{round(x):d}"
             return s if s not in ("", "-0") else "0"
-        small = 10.0 ** -(p - 2) if p >= 4 else 0.5 * 10.0 ** -p
+        small = 10.0 ** -(p - 2) if p >= 4 else 0.5 * 10.0 ** -p if p else 1.0
+        if self.notation == "fixed" and abs(x) < small:
+            return f"{x:.{max(p - 1, 0) - math.floor(math.log10(abs(x)))}f}"
+        if abs(x) >= 1e7 and self.notation == "fixed":
+            return f"{x:.{p}f}"
+        if p == 0 and 1e-3 <= abs(x) < 1:  # one significant digit, never 0
+            return f"{x:.{-math.floor(math.log10(abs(x)))}f}"
         if abs(x) >= 1e7 or abs(x) < small:
-            mantissa, exp = f"{x:.{max(p - 1, 1)}e}".split("e")
-            return f"{mantissa}e{int(exp)}"
+            return self._sci(x, max(p - 1, 1) if p else 0)
         return f"{x:.{p}f}"
 
-    def __call__(self, x: float) -> M:
-        s = self.text(x)
+    @staticmethod
+    def _sci(x: float, decimals: int) -> str:
+        mantissa, exp = f"{x:.{decimals}e}".split("e")
+        return f"{mantissa}e{int(exp)}"
+
+    def given(self, x: float) -> M:
+        """A value the problem file gave: the shortest text that reads back as the same float (repr)."""
+        s = repr(float(x))
         if "e" in s:
             mantissa, exp = s.split("e")
+            s = f"{mantissa.removesuffix('.0')}e{int(exp)}"
+        else:
+            s = s.removesuffix(".0")
+        return self._math(s.replace("-", MINUS))
+
+    def given_p(self, x: float) -> M:
+        """A given, parenthesised when negative."""
+        m = self.given(x)
+        return paren(m) if float(x) < 0 else m
+
+    def __call__(self, x: float) -> M:
+        return self._math(self.text(x))
+
+    @staticmethod
+    def _math(s: str) -> M:
+        t = s.replace(MINUS, "-")
+        if "e" in t:
+            mantissa, exp = t.split("e")
             return M(s, rf"{mantissa} \times 10^{{{exp}}}")
-        return M(s, s)
+        return M(s, t)
 
     def p(self, x: float) -> M:
         """The number, parenthesised when negative (as a factor or a later term)."""
