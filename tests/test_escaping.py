@@ -18,6 +18,7 @@ import pytest
 from backprop_cli import engine, from_dict
 from backprop_cli.render import get, tex
 from backprop_cli.render.escape import printable
+from test_html import balanced
 
 CANARY_TEXT = "CANARY-7f3a9-SECRET"
 
@@ -37,8 +38,9 @@ TERMINAL = ["\x1b[31mred\x1b[0m", "\x1b]0;title\x07", "\x1b]8;;http://x\x1b\\lin
             "\x7f", "tab\there"]
 UNICODE = ["\u202eevil\u202c", "\u2066isolate\u2069", "\ud800", "\udfff lone", "é ñ ß", "σ δ η", "隐藏层", "😀", "ȷ",
            "\u0301", "\ufeff", "\u00a0"]
+CSV = ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "-2+3"]
 RICH = ["[/]", "[bold]x[/bold]", "[link=http://x]y[/link]", ":smile:", "[", "]", "[/bold]"]
-CORPUS = LATEX + HTML + MARKDOWN + TERMINAL + UNICODE + RICH
+CORPUS = LATEX + HTML + MARKDOWN + TERMINAL + UNICODE + RICH + CSV
 
 
 def problem(text: str, layer_name: str | None = None, epochs: int = 1):
@@ -65,7 +67,7 @@ def render(fmt: str, text: str, **options) -> str:
 VIEWS = [{}, {"detail": "matrix"}, {"worksheet": True, "answers": True}, {"record": False, "epochs": 12}]
 
 
-@pytest.mark.parametrize("fmt", ["rich", "markdown", "latex"])
+@pytest.mark.parametrize("fmt", ["rich", "markdown", "latex", "html", "csv"])
 @pytest.mark.parametrize("case", CORPUS, ids=lambda s: repr(s)[1:-1][:30])
 def test_no_text_reaches_a_format_unescaped(fmt, case):
     for view in VIEWS:
@@ -80,6 +82,15 @@ def test_no_text_reaches_a_format_unescaped(fmt, case):
             assert "<" not in re.sub(r"\\<", "", out), view  # every '<' escaped, in text and math alike
         if fmt == "rich":
             assert "\x1b" not in out
+        if fmt == "html":
+            b = balanced(out)
+            assert not b.tags & {"script", "img", "a", "iframe", "object", "embed", "link", "b", "i"}, view
+            assert not {a for a in b.attrs if a.startswith("on")} and "href" not in b.attrs, view
+        if fmt == "csv":
+            import csv
+
+            for row in csv.reader(io.StringIO(out)):
+                assert not any(c.startswith(("=", "+", "@")) for c in row), row
 
 
 def allowed_latex_words() -> set[str]:
