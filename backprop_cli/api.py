@@ -165,13 +165,14 @@ class Result:
     # ------------------------------------------------------------------ pages and pictures
 
     def page(self, format: str = "rich", **options) -> str:
-        """The page as text in any --format: rich (plain text), markdown, latex, html, csv or json."""
+        """The page as text in any --format: rich (plain text, or ``color=True`` for ANSI colours), markdown, latex,
+        html, csv or json."""
         from . import render
 
         if format not in render.FORMATS:
             raise ValueError(f"format {format!r}: one of {', '.join(render.FORMATS)}")
         out = io.StringIO()
-        render.get(format)(self.run, out, {**self.options, **options})
+        render.get(format)(self.run, out, {**self.options, "color": False, **options})
         return out.getvalue()
 
     def plot(self) -> Picture:

@@ -129,3 +129,17 @@ def test_csv_cells_a_spreadsheet_would_evaluate_are_text():
 def test_repr_names_the_run():
     assert repr(train("xor-2-2-1", epochs=3)).startswith("<backprop result: 'XOR")
     assert isinstance(solve("mazur-2-2-2"), Result)
+
+
+def test_the_python_in_the_api_page_runs():
+    """Every ```python block of docs/python-api.md, in order, in one namespace."""
+    pytest.importorskip("pandas")
+    from pathlib import Path
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "python-api.md").read_text()
+    namespace: dict = {}
+    for block in re.findall(r"```python\n(.*?)```", text, re.S):
+        exec(compile(block, "python-api.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    assert namespace["r"].value("out_o1") == pytest.approx(0.75136507, abs=5e-9)
+    assert len(namespace["losses"]) == 2000

@@ -158,7 +158,11 @@ BLOCKS = {page.Heading: _Page.heading, page.Para: _Page.para, page.Eqs: _Page.eq
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
-    console = _Console(file=out, highlight=False, emoji=False, soft_wrap=False, markup=False)
+    options = options or {}
+    # The Python API says color=False (plain text) or True (ANSI colours); the command line leaves it to Rich.
+    colour = {False: {"color_system": None}, True: {"force_terminal": True}}.get(options.get("color"), {})
+    console = _Console(file=out, highlight=False, emoji=False, soft_wrap=False, markup=False, force_jupyter=False,
+                       **colour)
     writer = _Page(console)
     for block in page.build(trace, options or {}):
         BLOCKS[type(block)](writer, block)
