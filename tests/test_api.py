@@ -134,8 +134,8 @@ def test_repr_names_the_run():
 def test_the_python_in_the_api_page_runs():
     """Every ```python block of docs/python-api.md, in order, in one namespace."""
     pytest.importorskip("pandas")
-    from pathlib import Path
     import re
+    from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "python-api.md").read_text()
     namespace: dict = {}

@@ -14,11 +14,11 @@ import subprocess
 import unicodedata
 
 import pytest
+from test_html import balanced
 
 from backprop_cli import engine, from_dict
 from backprop_cli.render import get, tex
 from backprop_cli.render.escape import printable
-from test_html import balanced
 
 CANARY_TEXT = "CANARY-7f3a9-SECRET"
 

@@ -45,9 +45,10 @@ def cell(x) -> str:
     return f"${tex_math(x)}$" if isinstance(x, M) and x.t else tex_text(str(x))
 
 
-def heading(h: page.Heading) -> str:
+def heading(h: page.Heading, first: bool = True) -> str:
+    """A section; a second title (a worksheet's answer key) starts a new page."""
     command = {1: "section*", 2: "subsection*", 3: "subsubsection*"}[h.level]
-    return rf"\{command}{{{tex_text(h.text)}}}"
+    return ("" if first or h.level > 1 else "\\clearpage\n") + rf"\{command}{{{tex_text(h.text)}}}"
 
 
 def equations(block: page.Eqs) -> str:
@@ -88,7 +89,12 @@ BLOCKS = {page.Heading: heading, page.Para: para, page.Eqs: equations, page.Tabl
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
     chunks = [PREAMBLE]
+    titles = 0
     for block in page.build(trace, options or {}):
+        if isinstance(block, page.Heading) and block.level == 1:
+            titles += 1
+            chunks.append(heading(block, first=titles == 1))
+            continue
         chunks.append(BLOCKS[type(block)](block))
     chunks.append(r"\end{document}")
     out.write("\n".join(c for c in chunks if c) + "\n")

@@ -81,5 +81,9 @@ BLOCKS = {page.Heading: heading, page.Para: parts, page.Eqs: equations, page.Tab
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
-    chunks = [BLOCKS[type(block)](block) for block in page.build(trace, options or {})]
+    blocks = page.build(trace, options or {})
+    chunks = [BLOCKS[type(block)](block) for block in blocks]
+    titles = [i for i, b in enumerate(blocks) if isinstance(b, page.Heading) and b.level == 1]
+    for i in titles[1:]:  # a second title (a worksheet's answer key) after a rule
+        chunks[i] = "---\n\n" + chunks[i]
     out.write("\n\n".join(c for c in chunks if c) + "\n")
