@@ -27,11 +27,12 @@ from .errors import (
     ProblemError,
     Terminated,
 )
+from .render import FORMATS as RENDERERS, PAGES
 from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .output import open_output
 
-FORMATS = ("rich", "json", "ndjson", "markdown", "latex")
+FORMATS = ("rich", "json", "ndjson", *(f for f in RENDERERS if f not in ("rich", "json")))
 
 
 class BackpropGroup(click.Group):
@@ -89,7 +90,8 @@ def output_options(f: Callable) -> Callable:
 
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True,
                   help="rich: the worked solution (plain text when not on a terminal); json: the trace; "
-                       "ndjson: one line per epoch as it completes; markdown; latex: a standalone document.")
+                       "ndjson: one line per epoch as it completes; markdown; latex: a standalone document; "
+                       "html: one self-contained page; csv: a row per named quantity (per epoch for step).")
     @click.option("--output", "-o", type=click.Path(dir_okay=False),
                   help="Write to FILE (atomically) instead of standard output.")
     @click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True,
@@ -195,7 +197,7 @@ def solve(problem, fmt, output, precision, detail, notation, exact):
     if exact:
         raise click.UsageError("--exact works on computational graphs (a problem file with graph:) so far")
     updates = prob.epochs * len(prob.batches())
-    if updates > LONG_PAGE and fmt in ("rich", "markdown", "latex"):
+    if updates > LONG_PAGE and fmt in PAGES:
         click.echo(f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
                    f"backprop step {problem or ''} gives a loss table and the final weights instead".replace("  ", " "), err=True)
     train(prob, fmt, output, record=True, precision=precision, detail=detail, notation=notation)
@@ -355,7 +357,7 @@ def new(sizes, graph_gates, values, activation, loss, seed, examples, learning_r
 @main.command(short_help="A worksheet: the solution page with every computed quantity blank.")
 @click.argument("problem", required=False)
 @click.option("--answers", is_flag=True, help="Append the answer key (the full worked solution).")
-@click.option("--format", "fmt", type=click.Choice(("rich", "markdown", "latex")), default="rich", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(PAGES), default="rich", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output.")
 @click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True, help="Decimals shown.")
 @click.option("--detail", type=click.Choice(("auto", "scalar", "matrix")), default="auto", show_default=True)

@@ -137,7 +137,7 @@ def test_version_comes_from_the_package_metadata():
 
 
 def test_unknown_option_is_a_usage_error():
-    r = backprop("solve", "--format", "html")
+    r = backprop("solve", "--format", "pdf")
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
 

@@ -14,8 +14,13 @@ FORMATS = {
     "json": "jsontrace",
     "markdown": "markdown",
     "latex": "latex",
+    "html": "html",
+    "csv": "csvrows",
 }
 """--format name -> module in this package defining ``render(trace, out, options)``."""
+
+PAGES = ("rich", "markdown", "latex", "html")
+"""The formats that lay out the worked page (and so can lay out a worksheet)."""
 
 
 def get(fmt: str):

@@ -2,6 +2,10 @@
 
 Rich decides colour: none when the output is not a terminal or when NO_COLOR
 is set. Off a terminal the page is laid out for 80 columns.
+
+Every text goes to Rich as a :class:`~rich.text.Text` built from :func:`term`, never as
+a string Rich would read as markup (a layer named ``[/]``), and without the control
+characters that would let a title move the cursor, recolour or retitle the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from rich.text import Text
 
 from ..trace import Trace
 from . import page
+from .escape import printable
 from .mathtext import M
 
 NAME = "bold cyan"
@@ -30,36 +35,37 @@ class _Console(Console):
         raise BrokenPipeError
 
 
-def _cell(x) -> str:
-    return x.u if isinstance(x, M) else str(x)
+term = printable
+"""Text from the page (and so from the problem file) as it may reach a terminal."""
+
+
+def _cell(x, style: str = "") -> Text:
+    return Text(term(x.u if isinstance(x, M) else str(x)), style)
 
 
 def equation(eq: page.Eq, width: int) -> Text:
     """s0 = s1 = s2 on one line if it fits, else each later side on its own line under the first '='."""
-    sides = eq.shown()
-    lhs = sides[0].u
-    one_line = " = ".join(s.u for s in sides) + (f"   ({eq.note})" if eq.note else "")
+    sides = [term(s.u) for s in eq.shown()]
+    note = f"   ({term(eq.note)})" if eq.note else ""
+    lhs = sides[0]
     t = Text()
     t.append(lhs, NAME)
-    if len(one_line) + 2 <= width:
-        for i, s in enumerate(sides[1:], start=1):
-            t.append(" = ")
-            t.append(s.u, VALUE if i == len(sides) - 1 else "")
-    else:
-        pad = " " * len(lhs)
-        for i, s in enumerate(sides[1:], start=1):
-            if i > 1:
-                t.append("\n" + pad)
-            t.append(" = ")
-            t.append(s.u, VALUE if i == len(sides) - 1 else "")
-    if eq.note:
-        t.append(f"   ({eq.note})", NOTE)
+    fits = len(" = ".join(sides) + note) + 2 <= width
+    pad = " " * len(lhs)
+    for i, s in enumerate(sides[1:], start=1):
+        if i > 1 and not fits:
+            t.append("\n" + pad)
+        t.append(" = ")
+        t.append(s, VALUE if i == len(sides) - 1 else "")
+    if note:
+        t.append(note, NOTE)
     return t
 
 
 def matrix_lines(m: page.Matrix) -> Text:
     widths = [max(len(row[c]) for row in m.cells) for c in range(len(m.cells[0]))]
-    label = f"{m.label.u} ({m.shape}) = "
+    name = term(m.label.u)
+    label = f"{name} ({m.shape}) = "
     t = Text()
     rows = len(m.cells)
     for r, row in enumerate(m.cells):
@@ -67,9 +73,9 @@ def matrix_lines(m: page.Matrix) -> Text:
         prefix = label if r == (rows - 1) // 2 else " " * len(label)
         if r:
             t.append("\n")
-        t.append(prefix[: len(m.label.u)], NAME if prefix.strip() else "")
-        t.append(prefix[len(m.label.u):])
-        t.append(left + " " + "  ".join(v.rjust(w) for v, w in zip(row, widths)) + " " + right)
+        t.append(prefix[: len(name)], NAME if prefix.strip() else "")
+        t.append(prefix[len(name):])
+        t.append(left + " " + "  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) + " " + right)
     return t
 
 
@@ -90,45 +96,82 @@ def sparkline(values: list[float], width: int) -> tuple[str, bool]:
     return "".join(SPARK[int((v - lo) / span * (len(SPARK) - 1) + 0.5)] for v in vals), log
 
 
+class _Page:
+    """Writes blocks to one console: one method per block type, looked up in :data:`BLOCKS`."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.width = min(console.width, 100)
+
+    def print(self, *things, **kw) -> None:
+        self.console.print(*things, width=self.width, **kw)
+
+    def heading(self, block: page.Heading) -> None:
+        title = term(block.text)
+        if block.level == 3:
+            self.print()
+            self.print(Text(title, "bold underline"))
+            return
+        style, rule = ("bold", "═") if block.level == 1 else ("bold magenta", "─")
+        if block.level == 2:
+            self.print()
+        if len(title) + 6 <= self.width:  # a rule with the title in it
+            align = "center" if block.level == 1 else "left"
+            self.print(Rule(Text(title, style), style=style.split()[-1], characters=rule, align=align))
+        else:  # too long for one line: wrapped under a plain rule, never cut with "…"
+            self.print(Rule(style=style.split()[-1], characters=rule))
+            self.print(Text(title, style))
+
+    def para(self, block: page.Para) -> None:
+        t = Text()
+        for kind, part in block.parts:
+            t.append(term(part.u if isinstance(part, M) else part), NAME if kind == "math" else "")
+        if block.style in ("note", "notes"):
+            t.stylize(NOTE)
+        self.print(t)
+
+    def equations(self, block: page.Eqs) -> None:
+        for eq in block.rows:
+            self.print(equation(eq, self.width), overflow="fold")
+
+    def table(self, block: page.Table) -> None:
+        table = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for i, h in enumerate(block.header):
+            table.add_column(_cell(h), justify="left" if i == 0 or not block.numeric else "right",
+                             style=NAME if i == 0 else "")
+        for row in block.rows:
+            table.add_row(*(_cell(c) for c in row))
+        self.print(table)
+
+    def matrix(self, block: page.Matrix) -> None:
+        self.print(matrix_lines(block), overflow="fold")
+
+    def curve(self, block: page.Curve) -> None:
+        line, log = sparkline(block.values, max(10, self.width - 4))
+        self.print(Text(f"{term(block.label)}{' (log scale)' if log else ''}:", "bold"))
+        self.print(Text(line, "green"))
+
+
+BLOCKS = {page.Heading: _Page.heading, page.Para: _Page.para, page.Eqs: _Page.equations, page.Table: _Page.table,
+          page.Matrix: _Page.matrix, page.Curve: _Page.curve}
+"""Block type -> how it is printed. A block type missing here is an error, never a silent gap in the page."""
+
+BLOCKS[page.Hint] = lambda writer, block: writer.para(page.Para(block.parts, page.Style.NOTE))  # terminal advice
+BLOCKS[page.PageBreak] = lambda writer, block: None  # the next title's rule starts the answer key
+
+
+
 def render(trace: Trace, out: IO[str], options=None) -> None:
-    render_blocks(page.build(trace, options or {}), out)
+    render_blocks(page.build(trace, options or {}), out, options)
 
 
-def render_blocks(blocks, out: IO[str]) -> None:
+def render_blocks(blocks, out: IO[str], options=None) -> None:
     """Lay out a list of page blocks (also those of a computational graph's page)."""
-    console = _Console(file=out, highlight=False, emoji=False, soft_wrap=False)
-    width = min(console.width, 100)
+    options = options or {}
+    # The Python API says color=False (plain text) or True (ANSI colours); the command line leaves it to Rich.
+    colour = {False: {"color_system": None}, True: {"force_terminal": True}}.get(options.get("color"), {})
+    console = _Console(file=out, highlight=False, emoji=False, soft_wrap=False, markup=False, force_jupyter=False,
+                       **colour)
+    writer = _Page(console)
     for block in blocks:
-        if isinstance(block, page.Heading):
-            if block.level == 1:
-                console.print(Rule(Text(block.text, "bold"), style="bold", characters="═"), width=width)
-            elif block.level == 2:
-                console.print()
-                console.print(Rule(Text(block.text, "bold magenta"), align="left", style="magenta"), width=width)
-            else:
-                console.print()
-                console.print(Text(block.text, "bold underline"), width=width)
-        elif isinstance(block, page.Para):
-            t = Text()
-            for kind, part in block.parts:
-                t.append(part.u if isinstance(part, M) else part, NAME if kind == "math" else "")
-            if block.style in ("note", "notes"):
-                t.stylize(NOTE)
-            console.print(t, width=width)
-        elif isinstance(block, page.Eqs):
-            for eq in block.rows:
-                console.print(equation(eq, width), width=width, overflow="fold")
-        elif isinstance(block, page.Table):
-            table = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-            for i, h in enumerate(block.header):
-                table.add_column(_cell(h), justify="left" if i == 0 or not block.numeric else "right",
-                                 style=NAME if i == 0 else "")
-            for row in block.rows:
-                table.add_row(*(_cell(c) for c in row))
-            console.print(table, width=width)
-        elif isinstance(block, page.Matrix):
-            console.print(matrix_lines(block), width=width, overflow="fold")
-        elif isinstance(block, page.Curve):
-            line, log = sparkline(block.values, max(10, width - 4))
-            console.print(Text(f"{block.label}{' (log scale)' if log else ''}:", "bold"), width=width)
-            console.print(Text(line, "green"), width=width)
+        BLOCKS[type(block)](writer, block)

@@ -1,0 +1,203 @@
+"""The Python API, for notebooks and scripts: ``solve`` and ``train``, a thin layer over load -> run -> render.
+
+    >>> from backprop_cli import solve, train
+    >>> r = solve("mazur-2-2-2")           # in Jupyter, the worked page shows itself
+    >>> r.value("out_o1")
+    0.7513650695523157
+    >>> df = train("xor-2-2-1", epochs=500).to_frame()   # one row per epoch (pandas)
+
+A problem is a path, a bundled example name, a dict (the problem file's keys), YAML
+or JSON text, or a loaded :class:`~backprop_cli.problem.Problem`. The options are the
+command line's: ``precision``, ``detail`` (auto, scalar, matrix), ``every``, and
+whatever else the page understands; for ``train``, ``epochs``, ``trace`` (record
+every intermediate) and ``until_loss``. A problem that is not valid raises
+:class:`~backprop_cli.errors.ProblemError`, whose message names file, line, key,
+found and expected, as the command line prints it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from typing import Any
+
+from .errors import Issue, ProblemError
+from .problem import Problem
+from .trace import Trace
+
+PAGE_OPTIONS = ("precision", "detail", "every", "notation", "worksheet", "answers")
+
+
+def load_problem(problem: Any) -> Problem:
+    """A problem from a path, an example name, a dict, YAML/JSON text, or a Problem."""
+    from . import examples
+    from .validate import from_dict, load, loads
+
+    if isinstance(problem, Problem):
+        return problem
+    if isinstance(problem, dict):
+        return from_dict(problem)
+    if isinstance(problem, os.PathLike):
+        return load(os.fspath(problem))
+    if not isinstance(problem, str):
+        raise TypeError(f"a problem is a path, an example name, a dict or YAML text, not {type(problem).__name__}")
+    if "\n" not in problem and os.path.exists(problem):
+        return load(problem)
+    bundled = examples.file(problem) if "\n" not in problem else None
+    if bundled is not None:
+        return load(bundled)
+    if "\n" in problem or ":" in problem or problem.lstrip().startswith("{"):
+        return loads(problem, "<string>")
+    raise ProblemError(Issue(problem, None, None, "", "no such file or bundled example",
+                             "a path, an example name (backprop examples lists them), a dict, or YAML text"))
+
+
+def solve(problem: Any, **options) -> Result:
+    """The full worked solution: every intermediate of every epoch the problem asks for."""
+    return _run(load_problem(problem), record=True, options=options)
+
+
+def train(problem: Any, epochs: int | None = None, *, trace: bool = False, until_loss: float | None = None,
+          **options) -> Result:
+    """Train for ``epochs`` epochs (default: the problem's): a loss per epoch and the final weights.
+
+    ``trace=True`` records every intermediate, as ``solve`` does. ``until_loss`` stops after the first epoch
+    whose loss after it is at most that value.
+    """
+    prob = load_problem(problem)
+    if epochs is not None:
+        prob = prob.with_epochs(int(epochs))
+    return _run(prob, record=trace, options=options, until_loss=until_loss)
+
+
+def _run(problem: Problem, record: bool, options: dict, until_loss: float | None = None) -> Result:
+    from .engine import run
+
+    unknown = set(options) - set(PAGE_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; the options are {', '.join(PAGE_OPTIONS)}")
+    reason: list[str] = []
+
+    def on_epoch(rec) -> None:
+        if until_loss is not None and rec.loss_after is not None and rec.loss_after <= until_loss and not rec.partial:
+            reason.append(f"the loss after epoch {rec.epoch} is {rec.loss_after:.6g}, "
+                          f"at most until_loss {until_loss:g}")
+
+    trace = run(problem, record=record, on_epoch=on_epoch, should_stop=lambda: reason[0] if reason else None)
+    return Result(trace, options)
+
+
+class Picture:
+    """An SVG picture: shows itself in Jupyter, ``.save(path)`` writes it, ``str()`` is the SVG text."""
+
+    def __init__(self, svg: str):
+        self.svg = svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def __str__(self) -> str:
+        return self.svg
+
+    def save(self, path: str | os.PathLike) -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.svg)
+
+
+class Result:
+    """A run and its worked page. ``.run`` is the :class:`~backprop_cli.trace.Trace` itself."""
+
+    def __init__(self, run: Trace, options: dict | None = None):
+        self.run = run
+        self.options = {"precision": 4, "detail": "auto", **(options or {})}
+        self._trace: dict | None = None
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def trace(self) -> dict:
+        """The JSON trace (SPEC §2) as a dict."""
+        if self._trace is None:
+            self._trace = json.loads(self.to_json())
+        return self._trace
+
+    def to_json(self, indent: int | None = None) -> str:
+        from .render.jsontrace import trace_dict
+
+        return json.dumps(trace_dict(self.run), allow_nan=False, indent=indent)
+
+    def quantities(self) -> list[dict]:
+        """One dict per named quantity (epoch, update, example, layer, unit, kind, name, symbol, value, formula);
+        for a run without recorded steps, one per epoch (epoch, loss, loss_after)."""
+        from .render.quantities import rows
+
+        return rows(self.run)
+
+    def to_frame(self):
+        """The quantities as a pandas DataFrame (pip install 'backprop-cli[pandas]')."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_frame needs pandas: pip install 'backprop-cli[pandas]' (or pip install pandas); "
+                              ".quantities() gives the same rows as a list of dicts") from None
+        from .render.quantities import columns
+
+        frame = pd.DataFrame(self.quantities(), columns=list(columns(self.run)))
+        for c in ("epoch", "update", "example", "layer"):  # whole numbers, empty where a row has none
+            if c in frame:
+                frame[c] = frame[c].astype("Int64")
+        return frame
+
+    def value(self, name: str, **where) -> float:
+        """The value of the quantity printed as ``name`` (net_h1, ∂L/∂w5, w5⁺), in the last update unless
+        ``epoch=``, ``update=``, ``example=`` say which."""
+        rows = [r for r in self.quantities() if r.get("name") == name and all(r.get(k) == v for k, v in where.items())]
+        if not rows:
+            raise KeyError(f"no quantity named {name!r}" + (f" with {where}" if where else ""))
+        return rows[-1]["value"]
+
+    @property
+    def losses(self) -> list[float]:
+        """The loss after each epoch."""
+        return [e.loss_after for e in self.run.epochs]
+
+    # ------------------------------------------------------------------ pages and pictures
+
+    def page(self, format: str = "rich", **options) -> str:
+        """The page as text in any --format: rich (plain text, or ``color=True`` for ANSI colours), markdown, latex,
+        html, csv or json."""
+        from . import render
+
+        if format not in render.FORMATS:
+            raise ValueError(f"format {format!r}: one of {', '.join(render.FORMATS)}")
+        out = io.StringIO()
+        render.get(format)(self.run, out, {**self.options, "color": False, **options})
+        return out.getvalue()
+
+    def plot(self) -> Picture:
+        """The loss curve (the loss after each epoch) as an SVG picture."""
+        from .render.svgplot import svg
+
+        return Picture(svg(self.run))
+
+    def draw(self) -> Picture:
+        """The network, with the names the page uses, as an SVG picture."""
+        from .render.drawing import svg
+
+        return Picture(svg(self.run.problem, self.options.get("precision", 4)))
+
+    def _repr_html_(self) -> str:
+        from .render.html import notebook
+
+        return notebook(self.run, self.options)
+
+    def _repr_markdown_(self) -> str:
+        return self.page("markdown")
+
+    def __repr__(self) -> str:
+        p, epochs = self.run.problem, self.run.epochs
+        name = p.title or p.origin
+        last = epochs[-1].loss_after if epochs else None
+        loss = f", loss {epochs[0].loss:.6g} -> {last:.6g}" if epochs and last is not None else ""
+        return f"<backprop result: {name!r}, {len(epochs)} epoch{'s' if len(epochs) != 1 else ''}{loss}>"

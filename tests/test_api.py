@@ -1,0 +1,145 @@
+"""The Python API (solve, train, Result) and --format csv: the same numbers as the trace, loadable by pandas."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from backprop_cli import examples, solve, train
+from backprop_cli.api import Result
+from backprop_cli.cli import main
+from backprop_cli.errors import ProblemError
+from backprop_cli.render.quantities import COLUMNS, EPOCH_COLUMNS
+
+MAZUR = examples.path("mazur-2-2-2")
+# Matt Mazur, "A Step by Step Backpropagation Example" (2015): the post's own numbers.
+MAZUR_VALUES = {"net_h1": 0.3775, "out_h1": 0.593269992, "out_o1": 0.75136507, "w5⁺": 0.35891648, "w1⁺": 0.149780716}
+
+
+@pytest.mark.parametrize("given", ["mazur-2-2-2", str(MAZUR), MAZUR, MAZUR.read_text()])
+def test_a_problem_is_a_name_a_path_or_yaml_text(given):
+    r = solve(given)
+    for name, value in MAZUR_VALUES.items():
+        assert r.value(name) == pytest.approx(value, abs=5e-9)
+
+
+def test_a_problem_is_a_dict():
+    r = solve({"layers": [{"activation": "sigmoid", "weights": [[0.5]], "bias": 0.0}], "inputs": [[0.0]],
+               "targets": [[1.0]], "learning_rate": 1.0})
+    assert r.value("out_o1") == 0.5
+
+
+def test_errors_are_the_command_lines():
+    with pytest.raises(ProblemError, match="no such file or bundled example"):
+        solve("no-such-example")
+    with pytest.raises(ProblemError, match="learning_rate"):
+        solve("layers: [{activation: sigmoid, weights: [[1]]}]\ninputs: [[1]]\ntargets: [[1]]\nlearning_rate: -1\n")
+    with pytest.raises(TypeError, match="unknown option"):
+        solve("mazur-2-2-2", precison=3)
+
+
+def test_the_result_holds_the_trace_the_page_and_the_rows():
+    r = solve("mazur-2-2-2", precision=3)
+    assert r.trace["format"] == "backprop-trace" and json.loads(r.to_json()) == r.trace
+    assert r.trace["epochs"][0]["steps"][0]["forward"][0]["z"][0][0] == 0.3775
+    assert "net_h1 = w1·x1 + w2·x2 + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.378" in r.page()
+    assert r.page("latex").startswith(r"\documentclass") and "<math" in r.page("html")
+    html = r._repr_html_()
+    assert html.startswith('<div class="backprop">') and "<svg" in html and "<h2>Forward pass" in html
+    assert "$" in r._repr_markdown_()
+    rows = r.quantities()
+    assert all(tuple(row) == COLUMNS for row in rows)
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["∂L/∂w5"]["value"] == r.trace["epochs"][0]["steps"][0]["backward"][0]["dL_dW"][0][0]
+    assert by_name["net_o1"]["formula"] == "w5·out_h1 + w6·out_h2 + b3"
+    assert by_name["δ_h1"]["layer"] == 1 and by_name["δ_h1"]["unit"] == "h1" and by_name["δ_h1"]["example"] == 1
+    assert "svg" in r.plot().svg and "h1" in str(r.draw())
+
+
+def test_every_number_in_the_rows_is_the_traces():
+    r = solve("minibatch")
+    trace = r.trace
+    values = {row["value"] for row in r.quantities()}
+    for epoch in trace["epochs"]:
+        for step in epoch["steps"]:
+            for f in step["forward"]:
+                assert {v for row in f["z"] + f["a"] for v in row} <= values
+            for b in step["backward"]:
+                assert {v for row in b["delta"] for v in row} <= values
+            assert set(step["losses"]) <= values
+
+
+def test_train_gives_one_row_per_epoch_and_stops_at_a_loss():
+    r = train("xor-2-2-1", epochs=50)
+    rows = r.quantities()
+    assert len(rows) == 50 and tuple(rows[0]) == EPOCH_COLUMNS
+    assert [row["loss_after"] for row in rows] == r.losses
+    stopped = train("xor-2-2-1", epochs=100000, until_loss=0.05)
+    assert stopped.run.stopped and stopped.losses[-1] <= 0.05 < stopped.losses[-2]
+    traced = train("xor-2-2-1", epochs=2, trace=True)
+    assert {row["epoch"] for row in traced.quantities()} == {1, 2}
+
+
+def test_to_frame_is_pandas_when_installed():
+    pd = pytest.importorskip("pandas")
+    frame = solve("mazur-2-2-2").to_frame()
+    assert list(frame.columns) == list(COLUMNS) and str(frame["epoch"].dtype) == "Int64"
+    assert frame.loc[frame["name"] == "out_o1", "value"].item() == pytest.approx(0.75136507, abs=5e-9)
+    assert isinstance(train("xor-2-2-1", epochs=3).to_frame(), pd.DataFrame)
+
+
+def test_to_frame_without_pandas_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"backprop-cli\[pandas\]"):
+        solve("mazur-2-2-2").to_frame()
+
+
+def test_importing_the_package_stays_cheap():
+    code = ("import sys, backprop_cli; heavy = {'rich', 'pandas', 'click'} & set(sys.modules); "
+            "assert not heavy, heavy; backprop_cli.solve; assert 'backprop_cli.api' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("command", [["solve", "mazur-2-2-2"], ["solve", "minibatch"], ["solve", "momentum"],
+                                     ["step", "xor-2-2-1", "--epochs", "30"]])
+def test_csv_loads_with_pandas_and_holds_the_exact_values(command):
+    pd = pytest.importorskip("pandas")
+    r = CliRunner().invoke(main, [*command, "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    frame = pd.read_csv(io.StringIO(r.output))
+    api = solve(command[1]) if command[0] == "solve" else train(command[1], epochs=int(command[3]))
+    expected = api.to_frame()
+    assert list(frame.columns) == list(expected.columns) and len(frame) == len(expected)
+    column = "value" if "value" in frame else "loss_after"
+    assert frame[column].tolist() == expected[column].tolist()  # full precision, no rounding on the way
+
+
+def test_csv_cells_a_spreadsheet_would_evaluate_are_text():
+    from backprop_cli.render.csvrows import csv_text
+
+    assert csv_text("=HYPERLINK(1)") == "'=HYPERLINK(1)" and csv_text("net_h1") == "net_h1"
+    assert csv_text("−η·∂L/∂w1") == "−η·∂L/∂w1"  # the minus sign of the page is not a formula
+
+
+def test_repr_names_the_run():
+    assert repr(train("xor-2-2-1", epochs=3)).startswith("<backprop result: 'XOR")
+    assert isinstance(solve("mazur-2-2-2"), Result)
+
+
+def test_the_python_in_the_api_page_runs():
+    """Every ```python block of docs/python-api.md, in order, in one namespace."""
+    pytest.importorskip("pandas")
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "python-api.md").read_text()
+    namespace: dict = {}
+    for block in re.findall(r"```python\n(.*?)```", text, re.S):
+        exec(compile(block, "python-api.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    assert namespace["r"].value("out_o1") == pytest.approx(0.75136507, abs=5e-9)
+    assert len(namespace["losses"]) == 2000
