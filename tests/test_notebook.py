@@ -36,7 +36,7 @@ def test_the_notebook_runs_and_shows_the_worked_page(tmp_path):
         assert f"<mn>{number}</mn>" in html
     assert "0.7513650695523157" in outputs(code[1]) and "0.35891647971788465" in outputs(code[1])
     mine = outputs(code[2])
-    assert "net_o1 = w1·x1 + w2·x2 + b1 = 0.5·1 + (-0.25)·2 + 0.1 = 0.1" in mine and "\x1b[" not in mine
+    assert "net_o1 = w1·x1 + w2·x2 + b1 = 0.5·1 + (−0.25)·2 + 0.1 = 0.1" in mine and "\x1b[" not in mine
     assert "<svg" in code[3].outputs[-1]["data"]["image/svg+xml"]
     assert "net_h1" in outputs(code[4]) and "w5⁺" in outputs(code[5])
     assert "activation derivative is forgotten" in outputs(code[6])
