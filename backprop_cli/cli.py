@@ -222,7 +222,7 @@ def gradcheck(problem, tolerance, fmt):
     """
     import json
 
-    from . import gradcheck as gc
+    from .teaching import gradcheck as gc
 
     report = gc.check(read_problem(problem or examples.DEFAULT), tolerance)
     if fmt == "json":
@@ -280,7 +280,7 @@ def _sizes(ctx, param, value: str) -> list[int]:
 def new(sizes, activation, loss, seed, examples, learning_rate):
     """Write a new exercise to standard output: weights, biases and inputs with one decimal, chosen so that
     no unit is saturated or dead and no gradient is zero. Solve it with backprop solve."""
-    from .exercise import new_problem
+    from .teaching.exercise import new_problem
 
     try:
         click.echo(new_problem(sizes, activation, loss, seed, examples, learning_rate), nl=False)
@@ -316,7 +316,8 @@ def check(problem, answers, tolerance, fmt):
     """
     import json
 
-    from .check import decimals, grade
+    from .teaching.answers import decimals
+    from .teaching.check import grade
 
     prob = read_problem(problem)
     try:
@@ -325,6 +326,11 @@ def check(problem, answers, tolerance, fmt):
     except OSError as e:
         raise ProblemError(Issue(answers, None, None, "", f"a file that cannot be read ({e.strerror})", "a file of answers")) from None
     results = grade(prob, text, answers, tolerance)
+    refused = [Issue(answers, r.line, 1, r.name, f"{r.verdict}: {r.mistakes[0]}", "a name the worked solution prints "
+                     "(net_h1, out_o1, δ_o1, ∂L/∂w5, Δw5, w5⁺, L, loss_after, ...) with a number")
+               for r in results if r.verdict in ("unknown", "unreadable", "duplicate")]
+    if refused:
+        raise ProblemError(refused)
     wrong = [r for r in results if not r.right]
     if fmt == "json":
         click.echo(json.dumps({"right": len(results) - len(wrong), "wrong": len(wrong), "checked": [

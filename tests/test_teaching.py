@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from backprop_cli import engine, examples, load, loads
-from backprop_cli.check import decimals, grade
+from backprop_cli.teaching.answers import decimals
+from backprop_cli.teaching.check import grade
 
 BACKPROP = [sys.executable, "-m", "backprop_cli"]
 MAZUR = load(examples.path("mazur-2-2-2"))
@@ -129,14 +130,14 @@ def test_an_unknown_name_is_refused_with_its_line(tmp_path):
 
 
 def test_gradcheck_passes_on_every_worked_example():
-    from backprop_cli.gradcheck import check
+    from backprop_cli.teaching.gradcheck import check
 
     for name in examples.names():
         assert check(load(examples.path(name))).ok, name
 
 
 def test_gradcheck_catches_a_wrong_gradient(monkeypatch):
-    from backprop_cli import gradcheck
+    from backprop_cli.teaching import gradcheck
 
     real = engine.backward
 

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import engine
-from .problem import Problem
+from .. import engine
+from ..problem import Problem
 
 H = 1e-5
 KINK = 1e-4  # a kinked activation's net input closer to 0 than this makes a finite difference unreliable

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import engine
-from .errors import NonFiniteError
-from .problem import from_dict
-from .activations import ACTIVATIONS
-from .losses import LOSSES
+from .. import engine
+from ..errors import NonFiniteError
+from ..problem import from_dict
+from ..activations import ACTIVATIONS
+from ..losses import LOSSES
 
 TRIES = 2000
 
