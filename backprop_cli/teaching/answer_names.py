@@ -55,6 +55,7 @@ class Loc(NamedTuple):
     step: int = 0
 
 
+UNKNOWN = "a name the worked solution does not print"
 SUFFIX = re.compile(r"(?:(?:e\d+|u\d+|\d+)(?:\.|$))+")
 
 
@@ -91,6 +92,7 @@ class AnswerNames:
         self.weights = {w: (l, j, i) for l, W in enumerate(self.names.weights) for (j, i), w in np.ndenumerate(W)}
         self.biases = {b: (l, j) for l, bs in enumerate(self.names.biases) if bs for j, b in enumerate(bs)}
         self.batches = problem.batches()
+        self._known: list[str] | None = None
 
     # -------------------------------------------------------------- names
 
@@ -101,7 +103,7 @@ class AnswerNames:
             return where
         loc = self._quantity(canonical(key), "x" in where)
         if loc is None:
-            return "a name the worked solution does not print" + self._close(key)
+            return UNKNOWN
         return self._place(loc, where, key)
 
     def _place(self, loc: Loc, where: dict[str, int], key: str) -> Loc | str:
@@ -168,8 +170,12 @@ class AnswerNames:
             out += [w, f"∂L/∂{w}", f"Δ{w}", f"{w}⁺"]
         return out
 
-    def _close(self, key: str) -> str:
-        close = difflib.get_close_matches(key, self.known(), n=2, cutoff=0.6)
+    def suggest(self, name: str) -> str:
+        """' (did you mean out_h1?)' for a name close to a known one, else ''."""
+        key = _suffix(name)[0]
+        if self._known is None:
+            self._known = self.known()
+        close = difflib.get_close_matches(key, self._known, n=2, cutoff=0.6)
         return f" (did you mean {' or '.join(close)}?)" if close else ""
 
     # -------------------------------------------------------------- a partial trace

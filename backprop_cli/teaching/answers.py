@@ -22,9 +22,9 @@ import yaml
 
 from ..errors import Issue, ProblemError
 
-MAX_BYTES = 4 * 1024 * 1024
-"""Refuse answer files larger than this (4 MiB): a whole trace of answers is far smaller."""
-MAX_VALUES = 200_000
+MAX_BYTES = 1024 * 1024
+"""Refuse answer files larger than this (1 MiB): a whole trace of answers is far smaller."""
+MAX_VALUES = 100_000
 """Refuse answer documents that expand (through aliases) to more values than this."""
 MAX_DEPTH = 32
 """Answers nest at most about 6 levels deep (epochs, steps, forward, entry, rows); refuse deeper."""
@@ -112,7 +112,7 @@ def read_bytes(stream: BinaryIO, source: str) -> str:
     """At most MAX_BYTES of UTF-8 text from ``stream``; binary or oversized input is refused with a line."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ProblemError(Issue(source, None, None, "", f"more than {MAX_BYTES // (1024 * 1024)} MiB",
+        raise ProblemError(Issue(source, None, None, "", f"more than {MAX_BYTES // 1024:,} KiB",
                                  "an answer file (a few kilobytes)"))
     return decode(data, source)
 
@@ -273,7 +273,7 @@ class Precision(NamedTuple):
 
     tolerance: float | None = None
     min_decimals: int | None = None
-    figures: int = 0
+    figures: int = 3
 
     def judge(self, answer: Answer, value: float) -> str | None:
         """'right', 'imprecise' (it is the value, rounded, but with too few digits), or None."""
@@ -288,6 +288,21 @@ class Precision(NamedTuple):
             return "right" if enough_figures else "imprecise"
         lazy = answer.value in (0.0, 1.0, -1.0) and not enough_figures
         return "right" if decimals(answer.text) >= self.min_decimals and not lazy else "imprecise"
+
+    def follows(self, answer: Answer, value: float) -> bool:
+        """Right for ``value``, allowing 2 units of the last decimal written (the student's own rounding upstream).
+
+        For values derived from a student's rounded answers (error carried forward) or
+        from a mistake: their exact value differs from the student's in the last digit.
+        """
+        if self.judge(answer, value) == "right":
+            return True
+        if self.tolerance is not None:
+            return False
+        d = decimals(answer.text)
+        enough = decimals(answer.text) >= self.min_decimals if self.min_decimals is not None else \
+            significant(answer.text) >= self.figures
+        return enough and abs(answer.value - value) <= 2 * 10.0 ** -d
 
     def wanted(self) -> str:
         """What an imprecise answer lacks, for the report."""

@@ -27,11 +27,15 @@ from typing import Any, NamedTuple
 from .. import engine
 from ..errors import Issue, ProblemError
 from ..problem import Problem
-from .answer_names import AnswerNames, Loc
+from .answer_names import UNKNOWN, AnswerNames, Loc
 from .answers import EXPECTED, Answer, Entries, Precision, Text, decimal_comma_hint, decimals, matches, parse
 from .mistakes import KINDS, LAYERLESS
 from .replay import Key, Replay, Twist, hypotheses, truth
 
+MAX_SUGGESTED = 20
+"""'Did you mean' is looked up for at most this many unknown names of a file."""
+MAX_ONCE = 3
+"""Mistakes made at one update only are looked for at the first this many updates with a wrong answer."""
 MAX_NAMED = 3
 """At most this many mistakes are named on one answer."""
 
@@ -83,9 +87,13 @@ def _locate(names: AnswerNames, data: dict) -> tuple[list[Result], list[tuple[st
     else:
         found = [(key, ans, names.by_name(key)) for key, ans in data.items()]
     results, pairs = [], []
+    suggestions = MAX_SUGGESTED
     for label, ans, loc in found:
         line = _line(ans, lines.get(label))
         if isinstance(loc, str):
+            if loc == UNKNOWN and suggestions > 0:
+                suggestions -= 1
+                loc += names.suggest(label)
             results.append(Result(label, ans, None, "unknown", [loc], line=line))
         elif not isinstance(ans, Answer):
             hint = decimal_comma_hint(ans.text) if isinstance(ans, Text) else None
@@ -116,12 +124,12 @@ def _grade_pairs(problem: Problem, pairs: list[tuple[str, Answer, Loc]], precisi
         t, c = value(true, loc), value(carried, loc)
         verdict = precision.judge(ans, t)
         if verdict is None:
-            follows = not _same(c, t) and precision.judge(ans, c) == "right"
+            follows = not _same(c, t) and precision.follows(ans, c)
             verdict = "CARRIED" if follows else "WRONG"
         why = [precision.wanted()] if verdict == "imprecise" else []
         results.append(Result(label, ans, t, verdict, why, loc, c if verdict == "CARRIED" else None, ans.line))
     if any(r.verdict in ("WRONG", "CARRIED") for r in results):
-        _name_mistakes(problem, results, true, carried, overrides, last)
+        _name_mistakes(problem, results, true, carried, overrides, last, precision)
     return results
 
 
@@ -129,14 +137,17 @@ def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-12 * max(1.0, abs(b))
 
 
-def _name_mistakes(problem: Problem, results: list[Result], true, carried, overrides, last) -> None:
+def _name_mistakes(problem: Problem, results: list[Result], true, carried, overrides, last, precision: Precision) -> None:
     """Add to each WRONG or CARRIED result the mistakes whose values it matches (in place)."""
     todo = [k for k, r in enumerate(results) if r.verdict in ("WRONG", "CARRIED")]
     found: dict[int, list[tuple[bool, str]]] = {k: [] for k in todo}
     for k in todo:
         r = results[k]
         found[k] += [(True, what) for what in _local(r, true)]
-    for twist in hypotheses(problem):
+    systematic = hypotheses(problem)
+    once = [] if last == (0, 0) else [t._replace(only=step) for step in sorted({key_of(results[k].loc)[:2] for k in todo})[:MAX_ONCE]
+                                      for t in systematic]
+    for twist in systematic + once:
         pure = Replay(problem, None, twist)
         pure_values = pure.run(last)
         if not pure.applied:
@@ -149,7 +160,7 @@ def _name_mistakes(problem: Problem, results: list[Result], true, carried, overr
                 if key not in values:
                     continue
                 v = float(values[key][at])
-                if math.isfinite(v) and not _same(v, float(base[key][at])) and matches(r.answer, v):
+                if math.isfinite(v) and precision.follows(r.answer, v) and not precision.follows(r.answer, float(base[key][at])):
                     own = (twist.kind, twist.layer) == key[2:]
                     found[k].append((own, twist.mistake if own else f"{twist.mistake} ({_where(problem, twist)})"))
                     break

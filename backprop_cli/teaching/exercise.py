@@ -10,10 +10,14 @@ returns the problem file's text.
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import re
+
 import numpy as np
 
 from .. import engine
-from ..errors import NonFiniteError
+from ..errors import Issue, NonFiniteError, ProblemError
 from ..problem import from_dict
 from ..activations import ACTIVATIONS
 from ..losses import LOSSES
@@ -50,8 +54,13 @@ def output_activation(hidden: str, loss: str) -> str:
 
 
 def new_problem(sizes: list[int], activation: str = "sigmoid", loss: str = "half_sse", seed: int = 0,
-                examples: int = 1, learning_rate: float = 0.5, output: str | None = None) -> str:
-    """The text of a new exercise (YAML), reproducible from its arguments."""
+                examples: int = 1, learning_rate: float = 0.5, output: str | None = None, title: str | None = None,
+                command: str | None = None) -> str:
+    """The text of a new exercise (YAML), reproducible from its arguments.
+
+    ``activation`` is that of the hidden layers; ``output`` that of the output
+    layer (by default chosen to suit the loss, see :func:`output_activation`).
+    """
     out_act = output or output_activation(activation, loss)
     rng = np.random.RandomState(seed)
     for _ in range(TRIES):
@@ -70,8 +79,14 @@ def new_problem(sizes: list[int], activation: str = "sigmoid", loss: str = "half
         else:
             Y = _one_decimal(rng, (examples, K), -1.0, 1.0)
         data = {"layers": layers, "inputs": X.tolist(), "targets": Y.tolist(), "loss": loss, "learning_rate": learning_rate}
-        if _good(from_dict(data)):
-            return _yaml(data, sizes, activation, loss, seed, examples)
+        try:
+            problem = from_dict(data)
+        except ProblemError as e:  # an output activation the loss cannot take
+            raise ValueError(e.issues[0].found + "; expected " + e.issues[0].expected) from None
+        if _good(problem):
+            arch = "-".join(map(str, sizes))
+            return _yaml(data, command or _command(sizes, activation, out_act, loss, seed, examples, output is not None),
+                         title or f"Exercise {seed}: a {arch} network")
     raise ValueError("no good exercise found for these settings; try another seed")
 
 
@@ -83,12 +98,17 @@ def _row(values) -> str:
     return "[" + ", ".join(_fmt(v) for v in values) + "]"
 
 
-def _yaml(data: dict, sizes, activation, loss, seed, examples) -> str:
-    arch = "-".join(map(str, sizes))
-    lines = [f"# A new exercise: backprop new --layers {arch} --activation {activation} --loss {loss} "
-             f"--seed {seed}" + (f" --examples {examples}" if examples > 1 else ""),
+def _command(sizes, activation, out_act, loss, seed, examples, explicit_output: bool) -> str:
+    """The command that writes this exercise again."""
+    return (f"backprop new --layers {'-'.join(map(str, sizes))} --activation {activation}"
+            + (f" --output-activation {out_act}" if explicit_output else "") + f" --loss {loss} --seed {seed}"
+            + (f" --examples {examples}" if examples > 1 else ""))
+
+
+def _yaml(data: dict, command: str, title: str) -> str:
+    lines = [f"# A new exercise: {command}",
              "# Solve it by hand, then check: backprop solve this-file.yaml",
-             f'title: "Exercise {seed}: a {arch} network"',
+             f'title: "{title}"',
              "layers:"]
     for layer in data["layers"]:
         rows = layer["weights"]
@@ -98,5 +118,65 @@ def _yaml(data: dict, sizes, activation, loss, seed, examples) -> str:
                   f"    bias: {_fmt(layer['bias'])}"]
     lines.append("inputs: [" + ", ".join(_row(r) for r in data["inputs"]) + "]")
     lines.append("targets: [" + ", ".join(_row(r) for r in data["targets"]) + "]")
-    lines += [f"loss: {loss}", f"learning_rate: {_fmt(data['learning_rate'])}"]
+    lines += [f"loss: {data['loss']}", f"learning_rate: {_fmt(data['learning_rate'])}"]
     return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- a variant per student
+
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
+HEADER = re.compile(r"(?i)^(id|sid|student|student[ _-]?(id|number|no)|login|user(name)?|e-?mail|name|matriculation.*)$")
+
+
+def roster_ids(text: str, source: str) -> list[str]:
+    """The student ids of a roster: the first column of a CSV (comma, semicolon or tab); a header row is skipped."""
+    lines = text.splitlines()
+    first = next((l for l in lines if l.strip()), "")
+    delimiter = "\t" if "\t" in first else ";" if ";" in first else ","
+    ids, issues, seen = [], [], {}
+    for line_no, row in enumerate(csv.reader(lines, delimiter=delimiter), 1):
+        cell = row[0].strip() if row else ""
+        if not cell or cell.startswith("#"):
+            continue
+        if not ids and not issues and HEADER.match(cell):
+            continue
+        if not ID.fullmatch(cell):
+            issues.append(Issue(source, line_no, 1, "", f"the id {cell!r}",
+                                "an id of letters, digits and . _ @ + - (it names the student's file)"))
+        elif cell in seen:
+            issues.append(Issue(source, line_no, 1, "", f"the id {cell!r} a second time (first at line {seen[cell]})",
+                                "each student once"))
+        else:
+            seen[cell] = line_no
+            ids.append(cell)
+    if issues:
+        raise ProblemError(issues[:20], max(0, len(issues) - 20))
+    if not ids:
+        raise ProblemError(Issue(source, None, None, "", "no student ids", "a CSV whose first column holds one id per student"))
+    return ids
+
+
+def variant_seed(student: str, seed: int, attempt: int = 0) -> int:
+    """A seed drawn from the student id (and --seed): the same roster gives the same exercises."""
+    digest = hashlib.sha256(f"{seed}:{student}:{attempt}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def variants(ids: list[str], sizes: list[int], activation: str, loss: str, seed: int, examples: int,
+             learning_rate: float, output: str | None) -> dict[str, str]:
+    """One exercise per student id, each different from the others."""
+    out, bodies = {}, set()
+    arch = "-".join(map(str, sizes))
+    out_act = output or output_activation(activation, loss)
+    for student in ids:
+        for attempt in range(100):
+            s = variant_seed(student, seed, attempt)
+            command = _command(sizes, activation, out_act, loss, s, examples, output is not None)
+            text = new_problem(sizes, activation, loss, s, examples, learning_rate, output,
+                               title=f"Exercise for {student}: a {arch} network", command=command)
+            body = text.split("layers:", 1)[1]
+            if body not in bodies:
+                break
+        bodies.add(body)
+        out[student] = text
+    return out

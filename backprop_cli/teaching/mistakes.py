@@ -106,10 +106,6 @@ def _hidden(c: Point, d) -> Wrong:
     return out
 
 
-def _dL_da(c: Point) -> Wrong:
-    return generic(c.value) + _hidden(c, 1.0)
-
-
 def _delta(c: Point) -> Wrong:
     out = generic(c.value)
     if c.da_dz is not None:
@@ -195,7 +191,7 @@ KINDS: dict[str, Kind] = {
     "term": Kind("loss", "L", _unit, lambda c: generic(c.value)),
     "L_n": Kind("loss", "Lₙ", _example, lambda c: generic(c.value)),
     "L": Kind("loss", "L", _scalar, _loss),
-    "dL_da": Kind("delta", "∂L/∂out", _unit, _dL_da),
+    "dL_da": Kind("delta", "∂L/∂out", _unit, lambda c: generic(c.value)),
     "da_dz": Kind("delta", "∂out/∂net", _unit, _derivative),
     "delta": Kind("delta", "δ", _unit, _delta),
     "dL_dW": Kind("gradient", "∂L/∂w", _weight, _gradient),

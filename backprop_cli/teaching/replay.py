@@ -31,9 +31,15 @@ Values = dict[Key, np.ndarray]
 
 
 class Twist(NamedTuple):
+    """A mistake made at (kind, layer) at every update, or ``only`` at one (epoch, update)."""
+
     kind: str
     layer: int
     mistake: str
+    only: tuple[int, int] | None = None
+
+    def at(self, key: Key) -> bool:
+        return key[2] == self.kind and key[3] == self.layer and (self.only is None or key[:2] == self.only)
 
 
 def truth(trace: Trace) -> Values:
@@ -80,7 +86,7 @@ class Replay:
     def put(self, key: Key, computed, c: Point):
         """Record the value computed at ``key`` (twisted if the twist is here), and return the value used onward."""
         t = self.twist
-        if t is not None and key[2] == t.kind and key[3] == t.layer:
+        if t is not None and t.at(key):
             c.value = computed
             wrong = dict(KINDS[t.kind].mistakes(c)).get(t.mistake)
             if wrong is not None:
@@ -146,7 +152,7 @@ class Replay:
     def _touched(self, e: int, s: int, kind: str, l: int) -> bool:
         """True when the value used at this key differs from the one the engine would compute (an answer or the twist)."""
         t = self.twist
-        return bool(self.overrides.get((e, s, kind, l))) or (t is not None and self.applied and (t.kind, t.layer) == (kind, l))
+        return bool(self.overrides.get((e, s, kind, l))) or (t is not None and self.applied and t.at((e, s, kind, l)))
 
     def _backward(self, e: int, s: int, pts: list[Point], put, Y) -> None:
         p, layers = self.p, self.p.layers
