@@ -39,17 +39,26 @@ def test_decimals_as_written():
 @pytest.mark.parametrize("d", range(3, 10))
 def test_correct_answers_at_3_to_9_significant_figures_pass(d):
     s = engine.run(MAZUR).epochs[0].steps[0]
-    values = {"net_h1": s.forward[0].z[0, 0], "out_o2": s.forward[1].a[0, 1], "L": s.loss, "δ_h2": s.backward[1].delta[0, 1],
-              "∂L/∂w3": s.backward[1].dL_dW[1, 0], "Δw6": s.update[1].W_change[0, 1], "w8⁺": s.update[1].W[1, 1]}
+    values = {
+        "net_h1": s.forward[0].z[0, 0],
+        "out_o2": s.forward[1].a[0, 1],
+        "L": s.loss,
+        "δ_h2": s.backward[1].delta[0, 1],
+        "∂L/∂w3": s.backward[1].dL_dW[1, 0],
+        "Δw6": s.update[1].W_change[0, 1],
+        "w8⁺": s.update[1].W[1, 1],
+    }
     text = "\n".join(f"{k}: {v:#.{d}g}" for k, v in values.items())
     assert all(r.right for r in graded(text).values()), text
 
 
 def test_every_name_the_solution_prints_is_understood():
-    text = ("net_h1: 0.3775\nout_h1: 0.5933\nL_o1: 0.2748\nL: 0.2984\nloss_after: 0.2910\n"
-            "∂L/∂out_o1: 0.7414\n∂out_o1/∂net_o1: 0.1868\nδ_o1: 0.1385\ndelta_h1: 0.00877\n"
-            "∂L/∂w5: 0.0822\ndL_dw1: 0.000439\n∂L/∂b3: 0.1385\n∂L/∂x1: 0.00380\nΔw5: -0.0411\nw5⁺: 0.3589\n"
-            "w5+: 0.3589\nw5_new: 0.3589\nb1⁺: 0.35\n")
+    text = (
+        "net_h1: 0.3775\nout_h1: 0.5933\nL_o1: 0.2748\nL: 0.2984\nloss_after: 0.2910\n"
+        "∂L/∂out_o1: 0.7414\n∂out_o1/∂net_o1: 0.1868\nδ_o1: 0.1385\ndelta_h1: 0.00877\n"
+        "∂L/∂w5: 0.0822\ndL_dw1: 0.000439\n∂L/∂b3: 0.1385\n∂L/∂x1: 0.00380\nΔw5: -0.0411\nw5⁺: 0.3589\n"
+        "w5+: 0.3589\nw5_new: 0.3589\nb1⁺: 0.35\n"
+    )
     results = graded(text)
     assert len(results) == 18 and all(r.right for r in results.values()), [n for n, r in results.items() if not r.right]
 
@@ -64,14 +73,24 @@ def test_textbook_and_trace_spellings_of_the_names():
 def test_answers_as_a_partial_trace():
     t = json.loads(run("solve", "--format", "json").stdout)
     step = t["epochs"][0]["steps"][0]
-    answers = {"epochs": [{"steps": [{"forward": [{"layer": 2, "a": [[round(v, 5) for v in step["forward"][1]["a"][0]]]}],
-                                      "update": [{"layer": 2, "W": [[0.35891648, 0.408666186], [0.5113, 0.5614]]}]}],
-                           "loss_after": 0.291027774}]}
+    answers = {
+        "epochs": [
+            {
+                "steps": [
+                    {
+                        "forward": [{"layer": 2, "a": [[round(v, 5) for v in step["forward"][1]["a"][0]]]}],
+                        "update": [{"layer": 2, "W": [[0.35891648, 0.408666186], [0.5113, 0.5614]]}],
+                    }
+                ],
+                "loss_after": 0.291027774,
+            }
+        ]
+    }
     results = grade(MAZUR, json.dumps(answers), "answers.json")
     assert len(results) == 7 and all(r.right for r in results)
 
 
-# ----------------------------------------------------------------------------- check: the classic mistakes, computed by hand
+# ----------------------------------------------------------------------------- the classic mistakes, computed by hand
 
 s_o1 = 0.7513650695523157 * (1 - 0.7513650695523157)  # σ′(net_o1)
 s_h1 = 0.5932699921071872 * (1 - 0.5932699921071872)  # σ′(net_h1)
@@ -132,8 +151,6 @@ def test_an_unknown_name_is_reported_with_its_line_and_the_rest_graded(tmp_path)
     assert "right    out_h1 = 0.5933" in r.stdout and "2 of 2 right, 2 unknown names" in r.stdout
 
 
-
-
 # ----------------------------------------------------------------------------- honest verdicts (issue 14)
 
 EXERCISE = loads(run("new", "--layers", "2-2-1", "--seed", "7").stdout)  # the exercise of docs/teaching.md
@@ -181,6 +198,7 @@ def test_errors_come_out_as_json_with_format_json(tmp_path):
 
 # ----------------------------------------------------------------------------- error carried forward, by hand
 
+
 def sigma(z):
     return 1 / (1 + math.exp(-z))
 
@@ -192,9 +210,11 @@ def test_an_early_slip_carries_forward():
     net_o1 = 0.40 * out_h1 + 0.45 * out_h2 + 0.60
     out_o1 = sigma(net_o1)
     delta_o1 = (out_o1 - 0.01) * out_o1 * (1 - out_o1)
-    text = (f"net_h1: 0.3875\nnet_h2: {0.25 * 0.05 + 0.30 * 0.10 + 0.35:.6f}\nout_h1: {out_h1:.6f}\n"
-            f"net_o1: {net_o1:.6f}\nout_o1: {out_o1:.6f}\nδ_o1: {delta_o1:.6f}\n∂L/∂w5: {delta_o1 * out_h1:.6f}\n"
-            f"w5⁺: {0.40 - 0.5 * delta_o1 * out_h1:.6f}\n")
+    text = (
+        f"net_h1: 0.3875\nnet_h2: {0.25 * 0.05 + 0.30 * 0.10 + 0.35:.6f}\nout_h1: {out_h1:.6f}\n"
+        f"net_o1: {net_o1:.6f}\nout_o1: {out_o1:.6f}\nδ_o1: {delta_o1:.6f}\n∂L/∂w5: {delta_o1 * out_h1:.6f}\n"
+        f"w5⁺: {0.40 - 0.5 * delta_o1 * out_h1:.6f}\n"
+    )
     results = graded(text)
     assert results["net_h1"].verdict == "WRONG" and results["net_h2"].right
     for name in ("out_h1", "net_o1", "out_o1", "δ_o1", "∂L/∂w5", "w5⁺"):
@@ -231,8 +251,18 @@ def test_a_mistake_is_named_on_everything_downstream():
 
 
 def test_a_mistake_is_named_downstream_in_a_partial_trace():
-    answers = {"epochs": [{"steps": [{"backward": [{"layer": 1, "dL_dW": [[round(wrong_delta_h1 * 0.05, 9)]]}],
-                                      "update": [{"layer": 1, "W": [[round(0.15 - 0.5 * wrong_delta_h1 * 0.05, 9)]]}]}]}]}
+    answers = {
+        "epochs": [
+            {
+                "steps": [
+                    {
+                        "backward": [{"layer": 1, "dL_dW": [[round(wrong_delta_h1 * 0.05, 9)]]}],
+                        "update": [{"layer": 1, "W": [[round(0.15 - 0.5 * wrong_delta_h1 * 0.05, 9)]]}],
+                    }
+                ]
+            }
+        ]
+    }
     results = grade(MAZUR, json.dumps(answers), "answers.json")
     assert len(results) == 2
     assert all(any("already-updated weights" in m for m in r.mistakes) for r in results), results
@@ -265,13 +295,20 @@ def test_names_of_later_updates_and_epochs():
     problem = loads(STOCHASTIC)
     trace = engine.run(problem)
     e2u2 = trace.epochs[1].steps[1]
-    text = (f"w5⁺@u2: {trace.epochs[0].steps[1].update[1].W[0, 0]:.6f}\n"
-            f"net_h1@e2.u2: {e2u2.forward[0].z[0, 0]:.6f}\nL@e2.u2: {e2u2.loss:.6f}\n"
-            f"loss_after@e2: {trace.epochs[1].loss_after:.6f}\nw5@e2: {trace.epochs[1].steps[0].update[1].W_before[0, 0]:.6f}\n")
+    text = (
+        f"w5⁺@u2: {trace.epochs[0].steps[1].update[1].W[0, 0]:.6f}\n"
+        f"net_h1@e2.u2: {e2u2.forward[0].z[0, 0]:.6f}\nL@e2.u2: {e2u2.loss:.6f}\n"
+        f"loss_after@e2: {trace.epochs[1].loss_after:.6f}\n"
+        f"w5@e2: {trace.epochs[1].steps[0].update[1].W_before[0, 0]:.6f}\n"
+    )
     results = graded(text, problem)
     assert len(results) == 5 and all(r.right for r in results.values()), results
-    for name, why in (("w5⁺@2", "write w5⁺@u2"), ("net_h1@3", "example 3, but update 1 has 1 example"),
-                      ("net_h1@e3", "epoch 3, but the problem trains 2 epochs"), ("net_h1@x", "the suffix @x")):
+    for name, why in (
+        ("w5⁺@2", "write w5⁺@u2"),
+        ("net_h1@3", "example 3, but update 1 has 1 example"),
+        ("net_h1@e3", "epoch 3, but the problem trains 2 epochs"),
+        ("net_h1@x", "the suffix @x"),
+    ):
         r = graded(f"{name}: 0.5", problem)[name]
         assert r.verdict == "unknown" and why in r.mistakes[0], r
 
@@ -315,18 +352,29 @@ def test_a_folder_of_thirty_answer_files_some_malformed_gives_thirty_rows(tmp_pa
     folder = tmp_path / "answers"
     folder.mkdir()
     for k in range(30):
-        text = ["net_h1: 0.3775\nout_h1: 0.5933\n", "net_h1: 0.3875\nout_h1: 0.5957\n", "net_h1: [0.3\n",
-                "\x00\x01\x02", "- just a list\n", "net_h1: 0.3775\n"][k % 6]
+        text = [
+            "net_h1: 0.3775\nout_h1: 0.5933\n",
+            "net_h1: 0.3875\nout_h1: 0.5957\n",
+            "net_h1: [0.3\n",
+            "\x00\x01\x02",
+            "- just a list\n",
+            "net_h1: 0.3775\n",
+        ][k % 6]
         (folder / f"s{k:02}.yaml").write_bytes(text.encode())
     (tmp_path / "points.yaml").write_text("net_h1: 2\nforward: 1\ncarried: 0.5\n")
     r = run("check", "mazur-2-2-2", "answers", "--format", "csv", "--points", "points.yaml", cwd=tmp_path)
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert r.returncode == 1 and len(rows) == 30 and rows[0].keys() >= {"file", "right", "carried", "wrong", "imprecise",
-                                                                         "missing", "points", "total"}
+    assert (
+        r.returncode == 1
+        and len(rows) == 30
+        and rows[0].keys() >= {"file", "right", "carried", "wrong", "imprecise", "missing", "points", "total"}
+    )
     by = {Path(row["file"]).stem: row for row in rows}
-    assert by["s00"]["right"] == "2" and by["s00"]["points"] == "2" and by["s00"]["total"] == "2"
-    assert by["s01"]["wrong"] == "1" and by["s01"]["carried"] == "1"
-    assert by["s05"]["missing"] == "0" and by["s05"]["points"] == "2"
+    assert (
+        by["s00"]["right"] == "2" and by["s00"]["points"] == "3" and by["s00"]["total"] == "3"
+    )  # net_h1: 2, forward: 1
+    assert by["s01"]["wrong"] == "1" and by["s01"]["carried"] == "1" and by["s01"]["points"] == "0.5"
+    assert by["s05"]["missing"] == "1" and by["s05"]["points"] == "2"  # out_h1, answered by the class, is missing
     for bad in ("s02", "s03", "s04"):
         assert by[bad]["error"] and by[bad]["right"] == "", by[bad]
     j = json.loads(run("check", "mazur-2-2-2", "answers", "--format", "json", cwd=tmp_path).stdout)
@@ -345,7 +393,10 @@ def test_points_with_names_count_missing_answers(tmp_path):
 
 def test_per_student_variants_are_graded_against_their_own_problem(tmp_path):
     (tmp_path / "roster.csv").write_text("student_id,name\nann,Ann\nbo,Bo\n")
-    assert run("new", "--layers", "2-2-1", "--roster", "roster.csv", "--output-dir", "problems", cwd=tmp_path).returncode == 0
+    assert (
+        run("new", "--layers", "2-2-1", "--roster", "roster.csv", "--output-dir", "problems", cwd=tmp_path).returncode
+        == 0
+    )
     (tmp_path / "answers").mkdir()
     for student in ("ann", "bo"):
         z = engine.run(load(tmp_path / "problems" / f"{student}.yaml")).epochs[0].steps[0].forward[0].z[0, 0]
@@ -354,3 +405,27 @@ def test_per_student_variants_are_graded_against_their_own_problem(tmp_path):
     r = run("check", "problems", "answers", "--format", "csv", cwd=tmp_path)
     rows = {Path(row["file"]).stem: row for row in csv.DictReader(io.StringIO(r.stdout))}
     assert rows["ann"]["right"] == "1" and rows["bo"]["right"] == "1" and "no problem" in rows["cy"]["error"]
+
+
+def test_the_class_loop_of_the_teaching_page_runs_and_prints_what_it_shows(tmp_path):
+    """docs/teaching.md's loop (a `for`, which test_docs does not run) and the gradebook and report it shows."""
+    import os
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "teaching.md").read_text()
+    for name, content in re.findall(r"<!-- file: (\S+) -->\n```\w*\n(.*?)```", text, re.S):
+        (tmp_path / name).write_text(content)
+    loop = re.search(r"<!-- class loop -->\n```sh\n(.*?)```", text, re.S).group(1)
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    r = subprocess.run(["bash", "-c", loop], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert {p.name for p in (tmp_path / "problems").iterdir()} >= {
+        "ann.yaml",
+        "ann-sheet.tex",
+        "ann-key.tex",
+        "cy-key.tex",
+    }
+    shown = re.search(r"give this gradebook:\n\n```text\n(.*?)```", text, re.S).group(1)
+    assert (tmp_path / "gradebook.csv").read_text() == shown
+    shown = re.search(r"backprop check problems/bo\.yaml bo\.csv.*?```text\n(.*?)```", text, re.S).group(1)
+    assert run("check", "problems/bo.yaml", "bo.csv", cwd=tmp_path).stdout == shown

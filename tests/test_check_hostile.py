@@ -15,8 +15,9 @@ BACKPROP = [sys.executable, "-m", "backprop_cli"]
 def check(tmp_path, content: bytes | str, *extra: str, name: str = "a.yaml", stdin: bytes | None = None):
     path = tmp_path / name
     path.write_bytes(content.encode() if isinstance(content, str) else content)
-    r = subprocess.run([*BACKPROP, "check", "mazur-2-2-2", name, *extra], cwd=tmp_path, input=stdin,
-                       capture_output=True, timeout=60)
+    r = subprocess.run(
+        [*BACKPROP, "check", "mazur-2-2-2", name, *extra], cwd=tmp_path, input=stdin, capture_output=True, timeout=60
+    )
     out, err = r.stdout.decode(), r.stderr.decode()
     assert "Traceback" not in err and "Error:" not in out, err
     return r.returncode, out, err
@@ -29,9 +30,12 @@ REFUSED = [
     ("a: &a {b: *a}\n", "an alias that contains itself"),
     ("[" * 5000 + "]" * 5000, "nesting deeper than"),
     ("- " * 20000 + "x\n", "nesting deeper than"),
-    ("a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-     "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
-     "too many values"),
+    (
+        "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+        "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+        "f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
+        "too many values",
+    ),
     ("net_h1: 0.3775\n" * 2 + "x" * (1024 * 1024), "more than 1,024 KiB"),
     ("", "an empty file"),
     ("- 1\n- 2\n", "answers that are not a mapping"),
@@ -53,19 +57,22 @@ def test_a_file_that_cannot_be_graded_in_machine_formats(tmp_path, fmt):
         assert json.loads(out)["errors"][0]["line"] == 1
 
 
-@pytest.mark.parametrize("written,verdict", [
-    ("0.3775" + "0" * 396, "right"),  # 400 decimals
-    ("0.37750000000000000000000000000000000001", "right"),
-    ("1e-400", "WRONG"),  # underflows to 0
-    ("1e-" + "9" * 5000, "WRONG"),  # a 5,000-digit exponent
-    ("1e" + "9" * 5000, "unreadable"),
-    ("1" * 5000, "unreadable"),  # too large for a float
-    ("3775e-4", "right"),
-    (".inf", "unreadable"),
-    ("nan", "unreadable"),
-    ("0x1F", "unreadable"),
-    ("yes", "unreadable"),
-])
+@pytest.mark.parametrize(
+    "written,verdict",
+    [
+        ("0.3775" + "0" * 396, "right"),  # 400 decimals
+        ("0.37750000000000000000000000000000000001", "right"),
+        ("1e-400", "WRONG"),  # underflows to 0
+        ("1e-" + "9" * 5000, "WRONG"),  # a 5,000-digit exponent
+        ("1e" + "9" * 5000, "unreadable"),
+        ("1" * 5000, "unreadable"),  # too large for a float
+        ("3775e-4", "right"),
+        (".inf", "unreadable"),
+        ("nan", "unreadable"),
+        ("0x1F", "unreadable"),
+        ("yes", "unreadable"),
+    ],
+)
 def test_extreme_numbers(tmp_path, written, verdict):
     code, out, err = check(tmp_path, f"net_h1: {written}\n", "--format", "json")
     (result,) = json.loads(out)["checked"]
@@ -77,8 +84,13 @@ def test_endless_input_is_refused_after_the_size_limit(tmp_path):
         pytest.skip("no /dev/zero")
     r = subprocess.run([*BACKPROP, "check", "mazur-2-2-2", "/dev/zero"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "more than 1,024 KiB" in r.stderr
-    r = subprocess.run(f"head -c 3000000 /dev/zero | {sys.executable} -m backprop_cli check mazur-2-2-2 -", shell=True,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        f"head -c 3000000 /dev/zero | {sys.executable} -m backprop_cli check mazur-2-2-2 -",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "more than 1,024 KiB" in r.stderr
 
 
@@ -110,8 +122,12 @@ def test_nothing_to_grade_does_not_exit_0(tmp_path, content):
 
 
 def test_the_answers_cannot_make_check_run_a_billion_epochs(tmp_path):
-    (tmp_path / "p.yaml").write_text("layers:\n  - {name: o, activation: sigmoid, weights: [[0.5]], bias: 0.1}\n"
-                                     "inputs: [[1]]\ntargets: [[0]]\nlearning_rate: 0.5\nepochs: 1000000000\n")
+    (tmp_path / "p.yaml").write_text(
+        "layers:\n  - {name: o, activation: sigmoid, weights: [[0.5]], bias: 0.1}\n"
+        "inputs: [[1]]\ntargets: [[0]]\nlearning_rate: 0.5\nepochs: 1000000000\n"
+    )
     (tmp_path / "a.yaml").write_text("net_o1: 0.6\nw1⁺@e3: 0.5\n")
-    r = subprocess.run([*BACKPROP, "check", "p.yaml", "a.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [*BACKPROP, "check", "p.yaml", "a.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 1 and "right  net_o1 = 0.6" in r.stdout and "(the weight is not updated)" in r.stdout

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 
-import numpy as np
-import pytest
-
-from backprop_cli import engine, examples, load, loads
-from backprop_cli.teaching.answers import decimals
+from backprop_cli import engine, examples, load
 from backprop_cli.teaching.check import grade
 
 BACKPROP = [sys.executable, "-m", "backprop_cli"]
@@ -59,3 +55,20 @@ def test_gradcheck_command():
     assert j["ok"] is True and {c["name"] for c in j["checks"]} >= {"layer 1 (h) weights", "inputs"}
 
 
+def test_gradcheck_reports_the_real_relative_error_and_the_pages_names():
+    r = run("gradcheck")
+    rows = [l.split() for l in r.stdout.splitlines()[1:5]]  # the four layer rows (weights and biases)
+    errors = [float(row[-4]) for row in rows]
+    assert all(0 < e < 1e-6 for e in errors), r.stdout  # the real error, not 0.000e+00
+    assert all(re.fullmatch(r"[wb]\d+", row[-2]) for row in rows), r.stdout
+    assert "W[" not in r.stdout and "(out_in)" not in r.stdout
+    j = json.loads(run("gradcheck", "--format", "json").stdout)
+    assert all(c["worst_relative"] > 0 and c["allowed"] >= 1e-6 for c in j["checks"])
+    assert {c["at"][0] for c in j["checks"]} <= {"w", "b", "x"}
+
+
+def test_gradcheck_json_is_valid_json_when_a_gradient_is_infinite(monkeypatch):
+    from backprop_cli.teaching import gradcheck
+
+    report = gradcheck.Report([gradcheck.LayerCheck("inputs", 1, float("inf"), float("inf"), "x1", 1e-6)], 1e-6, [])
+    assert json.loads(gradcheck.as_json(report))["checks"][0]["worst_relative"] is None

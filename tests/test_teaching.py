@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-import numpy as np
 import pytest
 
-from backprop_cli import engine, examples, load, loads
-from backprop_cli.teaching.answers import decimals
+from backprop_cli import examples, load
 from backprop_cli.teaching.check import grade
 
 BACKPROP = [sys.executable, "-m", "backprop_cli"]

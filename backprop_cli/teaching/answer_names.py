@@ -56,6 +56,7 @@ class Loc(NamedTuple):
 
 
 UNKNOWN = "a name the worked solution does not print"
+WHAT = {"e": "epoch", "u": "update", "x": "example"}
 SUFFIX = re.compile(r"(?:(?:e\d+|u\d+|\d+)(?:\.|$))+")
 
 
@@ -70,7 +71,10 @@ def _suffix(name: str) -> tuple[str, dict[str, int] | str]:
     for part in spec.split("."):
         letter = part[0] if part[0] in "eu" else "x"
         if letter in parts:
-            return key, f"the suffix @{spec} names the {'epoch' if letter == 'e' else 'update' if letter == 'u' else 'example'} twice"
+            return (
+                key,
+                f"the suffix @{spec} names the {WHAT[letter]} twice",
+            )
         parts[letter] = int(part.lstrip("eu"))
     return key, parts
 
@@ -111,7 +115,11 @@ class AnswerNames:
         if not 1 <= e <= self.p.epochs:
             return f"epoch {e}, but the problem trains {self.p.epochs} epoch{'s' if self.p.epochs > 1 else ''}"
         if loc.kind in PER_EPOCH:
-            return f"{key} is one number per epoch: write {key}@e{e}" if "u" in where or "x" in where else loc._replace(epoch=e - 1)
+            return (
+                f"{key} is one number per epoch: write {key}@e{e}"
+                if "u" in where or "x" in where
+                else loc._replace(epoch=e - 1)
+            )
         if not 1 <= u <= len(self.batches):
             return f"update {u}, but an epoch has {len(self.batches)} update{'s' if len(self.batches) > 1 else ''}"
         if loc.kind in PER_UPDATE:
@@ -153,9 +161,11 @@ class AnswerNames:
         m = re.fullmatch(r"dL_d(\w+)", k)
         if m and m.group(1) in self.names.inputs:
             return Loc("dL_dx", i=self.names.inputs.index(m.group(1)))
-        for pattern, weight_kind, bias_kind in ((r"dL_d(\w+)", "dL_dW", "dL_db"),
-                                                (r"(?:change_|delta_)(\w+)", "W_change", "b_change"),
-                                                (r"(\w+)\+", "W", "b")):
+        for pattern, weight_kind, bias_kind in (
+            (r"dL_d(\w+)", "dL_dW", "dL_db"),
+            (r"(?:change_|delta_)(\w+)", "W_change", "b_change"),
+            (r"(\w+)\+", "W", "b"),
+        ):
             m = re.fullmatch(pattern, k)
             if m and (loc := self._parameter(m.group(1), weight_kind, bias_kind)) is not None:
                 return loc
@@ -206,18 +216,34 @@ class AnswerNames:
         if "loss" in st:
             out.append((st["loss"], far or Loc("L", epoch=e, step=s), f"{at}.loss"))
         for n, v in enumerate(st.get("losses") if isinstance(st.get("losses"), list) else []):
-            out.append((v, far or (Loc("L_n", n=n, epoch=e, step=s) if n < rows else f"example {n + 1}, but the update has {rows}"),
-                        f"{at}.losses[{n + 1}]"))
-        for group, keys in (("forward", ("z", "a")), ("backward", ("delta", "dL_da", "da_dz", "dL_dW", "dL_db")),
-                            ("update", ("W_change", "W", "b_change", "b"))):
+            out.append(
+                (
+                    v,
+                    far
+                    or (
+                        Loc("L_n", n=n, epoch=e, step=s) if n < rows else f"example {n + 1}, but the update has {rows}"
+                    ),
+                    f"{at}.losses[{n + 1}]",
+                )
+            )
+        for group, keys in (
+            ("forward", ("z", "a")),
+            ("backward", ("delta", "dL_da", "da_dz", "dL_dW", "dL_db")),
+            ("update", ("W_change", "W", "b_change", "b")),
+        ):
             entries = st.get(group)
             for pos, entry in enumerate(entries if isinstance(entries, list) else []):
                 if isinstance(entry, dict):
                     out += self._entry(entry, group, keys, pos, e, s, rows, at, far)
         for (r, c), ans in _cells(st.get("dL_dx", [])):
             ok = r < rows and c < self.p.X.shape[1]
-            out.append((ans, far or (Loc("dL_dx", i=c, n=r, epoch=e, step=s) if ok else "no such entry"),
-                        f"{at}.dL_dx[{r + 1}][{c + 1}]"))
+            out.append(
+                (
+                    ans,
+                    far or (Loc("dL_dx", i=c, n=r, epoch=e, step=s) if ok else "no such entry"),
+                    f"{at}.dL_dx[{r + 1}][{c + 1}]",
+                )
+            )
         return out
 
     def _entry(self, entry: dict, group: str, keys, pos: int, e: int, s: int, rows: int, at: str, far) -> list:
@@ -226,8 +252,14 @@ class AnswerNames:
         number = given.value if isinstance(given, Answer) else (pos + 1 if group != "backward" else len(p.layers) - pos)
         l = int(number) - 1
         if not 0 <= l < len(p.layers) or number != int(number):
-            return [(given, f"layer {given.text if isinstance(given, Answer) else number}, but the network has "
-                             f"{len(p.layers)} layers", f"{at}.{group}[{pos + 1}].layer")]
+            return [
+                (
+                    given,
+                    f"layer {given.text if isinstance(given, Answer) else number}, but the network has "
+                    f"{len(p.layers)} layers",
+                    f"{at}.{group}[{pos + 1}].layer",
+                )
+            ]
         layer = p.layers[l]
         for key in keys:
             for (r, c), ans in _cells(entry.get(key)):

@@ -31,7 +31,9 @@ MAX_DEPTH = 32
 MAX_DECIMALS = 400
 """Decimals beyond this are beyond any float: an answer written with more is graded at this many."""
 
-EXPECTED = "answers: a mapping of names to numbers (YAML or JSON), a two-column CSV (name,value), or a partial JSON trace"
+EXPECTED = (
+    "answers: a mapping of names to numbers (YAML or JSON), a two-column CSV (name,value), or a partial JSON trace"
+)
 
 
 class Answer(NamedTuple):
@@ -112,8 +114,9 @@ def read_bytes(stream: BinaryIO, source: str) -> str:
     """At most MAX_BYTES of UTF-8 text from ``stream``; binary or oversized input is refused with a line."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ProblemError(Issue(source, None, None, "", f"more than {MAX_BYTES // 1024:,} KiB",
-                                 "an answer file (a few kilobytes)"))
+        raise ProblemError(
+            Issue(source, None, None, "", f"more than {MAX_BYTES // 1024:,} KiB", "an answer file (a few kilobytes)")
+        )
     return decode(data, source)
 
 
@@ -121,14 +124,23 @@ def decode(data: bytes, source: str) -> str:
     nul = data.find(b"\0")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        raise ProblemError(Issue(source, line, nul - data.rfind(b"\n", 0, nul), "",
-                                 "a NUL byte (a binary file)", EXPECTED))
+        raise ProblemError(
+            Issue(source, line, nul - data.rfind(b"\n", 0, nul), "", "a NUL byte (a binary file)", EXPECTED)
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise ProblemError(Issue(source, line, e.start - data.rfind(b"\n", 0, e.start), "",
-                                 f"bytes that are not UTF-8 text (byte {e.start})", EXPECTED)) from None
+        raise ProblemError(
+            Issue(
+                source,
+                line,
+                e.start - data.rfind(b"\n", 0, e.start),
+                "",
+                f"bytes that are not UTF-8 text (byte {e.start})",
+                EXPECTED,
+            )
+        ) from None
 
 
 # ----------------------------------------------------------------------------- text -> plain data
@@ -210,9 +222,16 @@ def parse_yaml(text: str, source: str) -> Any:
         node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise ProblemError(Issue(source, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "",
-                                 f"a YAML syntax error ({getattr(e, 'problem', None) or e})",
-                                 "answers as YAML, JSON or CSV")) from None
+        raise ProblemError(
+            Issue(
+                source,
+                mark.line + 1 if mark else None,
+                mark.column + 1 if mark else None,
+                "",
+                f"a YAML syntax error ({getattr(e, 'problem', None) or e})",
+                "answers as YAML, JSON or CSV",
+            )
+        ) from None
     if node is None:
         raise ProblemError(Issue(source, 1, 1, "", "an empty file", EXPECTED))
     budget = [MAX_VALUES]
@@ -221,11 +240,15 @@ def parse_yaml(text: str, source: str) -> Any:
         line = n.start_mark.line + 1
         budget[0] -= 1
         if budget[0] < 0:
-            raise ProblemError(Issue(source, line, 1, "", "a document that expands to too many values",
-                                     f"at most {MAX_VALUES:,}"))
+            raise ProblemError(
+                Issue(source, line, 1, "", "a document that expands to too many values", f"at most {MAX_VALUES:,}")
+            )
         if id(n) in path:
-            raise ProblemError(Issue(source, line, n.start_mark.column + 1, "", "an alias that contains itself",
-                                     "answers without cycles"))
+            raise ProblemError(
+                Issue(
+                    source, line, n.start_mark.column + 1, "", "an alias that contains itself", "answers without cycles"
+                )
+            )
         if depth > MAX_DEPTH:
             raise ProblemError(Issue(source, line, 1, "", f"nesting deeper than {MAX_DEPTH} levels", EXPECTED))
         inner = path | {id(n)}
@@ -300,9 +323,12 @@ class Precision(NamedTuple):
         if self.tolerance is not None:
             return False
         d = decimals(answer.text)
-        enough = decimals(answer.text) >= self.min_decimals if self.min_decimals is not None else \
-            significant(answer.text) >= self.figures
-        return enough and abs(answer.value - value) <= 2 * 10.0 ** -d
+        enough = (
+            decimals(answer.text) >= self.min_decimals
+            if self.min_decimals is not None
+            else significant(answer.text) >= self.figures
+        )
+        return enough and abs(answer.value - value) <= 2 * 10.0**-d
 
     def wanted(self) -> str:
         """What an imprecise answer lacks, for the report."""

@@ -59,13 +59,15 @@ def key_of(loc: Loc) -> Key:
     return loc.epoch, loc.step, loc.kind, 0 if loc.kind in LAYERLESS else loc.layer
 
 
-def grade(problem: Problem, text: str, source: str, tolerance: float | None = None,
-          min_decimals: int | None = None) -> list[Result]:
+def grade(
+    problem: Problem, text: str, source: str, tolerance: float | None = None, min_decimals: int | None = None
+) -> list[Result]:
     """Every answer in ``text``, with its verdict, the expected value and the mistakes a wrong one matches."""
     return grade_data(problem, parse(text, source), source, Precision(tolerance, min_decimals))
 
 
-def grade_data(problem: Problem, data: Any, source: str, precision: Precision = Precision()) -> list[Result]:
+def grade_data(problem: Problem, data: Any, source: str, precision: Precision | None = None) -> list[Result]:
+    precision = precision or Precision()
     if not isinstance(data, dict):
         raise ProblemError(Issue(source, 1, 1, "", "answers that are not a mapping", EXPECTED))
     names = AnswerNames(problem)
@@ -102,14 +104,24 @@ def _locate(names: AnswerNames, data: dict) -> tuple[list[Result], list[tuple[st
         else:
             pairs.append((label, ans, loc))
     for key, line, first in getattr(data, "duplicates", []):
-        results.append(Result(key, None, None, "duplicate", [f"given a second time (first at line {first}); "
-                                                              "only the first is graded"], line=line))
+        results.append(
+            Result(
+                key,
+                None,
+                None,
+                "duplicate",
+                [f"given a second time (first at line {first}); only the first is graded"],
+                line=line,
+            )
+        )
     return results, pairs
 
 
 def _grade_pairs(problem: Problem, pairs: list[tuple[str, Answer, Loc]], precision: Precision) -> list[Result]:
-    last = max((loc.epoch, len(problem.batches()) - 1 if loc.kind in ("epoch_loss", "loss_after") else loc.step)
-               for _, _, loc in pairs)
+    last = max(
+        (loc.epoch, len(problem.batches()) - 1 if loc.kind in ("epoch_loss", "loss_after") else loc.step)
+        for _, _, loc in pairs
+    )
     true = truth(engine.run(problem.with_epochs(last[0] + 1)))
     overrides: dict[Key, list] = {}
     seen = set()
@@ -118,10 +130,9 @@ def _grade_pairs(problem: Problem, pairs: list[tuple[str, Answer, Loc]], precisi
             seen.add(loc)
             overrides.setdefault(key_of(loc), []).append((KINDS[loc.kind].at(loc), ans.value))
     carried = Replay(problem, overrides).run(last)
-    value = lambda vals, loc: float(vals[key_of(loc)][KINDS[loc.kind].at(loc)])  # noqa: E731
     results = []
     for label, ans, loc in pairs:
-        t, c = value(true, loc), value(carried, loc)
+        t, c = _at(true, loc), _at(carried, loc)
         verdict = precision.judge(ans, t)
         if verdict is None:
             follows = not _same(c, t) and precision.follows(ans, c)
@@ -133,34 +144,58 @@ def _grade_pairs(problem: Problem, pairs: list[tuple[str, Answer, Loc]], precisi
     return results
 
 
+def _at(values, loc: Loc) -> float:
+    return float(values[key_of(loc)][KINDS[loc.kind].at(loc)])
+
+
 def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-12 * max(1.0, abs(b))
 
 
-def _name_mistakes(problem: Problem, results: list[Result], true, carried, overrides, last, precision: Precision) -> None:
+def _name_mistakes(
+    problem: Problem, results: list[Result], true, carried, overrides, last, precision: Precision
+) -> None:
     """Add to each WRONG or CARRIED result the mistakes whose values it matches (in place)."""
     todo = [k for k, r in enumerate(results) if r.verdict in ("WRONG", "CARRIED")]
     found: dict[int, list[tuple[bool, str]]] = {k: [] for k in todo}
     for k in todo:
         r = results[k]
-        found[k] += [(True, what) for what in _local(r, true)]
+        found[k] += [(True, what) for what in _local(r, true)] if r.verdict == "WRONG" else []
     systematic = hypotheses(problem)
-    once = [] if last == (0, 0) else [t._replace(only=step) for step in sorted({key_of(results[k].loc)[:2] for k in todo})[:MAX_ONCE]
-                                      for t in systematic]
+    once = (
+        []
+        if last == (0, 0)
+        else [
+            t._replace(only=step)
+            for step in sorted({key_of(results[k].loc)[:2] for k in todo})[:MAX_ONCE]
+            for t in systematic
+        ]
+    )
     for twist in systematic + once:
         pure = Replay(problem, None, twist)
         pure_values = pure.run(last)
         if not pure.applied:
             continue
         mixed = Replay(problem, overrides, twist).run(last)
+        runs = [(mixed, carried)]
+        if not any(
+            r.verdict == "right" and not precision.follows(r.answer, _at(pure_values, r.loc))
+            for r in results
+            if r.loc is not None
+        ):  # the mistake alone explains nothing the student got right
+            runs.insert(0, (pure_values, true))
         for k in todo:
             r = results[k]
             key, at = key_of(r.loc), KINDS[r.loc.kind].at(r.loc)
-            for values, base in ((pure_values, true), (mixed, carried)):
+            for values, base in runs:
                 if key not in values:
                     continue
                 v = float(values[key][at])
-                if math.isfinite(v) and precision.follows(r.answer, v) and not precision.follows(r.answer, float(base[key][at])):
+                if (
+                    math.isfinite(v)
+                    and precision.follows(r.answer, v)
+                    and not precision.follows(r.answer, float(base[key][at]))
+                ):
                     own = (twist.kind, twist.layer) == key[2:]
                     found[k].append((own, twist.mistake if own else f"{twist.mistake} ({_where(problem, twist)})"))
                     break
@@ -195,7 +230,7 @@ def _local(r: Result, true) -> list[str]:
     out = []
     ans, t = r.answer, r.expected
     d = decimals(ans.text)
-    if d < 17 and abs(ans.value - math.trunc(t * 10 ** d) / 10 ** d) <= 1e-9 * max(1.0, abs(t)) and not matches(ans, t):
+    if d < 17 and abs(ans.value - math.trunc(t * 10**d) / 10**d) <= 1e-9 * max(1.0, abs(t)) and not matches(ans, t):
         out.append(f"truncated instead of rounded: {t:.{d + 2}f} rounds to {round(t, d):.{d}f}")
     for other, what in KINDS[r.loc.kind].confusions:
         key = key_of(r.loc._replace(kind=other))

@@ -17,10 +17,10 @@ import re
 import numpy as np
 
 from .. import engine
-from ..errors import Issue, NonFiniteError, ProblemError
-from ..problem import from_dict
 from ..activations import ACTIVATIONS
+from ..errors import Issue, NonFiniteError, ProblemError
 from ..losses import LOSSES
+from ..problem import from_dict
 
 TRIES = 2000
 
@@ -36,7 +36,7 @@ def _good(problem) -> bool:
         step = engine.run(problem.with_epochs(1)).epochs[0].steps[0]
     except NonFiniteError:
         return False
-    for layer, fwd in zip(problem.layers, step.forward):
+    for layer, fwd in zip(problem.layers, step.forward, strict=False):
         act = layer.activation.name
         if act in ("sigmoid", "tanh") and np.max(np.abs(fwd.z)) > 2.5:
             return False
@@ -53,9 +53,17 @@ def output_activation(hidden: str, loss: str) -> str:
     return hidden if not ACTIVATIONS[hidden].output_only else "sigmoid"
 
 
-def new_problem(sizes: list[int], activation: str = "sigmoid", loss: str = "half_sse", seed: int = 0,
-                examples: int = 1, learning_rate: float = 0.5, output: str | None = None, title: str | None = None,
-                command: str | None = None) -> str:
+def new_problem(
+    sizes: list[int],
+    activation: str = "sigmoid",
+    loss: str = "half_sse",
+    seed: int = 0,
+    examples: int = 1,
+    learning_rate: float = 0.5,
+    output: str | None = None,
+    title: str | None = None,
+    command: str | None = None,
+) -> str:
     """The text of a new exercise (YAML), reproducible from its arguments.
 
     ``activation`` is that of the hidden layers; ``output`` that of the output
@@ -65,11 +73,16 @@ def new_problem(sizes: list[int], activation: str = "sigmoid", loss: str = "half
     rng = np.random.RandomState(seed)
     for _ in range(TRIES):
         layers = []
-        for k, (n_in, units) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for k, (n_in, units) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
             act = out_act if k == len(sizes) - 2 else activation
-            layers.append({"name": "o" if k == len(sizes) - 2 else ("h" if len(sizes) == 3 else f"h{k + 1}"),
-                           "activation": act, "weights": _one_decimal(rng, (units, n_in)).tolist(),
-                           "bias": float(_one_decimal(rng, ()))})
+            layers.append(
+                {
+                    "name": "o" if k == len(sizes) - 2 else ("h" if len(sizes) == 3 else f"h{k + 1}"),
+                    "activation": act,
+                    "weights": _one_decimal(rng, (units, n_in)).tolist(),
+                    "bias": float(_one_decimal(rng, ())),
+                }
+            )
         X = _one_decimal(rng, (examples, sizes[0]), -1.0, 1.0)
         K = sizes[-1]
         if out_act == "softmax":
@@ -78,15 +91,24 @@ def new_problem(sizes: list[int], activation: str = "sigmoid", loss: str = "half
             Y = rng.randint(0, 2, (examples, K)).astype(float)
         else:
             Y = _one_decimal(rng, (examples, K), -1.0, 1.0)
-        data = {"layers": layers, "inputs": X.tolist(), "targets": Y.tolist(), "loss": loss, "learning_rate": learning_rate}
+        data = {
+            "layers": layers,
+            "inputs": X.tolist(),
+            "targets": Y.tolist(),
+            "loss": loss,
+            "learning_rate": learning_rate,
+        }
         try:
             problem = from_dict(data)
         except ProblemError as e:  # an output activation the loss cannot take
             raise ValueError(e.issues[0].found + "; expected " + e.issues[0].expected) from None
         if _good(problem):
             arch = "-".join(map(str, sizes))
-            return _yaml(data, command or _command(sizes, activation, out_act, loss, seed, examples, output is not None),
-                         title or f"Exercise {seed}: a {arch} network")
+            return _yaml(
+                data,
+                command or _command(sizes, activation, out_act, loss, seed, examples, output is not None),
+                title or f"Exercise {seed}: a {arch} network",
+            )
     raise ValueError("no good exercise found for these settings; try another seed")
 
 
@@ -100,22 +122,30 @@ def _row(values) -> str:
 
 def _command(sizes, activation, out_act, loss, seed, examples, explicit_output: bool) -> str:
     """The command that writes this exercise again."""
-    return (f"backprop new --layers {'-'.join(map(str, sizes))} --activation {activation}"
-            + (f" --output-activation {out_act}" if explicit_output else "") + f" --loss {loss} --seed {seed}"
-            + (f" --examples {examples}" if examples > 1 else ""))
+    return (
+        f"backprop new --layers {'-'.join(map(str, sizes))} --activation {activation}"
+        + (f" --output-activation {out_act}" if explicit_output else "")
+        + f" --loss {loss} --seed {seed}"
+        + (f" --examples {examples}" if examples > 1 else "")
+    )
 
 
 def _yaml(data: dict, command: str, title: str) -> str:
-    lines = [f"# A new exercise: {command}",
-             "# Solve it by hand, then check: backprop solve this-file.yaml",
-             f'title: "{title}"',
-             "layers:"]
+    lines = [
+        f"# A new exercise: {command}",
+        "# Solve it by hand, then check: backprop solve this-file.yaml",
+        f'title: "{title}"',
+        "layers:",
+    ]
     for layer in data["layers"]:
         rows = layer["weights"]
         pad = " " * 14
-        lines += [f"  - name: {layer['name']}", f"    activation: {layer['activation']}",
-                  "    weights: [" + (",\n" + pad).join(_row(r) for r in rows) + "]",
-                  f"    bias: {_fmt(layer['bias'])}"]
+        lines += [
+            f"  - name: {layer['name']}",
+            f"    activation: {layer['activation']}",
+            "    weights: [" + (",\n" + pad).join(_row(r) for r in rows) + "]",
+            f"    bias: {_fmt(layer['bias'])}",
+        ]
     lines.append("inputs: [" + ", ".join(_row(r) for r in data["inputs"]) + "]")
     lines.append("targets: [" + ", ".join(_row(r) for r in data["targets"]) + "]")
     lines += [f"loss: {data['loss']}", f"learning_rate: {_fmt(data['learning_rate'])}"]
@@ -125,7 +155,9 @@ def _yaml(data: dict, command: str, title: str) -> str:
 # ----------------------------------------------------------------------------- a variant per student
 
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
-HEADER = re.compile(r"(?i)^(id|sid|student|student[ _-]?(id|number|no)|login|user(name)?|e-?mail|name|matriculation.*)$")
+HEADER = re.compile(
+    r"(?i)^(id|sid|student|student[ _-]?(id|number|no)|login|user(name)?|e-?mail|name|matriculation.*)$"
+)
 
 
 def roster_ids(text: str, source: str) -> list[str]:
@@ -141,18 +173,36 @@ def roster_ids(text: str, source: str) -> list[str]:
         if not ids and not issues and HEADER.match(cell):
             continue
         if not ID.fullmatch(cell):
-            issues.append(Issue(source, line_no, 1, "", f"the id {cell!r}",
-                                "an id of letters, digits and . _ @ + - (it names the student's file)"))
+            issues.append(
+                Issue(
+                    source,
+                    line_no,
+                    1,
+                    "",
+                    f"the id {cell!r}",
+                    "an id of letters, digits and . _ @ + - (it names the student's file)",
+                )
+            )
         elif cell in seen:
-            issues.append(Issue(source, line_no, 1, "", f"the id {cell!r} a second time (first at line {seen[cell]})",
-                                "each student once"))
+            issues.append(
+                Issue(
+                    source,
+                    line_no,
+                    1,
+                    "",
+                    f"the id {cell!r} a second time (first at line {seen[cell]})",
+                    "each student once",
+                )
+            )
         else:
             seen[cell] = line_no
             ids.append(cell)
     if issues:
         raise ProblemError(issues[:20], max(0, len(issues) - 20))
     if not ids:
-        raise ProblemError(Issue(source, None, None, "", "no student ids", "a CSV whose first column holds one id per student"))
+        raise ProblemError(
+            Issue(source, None, None, "", "no student ids", "a CSV whose first column holds one id per student")
+        )
     return ids
 
 
@@ -162,8 +212,16 @@ def variant_seed(student: str, seed: int, attempt: int = 0) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def variants(ids: list[str], sizes: list[int], activation: str, loss: str, seed: int, examples: int,
-             learning_rate: float, output: str | None) -> dict[str, str]:
+def variants(
+    ids: list[str],
+    sizes: list[int],
+    activation: str,
+    loss: str,
+    seed: int,
+    examples: int,
+    learning_rate: float,
+    output: str | None,
+) -> dict[str, str]:
     """One exercise per student id, each different from the others."""
     out, bodies = {}, set()
     arch = "-".join(map(str, sizes))
@@ -172,8 +230,17 @@ def variants(ids: list[str], sizes: list[int], activation: str, loss: str, seed:
         for attempt in range(100):
             s = variant_seed(student, seed, attempt)
             command = _command(sizes, activation, out_act, loss, s, examples, output is not None)
-            text = new_problem(sizes, activation, loss, s, examples, learning_rate, output,
-                               title=f"Exercise for {student}: a {arch} network", command=command)
+            text = new_problem(
+                sizes,
+                activation,
+                loss,
+                s,
+                examples,
+                learning_rate,
+                output,
+                title=f"Exercise for {student}: a {arch} network",
+                command=command,
+            )
             body = text.split("layers:", 1)[1]
             if body not in bodies:
                 break

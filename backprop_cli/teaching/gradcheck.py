@@ -89,23 +89,52 @@ def check(problem: Problem, tolerance: float = 1e-6) -> Report:
             return engine.reduce(problem, engine.losses(problem, zs[-1], acts[-1], Y))
 
     notes = []
-    for layer, fwd in zip(problem.layers, step.forward):
+    for layer, fwd in zip(problem.layers, step.forward, strict=False):
         if layer.activation.kinked and np.min(np.abs(fwd.z)) < KINK:
-            notes.append(f"layer {layer.index} ({layer.name}): a net input lies within {KINK:g} of the kink of "
-                         f"{layer.activation.name}, where finite differences average the two sides")
+            notes.append(
+                f"layer {layer.index} ({layer.name}): a net input lies within {KINK:g} of the kink of "
+                f"{layer.activation.name}, where finite differences average the two sides"
+            )
     by_layer = {r.layer: r for r in step.backward}
     floor = 1e-4 * max(1.0, abs(step.loss))
     names = Names(problem)
     checks = []
     for i, layer in enumerate(problem.layers):
         rec = by_layer[i + 1]
-        checks.append(_compare(f"layer {i + 1} ({layer.name}) weights", rec.dL_dW, loss, W[i], floor, tolerance,
-                               lambda k, i=i: str(names.weights[i][k])))
+        checks.append(
+            _compare(
+                f"layer {i + 1} ({layer.name}) weights",
+                rec.dL_dW,
+                loss,
+                W[i],
+                floor,
+                tolerance,
+                lambda k, i=i: str(names.weights[i][k]),
+            )
+        )
         if b[i] is not None:
-            checks.append(_compare(f"layer {i + 1} ({layer.name}) biases", rec.dL_db, loss, b[i], floor, tolerance,
-                                   lambda k, i=i: names.biases[i][k[0]]))
-    checks.append(_compare("inputs", step.dL_dx, loss, X, floor, tolerance,
-                           lambda k: f"{names.inputs[k[1]]} of example {rows[k[0]] + 1}"))
+            checks.append(
+                _compare(
+                    f"layer {i + 1} ({layer.name}) biases",
+                    rec.dL_db,
+                    loss,
+                    b[i],
+                    floor,
+                    tolerance,
+                    lambda k, i=i: names.biases[i][k[0]],
+                )
+            )
+    checks.append(
+        _compare(
+            "inputs",
+            step.dL_dx,
+            loss,
+            X,
+            floor,
+            tolerance,
+            lambda k: f"{names.inputs[k[1]]} of example {rows[k[0]] + 1}",
+        )
+    )
     return Report(checks, tolerance, notes)
 
 
@@ -117,14 +146,29 @@ def rich(report: Report) -> str:
         mark = "ok" if c.worst_relative <= c.allowed else "FAILS"
         lines.append(f"{c.name:<{width}}  {c.count:>7}  {c.worst_relative:>14.3e}  {c.allowed:>9.2e}  {c.at}  {mark}")
     lines += [f"note: {n}" for n in report.notes]
-    lines.append(f"{'all gradients agree' if report.ok else 'some gradients disagree'} with finite differences "
-                 f"(tolerance {report.tolerance:g}, plus each difference's own error)")
+    lines.append(
+        f"{'all gradients agree' if report.ok else 'some gradients disagree'} with finite differences "
+        f"(tolerance {report.tolerance:g}, plus each difference's own error)"
+    )
     return "\n".join(lines) + "\n"
 
 
 def as_json(report: Report) -> str:
     finite = lambda x: x if np.isfinite(x) else None  # noqa: E731  (JSON has no Infinity)
-    return json.dumps({"ok": report.ok, "tolerance": report.tolerance, "notes": report.notes,
-                       "checks": [{**c._asdict(), "worst_relative": finite(c.worst_relative),
-                                   "worst_absolute": finite(c.worst_absolute), "allowed": finite(c.allowed)}
-                                  for c in report.checks]}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "ok": report.ok,
+            "tolerance": report.tolerance,
+            "notes": report.notes,
+            "checks": [
+                {
+                    **c._asdict(),
+                    "worst_relative": finite(c.worst_relative),
+                    "worst_absolute": finite(c.worst_absolute),
+                    "allowed": finite(c.allowed),
+                }
+                for c in report.checks
+            ],
+        },
+        ensure_ascii=False,
+    )

@@ -9,9 +9,9 @@ Points (``--points FILE``, YAML or JSON): a mapping of answer names (``w5⁺``,
 ``δ_o1``) or groups (``forward``, ``loss``, ``delta``, ``gradient``,
 ``update``, ``given``) to points; ``carried`` is the share a CARRIED answer
 earns (default 0.5) and ``default`` the points of anything else (default 1).
-The answers expected of each student are the names the points file lists, or,
-when it lists none, every quantity anyone in the class answered; ``missing``
-counts those a student left out, and ``total`` is what they are worth.
+The answers expected of each student are the names the points file lists and
+every quantity anyone in the class answered; ``missing`` counts those a
+student left out, and ``total`` is what they are all worth.
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ def load_points(stream: BinaryIO, source: str) -> Points:
         else:
             names[key] = (value.value, line)
     if extra.get("carried", 0.5) > 1:
-        issues.append(Issue(source, data.lines.get("carried"), 1, "carried", str(extra["carried"]), "a share from 0 to 1"))
+        issues.append(
+            Issue(source, data.lines.get("carried"), 1, "carried", str(extra["carried"]), "a share from 0 to 1")
+        )
     if issues:
         raise ProblemError(issues)
     return Points(names, groups, extra.get("carried", 0.5), extra.get("default", 1.0), source)
@@ -93,8 +95,12 @@ class FileReport(NamedTuple):
     @property
     def ok(self) -> bool:
         """Everything right: at least one answer, none wrong, imprecise, carried, unknown or missing."""
-        return (not self.issues and not self.missing and bool(self.results)
-                and all(r.verdict == "right" for r in self.results))
+        return (
+            not self.issues
+            and not self.missing
+            and bool(self.results)
+            and all(r.verdict == "right" for r in self.results)
+        )
 
 
 def answer_files(args: list[str]) -> list[str]:
@@ -102,8 +108,11 @@ def answer_files(args: list[str]) -> list[str]:
     out = []
     for arg in args:
         if arg != "-" and os.path.isdir(arg):
-            out += sorted(os.path.join(arg, f) for f in os.listdir(arg)
-                          if f.lower().endswith(ANSWER_SUFFIXES) and not f.startswith("."))
+            out += sorted(
+                os.path.join(arg, f)
+                for f in os.listdir(arg)
+                if f.lower().endswith(ANSWER_SUFFIXES) and not f.startswith(".")
+            )
         else:
             out.append(arg)
     return out
@@ -118,8 +127,16 @@ def problem_for(problems: Problem | str, path: str) -> Problem:
         candidate = os.path.join(problems, stem + suffix)
         if os.path.isfile(candidate):
             return load(candidate)
-    raise ProblemError(Issue(path, None, None, "", f"no problem {os.path.join(problems, stem)}.yaml for this answer file",
-                             "a problem of the same name in the problems folder"))
+    raise ProblemError(
+        Issue(
+            path,
+            None,
+            None,
+            "",
+            f"no problem {os.path.join(problems, stem)}.yaml for this answer file",
+            "a problem of the same name in the problems folder",
+        )
+    )
 
 
 def grade_file(problems: Problem | str, path: str, stdin: BinaryIO | None, precision: Precision) -> FileReport:
@@ -132,16 +149,20 @@ def grade_file(problems: Problem | str, path: str, stdin: BinaryIO | None, preci
                 text = read_bytes(f, source)
         return FileReport(source, grade_data(problem_for(problems, path), parse(text, source), source, precision))
     except OSError as e:
-        return FileReport(source, [], [Issue(source, None, None, "", f"a file that cannot be read ({e.strerror})",
-                                             "a file of answers")])
+        return FileReport(
+            source,
+            [],
+            [Issue(source, None, None, "", f"a file that cannot be read ({e.strerror})", "a file of answers")],
+        )
     except ProblemError as e:
         return FileReport(source, [], e.issues)
     except BackpropError as e:  # the run of the problem failed (a non-finite value)
         return FileReport(source, [], [Issue(source, None, None, "", str(e), "a problem that can be run")])
 
 
-def grade_class(problems: Problem | str, args: list[str], stdin: BinaryIO | None, precision: Precision,
-                points: Points | None = None) -> list[FileReport]:
+def grade_class(
+    problems: Problem | str, args: list[str], stdin: BinaryIO | None, precision: Precision, points: Points | None = None
+) -> list[FileReport]:
     """Every answer file graded and scored; the expected answers are the points file's names or the class's union."""
     reports = [grade_file(problems, path, stdin, precision) for path in answer_files(args)]
     points = points or Points({}, {})
@@ -155,7 +176,7 @@ def _score(rep: FileReport, problems: Problem | str, points: Points, union: dict
     if rep.issues:
         return rep
     named = points.resolve(problem_for(problems, rep.file)) if points.names else {}
-    expected = list(named) if named else list(union)
+    expected = list(dict.fromkeys([*named, *union]))
     first: dict[Loc, Result] = {}
     for r in rep.results:
         if r.loc is not None and r.verdict in GRADED:
@@ -163,7 +184,13 @@ def _score(rep: FileReport, problems: Problem | str, points: Points, union: dict
     earned = 0.0
     for loc in expected:
         r = first.get(loc)
-        share = 1.0 if r is not None and r.verdict == "right" else points.carried if r is not None and r.verdict == "CARRIED" else 0.0
+        share = (
+            1.0
+            if r is not None and r.verdict == "right"
+            else points.carried
+            if r is not None and r.verdict == "CARRIED"
+            else 0.0
+        )
         earned += share * points.worth(loc, named)
     total = sum(points.worth(loc, named) for loc in expected)
     return rep._replace(points=earned, total=total, missing=sum(loc not in first for loc in expected))

@@ -13,7 +13,8 @@ in :func:`rule_mistakes`, the one place that knows the update rule.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -50,8 +51,11 @@ class Kind(NamedTuple):
 
 
 def generic(v) -> Wrong:
-    return [("the sign is flipped", -v), ("a factor 2 too large (the ½ of the loss, or 2(ŷ − y))", 2 * v),
-            ("a factor ½ too small (the ½ of the loss, or 2(ŷ − y))", v / 2)]
+    return [
+        ("the sign is flipped", -v),
+        ("a factor 2 too large (the ½ of the loss, or 2(ŷ − y))", 2 * v),
+        ("a factor ½ too small (the ½ of the loss, or 2(ŷ − y))", v / 2),
+    ]
 
 
 def _square(M) -> bool:
@@ -75,8 +79,12 @@ def _loss(c: Point) -> Wrong:
     out = generic(c.value)
     if c.N > 1:
         mean = c.p.batch_reduction == "mean"
-        out.append(("the losses are summed instead of averaged" if mean else "the losses are averaged instead of summed",
-                    c.value * c.N if mean else c.value / c.N))
+        out.append(
+            (
+                "the losses are summed instead of averaged" if mean else "the losses are averaged instead of summed",
+                c.value * c.N if mean else c.value / c.N,
+            )
+        )
     return out
 
 
@@ -87,10 +95,18 @@ def _derivative(c: Point) -> Wrong:
     out = generic(c.value)
     with np.errstate(all="ignore"):
         a_of_a = act.function(c.a, **params)
-        out.append(("the net input is used where the activation belongs in f′ (e.g. z(1 − z))",
-                    act.derivative(c.z, c.z, **params)))
-        out.append(("f′ is taken at the activation instead of the net input (e.g. σ(a)(1 − σ(a)))",
-                    act.derivative(c.a, a_of_a, **params)))
+        out.append(
+            (
+                "the net input is used where the activation belongs in f′ (e.g. z(1 − z))",
+                act.derivative(c.z, c.z, **params),
+            )
+        )
+        out.append(
+            (
+                "f′ is taken at the activation instead of the net input (e.g. σ(a)(1 − σ(a)))",
+                act.derivative(c.a, a_of_a, **params),
+            )
+        )
     return out
 
 
@@ -109,8 +125,10 @@ def _hidden(c: Point, d) -> Wrong:
 def _delta(c: Point) -> Wrong:
     out = generic(c.value)
     if c.da_dz is not None:
-        out += [("the activation derivative is forgotten", c.dL_da),
-                ("the activation derivative is applied twice", c.value * c.da_dz)]
+        out += [
+            ("the activation derivative is forgotten", c.dL_da),
+            ("the activation derivative is applied twice", c.value * c.da_dz),
+        ]
         out += _hidden(c, c.da_dz)
     return out
 
@@ -125,8 +143,14 @@ def _gradient(c: Point) -> Wrong:
     out.append(("−η·∂L/∂w is given (the change, not the gradient)", -c.p.learning_rate * c.value))
     if c.N > 1:
         mean = c.p.batch_reduction == "mean"
-        out.append(("the gradients are summed over the examples instead of averaged" if mean else
-                    "the gradients are averaged over the examples instead of summed", c.value * c.N if mean else c.value / c.N))
+        out.append(
+            (
+                "the gradients are summed over the examples instead of averaged"
+                if mean
+                else "the gradients are averaged over the examples instead of summed",
+                c.value * c.N if mean else c.value / c.N,
+            )
+        )
     return out
 
 
@@ -138,9 +162,11 @@ def rule_mistakes(problem, grad, state) -> Wrong:
     """
     eta, mu = problem.learning_rate, problem.momentum
     step = grad if mu == 0 else (grad if state is None else mu * state + grad)
-    out = [("the sign of the update is flipped (w + η·∂L/∂w)", eta * step),
-           ("the learning rate is missing", -step),
-           ("the learning rate is applied twice", -eta * eta * step)]
+    out = [
+        ("the sign of the update is flipped (w + η·∂L/∂w)", eta * step),
+        ("the learning rate is missing", -step),
+        ("the learning rate is applied twice", -eta * eta * step),
+    ]
     if mu > 0:
         out.append(("the momentum term is forgotten (w − η·∂L/∂w)", -eta * grad))
     return out
@@ -202,8 +228,13 @@ KINDS: dict[str, Kind] = {
     "b_change": Kind("update", "Δb", _bias, _change),
     "b": Kind("update", "b⁺", _bias, _updated),
     "epoch_loss": Kind("loss", "the epoch's loss", _scalar, lambda c: generic(c.value)),
-    "loss_after": Kind("loss", "loss_after", _scalar, lambda c: generic(c.value),
-                       (("epoch_loss", "the loss before the update is given"),)),
+    "loss_after": Kind(
+        "loss",
+        "loss_after",
+        _scalar,
+        lambda c: generic(c.value),
+        (("epoch_loss", "the loss before the update is given"),),
+    ),
 }
 
 LAYERLESS = ("L_n", "L", "dL_dx", "epoch_loss", "loss_after")

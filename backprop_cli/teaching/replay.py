@@ -51,17 +51,37 @@ def truth(trace: Trace) -> Values:
             out[(e, 0, "loss_after", 0)] = np.array(epoch.loss_after)
         for s, st in enumerate(epoch.steps or []):
             last = len(st.forward) - 1
-            out.update({(e, s, "term", last): st.loss_terms, (e, s, "L_n", 0): st.losses,
-                        (e, s, "L", 0): np.array(st.loss), (e, s, "dL_dx", 0): st.dL_dx})
-            for l, (fwd, upd) in enumerate(zip(st.forward, st.update)):
-                out.update({(e, s, "z", l): fwd.z, (e, s, "a", l): fwd.a, (e, s, "W_before", l): upd.W_before,
-                            (e, s, "W_change", l): upd.W_change, (e, s, "W", l): upd.W})
+            out.update(
+                {
+                    (e, s, "term", last): st.loss_terms,
+                    (e, s, "L_n", 0): st.losses,
+                    (e, s, "L", 0): np.array(st.loss),
+                    (e, s, "dL_dx", 0): st.dL_dx,
+                }
+            )
+            for l, (fwd, upd) in enumerate(zip(st.forward, st.update, strict=False)):
+                out.update(
+                    {
+                        (e, s, "z", l): fwd.z,
+                        (e, s, "a", l): fwd.a,
+                        (e, s, "W_before", l): upd.W_before,
+                        (e, s, "W_change", l): upd.W_change,
+                        (e, s, "W", l): upd.W,
+                    }
+                )
                 if upd.b is not None:
-                    out.update({(e, s, "b_before", l): upd.b_before, (e, s, "b_change", l): upd.b_change,
-                                (e, s, "b", l): upd.b})
+                    out.update(
+                        {
+                            (e, s, "b_before", l): upd.b_before,
+                            (e, s, "b_change", l): upd.b_change,
+                            (e, s, "b", l): upd.b,
+                        }
+                    )
             for rec in st.backward:
                 l = rec.layer - 1
-                out.update({(e, s, "dL_da", l): rec.dL_da, (e, s, "delta", l): rec.delta, (e, s, "dL_dW", l): rec.dL_dW})
+                out.update(
+                    {(e, s, "dL_da", l): rec.dL_da, (e, s, "delta", l): rec.delta, (e, s, "dL_dW", l): rec.dL_dW}
+                )
                 if rec.da_dz is not None:
                     out[(e, s, "da_dz", l)] = rec.da_dz
                 if rec.dL_db is not None:
@@ -77,8 +97,12 @@ def initial_state(problem: Problem) -> tuple[list, list]:
 class Replay:
     """One recomputation of the updates up to ``last`` = (epoch, update), with overrides and at most one twist."""
 
-    def __init__(self, problem: Problem, overrides: dict[Key, list[tuple[tuple, float]]] | None = None,
-                 twist: Twist | None = None):
+    def __init__(
+        self,
+        problem: Problem,
+        overrides: dict[Key, list[tuple[tuple, float]]] | None = None,
+        twist: Twist | None = None,
+    ):
         self.p, self.overrides, self.twist = problem, overrides or {}, twist
         self.values: Values = {}
         self.applied = False  # the twist changed something
@@ -117,7 +141,9 @@ class Replay:
                 anchor = Point(p, len(p.layers) - 1, 1.0, p.n_examples)
                 self.put((e, 0, "epoch_loss", 0), np.array(engine.reduce(p, np.concatenate(losses))), anchor)
                 zs, acts = engine.forward(p.layers, W, b, p.X)
-                self.put((e, 0, "loss_after", 0), np.array(engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y))), anchor)
+                self.put(
+                    (e, 0, "loss_after", 0), np.array(engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y))), anchor
+                )
         return self.values
 
     def step(self, e: int, s: int, rows, W, b, sW, sb):
@@ -128,7 +154,7 @@ class Replay:
         pts = [Point(p, l, scale, len(rows)) for l in range(len(layers))]
         put = lambda kind, l, value: self.put((e, s, kind, l), value, pts[l])  # noqa: E731
         a_in = X
-        for l, (layer, c) in enumerate(zip(layers, pts)):
+        for l, (layer, c) in enumerate(zip(layers, pts, strict=False)):
             c.a_in, c.state_W, c.state_b = a_in, sW[l], sb[l]
             c.W = put("W_before", l, W[l])
             c.b = put("b_before", l, b[l]) if b[l] is not None else None
@@ -150,7 +176,7 @@ class Replay:
         return self._update(pts, put, sW, sb) + (out.losses,)
 
     def _touched(self, e: int, s: int, kind: str, l: int) -> bool:
-        """True when the value used at this key differs from the one the engine would compute (an answer or the twist)."""
+        """True when the value used here is not what the engine would compute (an answer, or the twist)."""
         t = self.twist
         return bool(self.overrides.get((e, s, kind, l))) or (t is not None and self.applied and t.at((e, s, kind, l)))
 
@@ -171,7 +197,11 @@ class Replay:
                 shortcut = False
             changed = self._touched(e, s, "dL_da", l) or self._touched(e, s, "da_dz", l)
             if not (shortcut and not changed):
-                delta = c.dL_da * c.da_dz if c.da_dz is not None else act.backward(c.z, c.a, c.dL_da, layers[l].activation_params)
+                delta = (
+                    c.dL_da * c.da_dz
+                    if c.da_dz is not None
+                    else act.backward(c.z, c.a, c.dL_da, layers[l].activation_params)
+                )
             c.delta = put("delta", l, delta)
             c.g = put("dL_dW", l, c.scale * (c.delta.T @ c.a_in))
             if c.b is not None:

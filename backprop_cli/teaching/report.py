@@ -42,13 +42,19 @@ def _written(r: Result) -> str:
 
 
 def _rounded(value: float, r: Result) -> str:
+    """The value to the decimals written (at least 4), and to at least 3 significant figures."""
     d = max(4, min(decimals(r.answer.text), 17)) if isinstance(r.answer, Answer) else 4
-    return f"{round(value, d)}"
+    if value != 0 and math.isfinite(value):
+        d = min(max(d, 2 - math.floor(math.log10(abs(value)))), 17)
+    return f"{value:.{d}f}"
 
 
 def line(r: Result, width: int, verdict_width: int) -> str:
-    text = f"{r.verdict:<{verdict_width}}  {r.name:<{width}} = {_written(r)}" if r.answer is not None else \
-        f"{r.verdict:<{verdict_width}}  {r.name}"
+    text = (
+        f"{r.verdict:<{verdict_width}}  {r.name:<{width}} = {_written(r)}"
+        if r.answer is not None
+        else f"{r.verdict:<{verdict_width}}  {r.name}"
+    )
     if r.verdict in ("WRONG", "imprecise", "CARRIED"):
         text += f"   expected {_rounded(r.expected, r)}"
     if r.verdict == "CARRIED":
@@ -64,8 +70,12 @@ def line(r: Result, width: int, verdict_width: int) -> str:
 def summary(rep: FileReport, points: bool) -> str:
     graded = sum(r.verdict in GRADED for r in rep.results)
     text = f"{rep.count('right')} of {graded} right"
-    for verdict, words in (("CARRIED", "carried forward"), ("imprecise", "imprecise"), ("unknown", "unknown name"),
-                           ("duplicate", "duplicate")):
+    for verdict, words in (
+        ("CARRIED", "carried forward"),
+        ("imprecise", "imprecise"),
+        ("unknown", "unknown name"),
+        ("duplicate", "duplicate"),
+    ):
         n = rep.count(verdict)
         if n:
             text += f", {n} {words}{'s' if n > 1 and verdict in ('unknown', 'duplicate') else ''}"
@@ -96,7 +106,11 @@ def rich(reports: list[FileReport], out: TextIO, points: bool) -> None:
     if many:
         ok = sum(rep.ok for rep in reports)
         failed = sum(bool(rep.issues) for rep in reports)
-        out.write(f"{len(reports)} answer files: {ok} all right" + (f", {failed} could not be graded" if failed else "") + "\n")
+        out.write(
+            f"{len(reports)} answer files: {ok} all right"
+            + (f", {failed} could not be graded" if failed else "")
+            + "\n"
+        )
 
 
 def _number(x: float | None):
@@ -104,22 +118,46 @@ def _number(x: float | None):
 
 
 def _issue(i: Issue) -> dict:
-    return {"file": i.source, "line": i.line, "column": i.column, "key": i.key, "found": i.found,
-            "expected": i.expected, "message": str(i)}
+    return {
+        "file": i.source,
+        "line": i.line,
+        "column": i.column,
+        "key": i.key,
+        "found": i.found,
+        "expected": i.expected,
+        "message": str(i),
+    }
 
 
 def file_json(rep: FileReport) -> dict:
     shown, extra = _listed(rep.results)
     graded = sum(r.verdict in GRADED for r in rep.results)
     return {
-        "file": rep.file, "right": rep.count("right"), "carried": rep.count("CARRIED"), "imprecise": rep.count("imprecise"),
-        "wrong": graded - rep.count("right") - rep.count("CARRIED") - rep.count("imprecise"), "unknown": rep.count("unknown") + rep.count("duplicate"),
-        "missing": rep.missing, "points": rep.points, "total": rep.total, "ok": rep.ok,
+        "file": rep.file,
+        "right": rep.count("right"),
+        "carried": rep.count("CARRIED"),
+        "imprecise": rep.count("imprecise"),
+        "wrong": graded - rep.count("right") - rep.count("CARRIED") - rep.count("imprecise"),
+        "unknown": rep.count("unknown") + rep.count("duplicate"),
+        "missing": rep.missing,
+        "points": rep.points,
+        "total": rep.total,
+        "ok": rep.ok,
         "errors": [_issue(i) for i in rep.issues],
-        "checked": [{"name": r.name, "line": r.line, "verdict": r.verdict, "right": r.right,
-                     "answer": r.answer.value if isinstance(r.answer, Answer) else None, "written": _written(r),
-                     "expected": _number(r.expected), "carried_value": _number(r.carried), "mistakes": r.mistakes}
-                    for r in shown],
+        "checked": [
+            {
+                "name": r.name,
+                "line": r.line,
+                "verdict": r.verdict,
+                "right": r.right,
+                "answer": r.answer.value if isinstance(r.answer, Answer) else None,
+                "written": _written(r),
+                "expected": _number(r.expected),
+                "carried_value": _number(r.carried),
+                "mistakes": r.mistakes,
+            }
+            for r in shown
+        ],
         "not_listed": extra,
     }
 
@@ -142,6 +180,18 @@ def as_csv(reports: list[FileReport]) -> str:
             continue
         graded = sum(r.verdict in GRADED for r in rep.results)
         right, carried, imprecise = rep.count("right"), rep.count("CARRIED"), rep.count("imprecise")
-        w.writerow([rep.file, right, carried, graded - right - carried - imprecise, imprecise, rep.missing,
-                    rep.count("unknown") + rep.count("duplicate"), f"{rep.points:g}", f"{rep.total:g}", ""])
+        w.writerow(
+            [
+                rep.file,
+                right,
+                carried,
+                graded - right - carried - imprecise,
+                imprecise,
+                rep.missing,
+                rep.count("unknown") + rep.count("duplicate"),
+                f"{rep.points:g}",
+                f"{rep.total:g}",
+                "",
+            ]
+        )
     return buf.getvalue()
