@@ -260,6 +260,8 @@ def parse_yaml(text: str, source: str) -> Any:
             return out
         if isinstance(n, yaml.SequenceNode):
             return [build(v, depth + 1, inner) for v in n.value]
+        if n.tag == "tag:yaml.org,2002:null":
+            return None  # null, ~ or nothing: no answer (a trace's dL_db of a layer without bias)
         return scalar(str(n.value), line)
 
     return build(node, 0, frozenset())
