@@ -179,11 +179,6 @@ def rule_change(problem, grad, state):
     return -problem.learning_rate * step
 
 
-def state_of(update_record, bias: bool = False):
-    """The optimizer state before an update, as the trace records it (momentum's velocity; None when it starts at 0)."""
-    return update_record.velocity_b_before if bias else update_record.velocity_W_before
-
-
 def _change(c: Point) -> Wrong:
     is_w = c.value.ndim == 2
     return rule_mistakes(c.p, c.g if is_w else c.gb, c.state_W if is_w else c.state_b)

@@ -24,7 +24,7 @@ import numpy as np
 from .. import engine
 from ..problem import Problem
 from ..trace import Trace
-from .mistakes import KINDS, Point, state_of
+from .mistakes import KINDS, Point
 
 Key = tuple[int, int, str, int]  # (epoch, update, kind, layer), all 0-based
 Values = dict[Key, np.ndarray]
@@ -235,8 +235,3 @@ def hypotheses(problem: Problem) -> list[Twist]:
 
     Probe(problem).run((0, len(problem.batches()) - 1))
     return [Twist(kind, l, what) for (kind, l), c in seen.items() for what, _ in KINDS[kind].mistakes(c)]
-
-
-def state_before(trace: Trace, e: int, s: int, l: int, bias: bool = False):
-    """The optimizer state before update (e, s) of layer l, read from the trace."""
-    return state_of(trace.epochs[e].steps[s].update[l], bias)
