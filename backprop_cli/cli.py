@@ -6,7 +6,10 @@ to standard error. Errors become exit codes in one place, ``BackpropGroup.invoke
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import json
 import os
 import sys
 from typing import Callable
@@ -257,11 +260,11 @@ def schema():
 def gradcheck(problem, tolerance, fmt):
     """Compare every weight's, bias's and input's gradient of the first update with centred finite differences.
 
-    Prints the worst relative error of each layer; exits 0 when all are within
-    the tolerance, 1 when one is not. Without PROBLEM, the default example.
+    Prints, for each layer, the relative error nearest to failing, next to its allowance (the tolerance plus the
+    finite difference's own error), named as the worked solution names it; exits 0 when all are within their
+    allowance, 1 when one is not. Without PROBLEM, the default example.
     """
-    from . import gradcheck as gc
-    from .render.jsontrace import dumps
+    from .teaching import gradcheck as gc
 
     prob = read_problem(problem or examples.DEFAULT)
     if getattr(prob, "kind", None) == "graph":
@@ -270,19 +273,7 @@ def gradcheck(problem, tolerance, fmt):
         return commands.gradcheck(prob, tolerance, fmt)
     budget.check_gradcheck(prob)
     report = gc.check(prob, tolerance)
-    if fmt == "json":
-        click.echo(dumps({"ok": report.ok, "tolerance": tolerance, "notes": report.notes,
-                          "checks": [c._asdict() for c in report.checks]}))
-    else:
-        width = max(len(c.name) for c in report.checks)
-        click.echo(f"{'':<{width}}  checked  worst relative error  at")
-        for c in report.checks:
-            mark = "ok" if c.worst_relative <= tolerance else "FAILS"
-            click.echo(f"{c.name:<{width}}  {c.count:>7}  {c.worst_relative:>20.3e}  {c.at}  {mark}")
-        for n in report.notes:
-            click.echo(f"note: {n}")
-        click.echo(f"{'all gradients agree' if report.ok else 'some gradients disagree'} with finite differences "
-                   f"(tolerance {tolerance:g})")
+    click.echo(gc.as_json(report) if fmt == "json" else gc.rich(report), nl=fmt != "rich")
     if not report.ok:
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -331,14 +322,25 @@ def _sizes(ctx, param, value: str) -> list[int]:
 @click.option("--activation", default="sigmoid", show_default=True,
               type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
               help="Activation of the hidden layers (and of the output layer, unless the loss needs another).")
+@click.option("--hidden-activation", type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
+              help="Activation of the hidden layers (overrides --activation).")
+@click.option("--output-activation", type=click.Choice(list(ACTIVATIONS)),
+              help="Activation of the output layer (default: --activation, or what the loss needs).")
 @click.option("--loss", default="half_sse", show_default=True,
               type=click.Choice(list(LOSSES)))
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise.")
 @click.option("--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update.")
-@click.option("--learning-rate", type=click.FloatRange(min=0, max=1e6), default=0.5, show_default=True)
-def new(sizes, graph_gates, values, activation, loss, seed, examples, learning_rate):
+@click.option("--learning-rate", type=click.FloatRange(min=0, max=100), default=0.5, show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output.")
+@click.option("--roster", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="One exercise per student id (the first column), seeded from the id; needs --output-dir.")
+@click.option("--output-dir", type=click.Path(file_okay=False), metavar="DIR", help="Where --roster writes ID.yaml files.")
+def new(sizes, graph_gates, values, activation, hidden_activation, output_activation, loss, seed, examples,
+        learning_rate, output, roster, output_dir):
     """Write a new exercise to standard output: weights, biases and inputs with one decimal, chosen so that
-    no unit is saturated or dead and no gradient is zero. Solve it with backprop solve."""
+    no unit is saturated or dead and no gradient is zero. Solve it with backprop solve.
+
+    With --roster, write one exercise per student to DIR/ID.yaml: the same roster gives the same files."""
     if graph_gates is not None:
         from .graph import commands
 
@@ -346,12 +348,33 @@ def new(sizes, graph_gates, values, activation, loss, seed, examples, learning_r
         return commands.new(graph_gates, seed, values, learning_rate if given else None)
     if sizes is None:
         raise click.UsageError("give --layers 2-2-1 (a network) or --graph N (a computational graph)")
-    from .exercise import new_problem
+    from .teaching import exercise
 
+    hidden = hidden_activation or activation
+    if roster and not output_dir or output_dir and not roster:
+        raise click.UsageError("--roster and --output-dir go together: backprop new ... --roster roster.csv --output-dir DIR")
+    if roster and output:
+        raise click.UsageError("--roster writes one file per student into --output-dir; leave out -o")
     try:
-        click.echo(new_problem(sizes, activation, loss, seed, examples, learning_rate), nl=False)
+        if roster:
+            with _opened(roster) as f:
+                from .teaching.answers import read_bytes
+
+                ids = exercise.roster_ids(read_bytes(f, roster), roster)
+            texts = exercise.variants(ids, sizes, hidden, loss, seed, examples, learning_rate, output_activation)
+        else:
+            texts = {None: exercise.new_problem(sizes, hidden, loss, seed, examples, learning_rate, output_activation)}
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    if roster:
+        os.makedirs(output_dir, exist_ok=True)
+        for student, text in texts.items():
+            with open_output(os.path.join(output_dir, f"{student}.yaml"), None) as out:
+                out.write(text)
+        click.echo(f"backprop: wrote {len(texts)} exercises to {output_dir}/ (one per student id)", err=True)
+        return
+    with open_output(output, None) as out:
+        out.write(texts[None])
 
 
 @main.command(short_help="A worksheet: the solution page with every computed quantity blank.")
@@ -376,42 +399,64 @@ def worksheet(problem, answers, fmt, output, precision, detail, notation):
 
 @main.command(short_help="Grade answers against the true values, and name the usual mistakes.")
 @click.argument("problem")
-@click.argument("answers", type=click.Path(dir_okay=False))
+@click.argument("answers", nargs=-1, required=True)
 @click.option("--tolerance", type=click.FloatRange(min=0), help="Count an answer right within this absolute difference "
               "(default: right when it equals the true value rounded to the decimals it was written with).")
-@click.option("--format", "fmt", type=click.Choice(("rich", "json")), default="rich", show_default=True)
-def check(problem, answers, tolerance, fmt):
-    """Grade ANSWERS (a mapping like net_h1: 0.3775, w5+: 0.3589, or a partial JSON trace) for PROBLEM.
+@click.option("--min-decimals", type=click.IntRange(0, 17), help="Decimals a right answer needs "
+              "(default: at least 3 significant figures).")
+@click.option("--points", "points_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Points per answer name or group (forward, loss, delta, gradient, update); 'carried: 0.5'.")
+@click.option("--format", "fmt", type=click.Choice(("rich", "json", "csv")), default="rich", show_default=True,
+              help="rich: a line per answer; json: everything, per file and answer; csv: a gradebook, a row per file.")
+def check(problem, answers, tolerance, min_decimals, points_file, fmt):
+    """Grade ANSWERS (files, folders, or - for standard input) for PROBLEM.
 
-    Lists every checked quantity, right or wrong, with the expected value, and names the usual
-    mistake a wrong answer matches. Exits 0 when all are right, 1 when any is wrong.
+    ANSWERS are mappings like net_h1: 0.3775, w5+: 0.3589 (YAML, JSON or a CSV of name,value), or partial JSON traces.
+    Every answer is right, imprecise, CARRIED (follows from the student's own earlier answers) or WRONG, with the
+    usual mistake it matches. PROBLEM may be a folder of per-student problems (backprop new --roster): each answer
+    file is graded against the problem of the same name. Exits 0 when every answer is right, 1 otherwise.
     """
-    from .check import decimals, grade
-    from .render.jsontrace import dumps
+    from .teaching import gradebook, report
+    from .teaching.answers import Precision
 
-    prob = read_problem(problem)
-    if getattr(prob, "kind", None) == "graph":
-        from .graph import commands
+    if problem == "-" and "-" in answers:
+        raise click.UsageError("PROBLEM and ANSWERS cannot both be standard input (-)")
+    try:
+        problems = problem if os.path.isdir(problem) else read_problem(problem)
+        if getattr(problems, "kind", None) == "graph":
+            from .graph import commands
 
-        return commands.check(prob, answers, tolerance, fmt)
-    budget.check_run(prob, record=True, fmt="grade", command="check")
-    text = source.read_text(answers)
-    results = grade(prob, text, answers, tolerance)
-    wrong = [r for r in results if not r.right]
+            return commands.check(problems, answers[0], tolerance, fmt)
+        points = None
+        if points_file:
+            with _opened(points_file) as f:
+                points = gradebook.load_points(f, points_file)
+        reports = gradebook.grade_class(problems, list(answers), sys.stdin.buffer, Precision(tolerance, min_decimals), points)
+    except ProblemError as e:
+        if fmt == "json":
+            click.echo(json.dumps({"errors": [report._issue(i) for i in e.issues]}, ensure_ascii=False))
+        raise
+    alone = reports[0] if len(reports) == 1 else None
     if fmt == "json":
-        click.echo(dumps({"right": len(results) - len(wrong), "wrong": len(wrong), "checked": [
-            {"name": r.name, "answer": r.answer.value, "written": r.answer.text, "expected": r.expected, "right": r.right,
-             "mistakes": r.mistakes} for r in results]}))
-    else:
-        width = max((len(r.name) for r in results), default=0)
-        for r in results:
-            mark = "right" if r.right else "WRONG"
-            line = f"{mark:<5}  {r.name:<{width}} = {r.answer.text}"
-            if not r.right:
-                line += f"   expected {round(r.expected, max(4, decimals(r.answer.text)))}"
-                if r.mistakes:
-                    line += f"   ({'; or '.join(r.mistakes)})"
-            click.echo(line)
-        click.echo(f"{len(results) - len(wrong)} of {len(results)} right")
-    if wrong:
+        click.echo(report.as_json(reports))
+    elif fmt == "csv":
+        click.echo(report.as_csv(reports), nl=False)
+    elif not (alone and alone.issues):
+        buf = io.StringIO()
+        report.rich(reports, buf, points is not None)
+        click.echo(buf.getvalue(), nl=False)
+    if alone and alone.issues:  # the one file given cannot be graded: its errors, as for a problem file
+        raise ProblemError(alone.issues[:report.MAX_LISTED], max(0, len(alone.issues) - report.MAX_LISTED))
+    if not all(rep.ok for rep in reports):
         sys.exit(EXIT_CHECK_FAILED)
+
+
+@contextlib.contextmanager
+def _opened(path: str):
+    """A file opened for reading in binary, with an unreadable one reported as a domain error."""
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise ProblemError(Issue(path, None, None, "", f"a file that cannot be read ({e.strerror})", "a readable file")) from None
+    with f:
+        yield f

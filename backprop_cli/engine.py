@@ -219,8 +219,8 @@ def apply_update(problem: Problem, params: Params, i: int, dL_dW, dL_db, record:
         params.b[i] = opt.step(b, dL_db, params.state_b[i], lr, hp, shown_b)
     if not record:
         return None
-    b_change = None if b is None else params.b[i] - b
-    return UpdateRecord(i + 1, W, params.W[i] - W, params.W[i], b, b_change, params.b[i],
+    b_change = None if b is None else (shown_b["change"] if shown_b is not None else np.zeros_like(b))
+    return UpdateRecord(i + 1, W, shown_W["change"], params.W[i], b, b_change, params.b[i],
                         dict(params.state_W[i]), dict(params.state_b[i]), before_W, before_b, shown_W, shown_b)
 
 

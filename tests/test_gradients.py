@@ -13,8 +13,8 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 
 from backprop_cli import engine, from_dict
-from backprop_cli.gradcheck import H
-from backprop_cli.gradcheck import difference as central_difference
+from backprop_cli.teaching.gradcheck import H
+from backprop_cli.teaching.gradcheck import difference as central_difference
 from backprop_cli.problem import to_dict
 from strategies import KINKED, problems, run_finite
 

@@ -1,0 +1,197 @@
+"""How check reports: a line per answer (rich), everything per file and answer (json), or a gradebook (csv).
+
+The lines that name nothing gradable (unknown names, duplicates) are listed up
+to MAX_LISTED per file, then counted, as the problem-file errors are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import TextIO
+
+from ..errors import Issue
+from .answers import Answer, Text, decimals
+from .check import Result
+from .gradebook import GRADED, FileReport
+
+MAX_LISTED = 20
+"""At most this many unknown names or duplicates are listed per file."""
+COLUMNS = ("file", "right", "carried", "wrong", "imprecise", "missing", "unknown", "points", "total", "error")
+
+
+def _listed(results: list[Result]) -> tuple[list[Result], int]:
+    """The results to show, and how many lines naming nothing gradable were left out."""
+    shown, extra, left = [], 0, MAX_LISTED
+    for r in results:
+        if r.verdict in ("unknown", "duplicate"):
+            if left == 0:
+                extra += 1
+                continue
+            left -= 1
+        shown.append(r)
+    return shown, extra
+
+
+def _written(r: Result) -> str:
+    if isinstance(r.answer, (Answer, Text)):
+        return r.answer.text
+    return "" if r.answer is None else "(not a number)"
+
+
+def _rounded(value: float, r: Result) -> str:
+    """The value to the decimals written (at least 4), and to at least 3 significant figures."""
+    d = max(4, min(decimals(r.answer.text), 17)) if isinstance(r.answer, Answer) else 4
+    if value != 0 and math.isfinite(value):
+        d = min(max(d, 2 - math.floor(math.log10(abs(value)))), 17)
+    return f"{value:.{d}f}"
+
+
+def line(r: Result, width: int, verdict_width: int) -> str:
+    text = (
+        f"{r.verdict:<{verdict_width}}  {r.name:<{width}} = {_written(r)}"
+        if r.answer is not None
+        else f"{r.verdict:<{verdict_width}}  {r.name}"
+    )
+    if r.verdict in ("WRONG", "imprecise", "CARRIED"):
+        text += f"   expected {_rounded(r.expected, r)}"
+    if r.verdict == "CARRIED":
+        text += f", but {_rounded(r.carried, r)} follows from your own earlier answers"
+    notes = list(r.mistakes)
+    if r.verdict in ("unknown", "unreadable", "duplicate") and r.line is not None:
+        notes[0] = f"line {r.line}: {notes[0]}"
+    if notes:
+        text += f"   ({'; or '.join(notes)})" if r.verdict in ("WRONG", "CARRIED") else f"   ({'; '.join(notes)})"
+    return text
+
+
+def summary(rep: FileReport, points: bool) -> str:
+    graded = sum(r.verdict in GRADED for r in rep.results)
+    text = f"{rep.count('right')} of {graded} right"
+    for verdict, words in (
+        ("CARRIED", "carried forward"),
+        ("imprecise", "imprecise"),
+        ("unknown", "unknown name"),
+        ("duplicate", "duplicate"),
+    ):
+        n = rep.count(verdict)
+        if n:
+            text += f", {n} {words}{'s' if n > 1 and verdict in ('unknown', 'duplicate') else ''}"
+    if rep.missing:
+        text += f", {rep.missing} missing"
+    if points:
+        text += f"; {rep.points:g} of {rep.total:g} points"
+    return text
+
+
+def rich(reports: list[FileReport], out: TextIO, points: bool) -> None:
+    many = len(reports) > 1
+    for rep in reports:
+        if many:
+            out.write(f"== {rep.file}\n")
+        for issue in rep.issues[:MAX_LISTED]:
+            out.write(f"cannot be graded: {issue}\n")
+        if rep.issues:
+            continue
+        shown, extra = _listed(rep.results)
+        width = max((len(r.name) for r in shown if r.answer is not None), default=0)
+        verdict_width = max((len(r.verdict) for r in shown), default=5)
+        for r in shown:
+            out.write(line(r, width, verdict_width) + "\n")
+        if extra:
+            out.write(f"... and {extra} more unknown names or duplicates\n")
+        out.write(summary(rep, points or many) + "\n")
+    if many:
+        ok = sum(rep.ok for rep in reports)
+        failed = sum(bool(rep.issues) for rep in reports)
+        out.write(
+            f"{len(reports)} answer files: {ok} all right"
+            + (f", {failed} could not be graded" if failed else "")
+            + "\n"
+        )
+
+
+def _number(x: float | None):
+    return x if x is None or math.isfinite(x) else None
+
+
+def _issue(i: Issue) -> dict:
+    return {
+        "file": i.source,
+        "line": i.line,
+        "column": i.column,
+        "key": i.key,
+        "found": i.found,
+        "expected": i.expected,
+        "message": str(i),
+    }
+
+
+def file_json(rep: FileReport) -> dict:
+    shown, extra = _listed(rep.results)
+    graded = sum(r.verdict in GRADED for r in rep.results)
+    return {
+        "file": rep.file,
+        "right": rep.count("right"),
+        "carried": rep.count("CARRIED"),
+        "imprecise": rep.count("imprecise"),
+        "wrong": graded - rep.count("right") - rep.count("CARRIED") - rep.count("imprecise"),
+        "unknown": rep.count("unknown") + rep.count("duplicate"),
+        "missing": rep.missing,
+        "points": rep.points,
+        "total": rep.total,
+        "ok": rep.ok,
+        "errors": [_issue(i) for i in rep.issues],
+        "checked": [
+            {
+                "name": r.name,
+                "line": r.line,
+                "verdict": r.verdict,
+                "right": r.right,
+                "answer": r.answer.value if isinstance(r.answer, Answer) else None,
+                "written": _written(r),
+                "expected": _number(r.expected),
+                "carried_value": _number(r.carried),
+                "mistakes": r.mistakes,
+            }
+            for r in shown
+        ],
+        "not_listed": extra,
+    }
+
+
+def as_json(reports: list[FileReport]) -> str:
+    """One file: its object; many: {"files": [...]}."""
+    if len(reports) == 1:
+        return json.dumps(file_json(reports[0]), ensure_ascii=False)
+    return json.dumps({"files": [file_json(r) for r in reports]}, ensure_ascii=False)
+
+
+def as_csv(reports: list[FileReport]) -> str:
+    """The gradebook: one row per answer file."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for rep in reports:
+        if rep.issues:
+            w.writerow([rep.file, "", "", "", "", "", "", "", "", str(rep.issues[0])])
+            continue
+        graded = sum(r.verdict in GRADED for r in rep.results)
+        right, carried, imprecise = rep.count("right"), rep.count("CARRIED"), rep.count("imprecise")
+        w.writerow(
+            [
+                rep.file,
+                right,
+                carried,
+                graded - right - carried - imprecise,
+                imprecise,
+                rep.missing,
+                rep.count("unknown") + rep.count("duplicate"),
+                f"{rep.points:g}",
+                f"{rep.total:g}",
+                "",
+            ]
+        )
+    return buf.getvalue()

@@ -1,0 +1,125 @@
+"""backprop new: exercises that can be worked by hand, and a variant per student of a roster."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from backprop_cli import engine, examples, load, loads
+from backprop_cli.teaching.check import grade
+
+BACKPROP = [sys.executable, "-m", "backprop_cli"]
+MAZUR = load(examples.path("mazur-2-2-2"))
+
+
+def run(*args: str, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([*BACKPROP, *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def graded(text: str, problem=MAZUR, **kw):
+    return {r.name: r for r in grade(problem, text, "answers.yaml", **kw)}
+
+
+# ----------------------------------------------------------------------------- new
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--layers", "2-2-1"],
+        ["--layers", "2-3-2", "--activation", "tanh", "--loss", "mse", "--seed", "4"],
+        ["--layers", "3-2-3", "--loss", "cross_entropy", "--examples", "2", "--seed", "9"],
+        ["--layers", "2-2-2-1", "--activation", "relu", "--seed", "2"],
+    ],
+)
+def test_new_writes_an_exercise_that_solves(args):
+    text = run("new", *args).stdout
+    assert text == run("new", *args).stdout  # the same seed gives the same exercise
+    problem = loads(text)
+    step = engine.run(problem).epochs[0].steps[0]
+    numbers = np.concatenate([np.ravel(l.W) for l in problem.layers] + [np.ravel(problem.X)])
+    assert np.all(np.abs(numbers * 10 - np.round(numbers * 10)) < 1e-9) and np.all(
+        numbers != 0
+    )  # one decimal, no zeros
+    for layer, fwd in zip(problem.layers, step.forward, strict=False):
+        if layer.activation.name in ("sigmoid", "tanh"):
+            assert np.max(np.abs(fwd.z)) <= 2.5
+        if layer.activation.name == "relu":
+            assert np.all(np.any(fwd.z > 0, axis=0))
+    assert all(np.min(np.abs(r.dL_dW)) > 1e-3 for r in step.backward)
+    assert run("solve", "-", "--format", "json", stdin=text).returncode == 0
+
+
+def test_new_refuses_a_bad_layer_spec():
+    r = run("new", "--layers", "2x2")
+    assert r.returncode == 2 and "like 2-2-1" in r.stderr
+
+
+def test_new_hidden_and_output_activations_and_output_file(tmp_path):
+    r = run(
+        "new",
+        "--layers",
+        "2-2-1",
+        "--hidden-activation",
+        "tanh",
+        "--output-activation",
+        "sigmoid",
+        "-o",
+        "e.yaml",
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0 and r.stdout == ""
+    problem = load(tmp_path / "e.yaml")
+    assert [l.activation.name for l in problem.layers] == ["tanh", "sigmoid"] and problem.loss.name == "half_sse"
+    relu = loads(
+        run(
+            "new", "--layers", "3-4-1", "--hidden-activation", "relu", "--output-activation", "sigmoid", "--seed", "3"
+        ).stdout
+    )
+    assert [l.activation.name for l in relu.layers] == ["relu", "sigmoid"]
+    bad = run("new", "--layers", "2-2-2", "--loss", "cross_entropy", "--output-activation", "sigmoid")
+    assert bad.returncode == 2 and "softmax" in bad.stderr
+
+
+def test_roster_variants_are_reproducible_distinct_and_solvable(tmp_path):
+    ids = [f"s{k:03}" for k in range(30)]
+    (tmp_path / "roster.csv").write_text("Student ID,Name\n" + "".join(f"{i},Student {i}\n" for i in ids))
+    for out in ("a", "b"):
+        r = run("new", "--layers", "2-2-1", "--roster", "roster.csv", "--output-dir", out, cwd=tmp_path)
+        assert r.returncode == 0 and "wrote 30 exercises" in r.stderr
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == [f"{i}.yaml" for i in ids]  # the header row is not a student
+    texts = [(tmp_path / "a" / f).read_text() for f in files]
+    assert texts == [(tmp_path / "b" / f).read_text() for f in files]  # the same roster, the same files
+    bodies = {t.split("layers:", 1)[1] for t in texts}
+    assert len(bodies) == 30  # distinct
+    for student, text in zip(ids, texts, strict=False):
+        problem = loads(text)
+        assert student in problem.title
+        step = engine.run(problem).epochs[0].steps[0]
+        assert all(np.max(np.abs(f.z)) <= 2.5 for f in step.forward) and all(
+            np.min(np.abs(r.dL_dW)) > 1e-3 for r in step.backward
+        )
+    other = run("new", "--layers", "2-2-1", "--roster", "roster.csv", "--output-dir", "c", "--seed", "1", cwd=tmp_path)
+    assert other.returncode == 0 and (tmp_path / "c" / "s000.yaml").read_text() != texts[0]  # --seed gives another set
+
+
+@pytest.mark.parametrize(
+    "roster,message",
+    [
+        ("ann\n../etc/passwd\n", "the id '../etc/passwd'"),
+        ("ann\nann\n", "a second time (first at line 1)"),
+        ("id\n", "no student ids"),
+    ],
+)
+def test_a_bad_roster_is_refused_with_its_line(tmp_path, roster, message):
+    (tmp_path / "roster.csv").write_text(roster)
+    r = run("new", "--layers", "2-2-1", "--roster", "roster.csv", "--output-dir", "out", cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_roster_and_output_dir_go_together():
+    assert run("new", "--layers", "2-2-1", "--roster", "r.csv").returncode == 2
