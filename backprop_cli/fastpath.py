@@ -27,6 +27,7 @@ class Plan(NamedTuple):
     f: list[Callable]  # f_l(z), parameters bound
     df: list[Callable | None]  # f_l′(z, a), or None (softmax)
     out_delta: Callable  # (z_L, a_L, Y) -> δ_L
+    hp: dict  # the optimizer's hyperparameters
 
     @classmethod
     def of(cls, problem: Problem) -> Plan:
@@ -47,7 +48,7 @@ class Plan(NamedTuple):
             def out_delta(z, a, Y):
                 return out.activation.vjp(z, a, loss.gradient(a, Y))
         return cls(batches, [problem.X[r] for r in batches], [problem.Y[r] for r in batches],
-                   [batch_scale(problem, len(r)) for r in batches], f, df, out_delta)
+                   [batch_scale(problem, len(r)) for r in batches], f, df, out_delta, problem.hp)
 
 
 def fast_step(problem: Problem, plan: Plan, params: Params, k: int, masks) -> np.ndarray:
@@ -70,7 +71,7 @@ def fast_step(problem: Problem, plan: Plan, params: Params, k: int, masks) -> np
         acts.append(a)
     L_n = loss_terms(problem, zs[-1], a, Y).sum(axis=1)
     delta = plan.out_delta(zs[-1], a, Y)
-    opt, hp, lr, train_bias = problem.optimizer.step, problem.hp, problem.learning_rate, problem.train_bias
+    opt, hp, lr, train_bias = problem.optimizer.step, plan.hp, problem.learning_rate, problem.train_bias
     for l in range(L - 1, -1, -1):
         dW, _, db = weight_gradients(problem, layers[l], delta, acts[l], W[l], scale)
         if l:

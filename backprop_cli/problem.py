@@ -126,6 +126,7 @@ class Problem(NamedTuple):
     conventions: dict = {}
     epochs_done: int = 0  # epochs run before this problem's weights (a continued run numbers on from here)
     momentum_given: bool = False  # the v1 top-level momentum: key was used
+    optimizer_given: bool = False  # the file says optimizer: (SPEC §4.1)
 
     @property
     def n_examples(self) -> int:
@@ -144,7 +145,7 @@ class Problem(NamedTuple):
     @property
     def is_v2(self) -> bool:
         """Whether the problem uses any key of SPEC §4 (its trace then says version 2)."""
-        plain = self.optimizer.name == DEFAULT and set(self.optimizer_params) <= {"momentum"}
+        plain = not self.optimizer_given and set(self.optimizer_params) <= {"momentum"}
         layers_v1 = all(l.bias_sign == 1.0 and l.bias_form != "shared" and not l.dropout for l in self.layers)
         return not (plain and layers_v1 and not self.l1 and not self.l2 and self.rule == "backprop"
                     and not self.conventions)
@@ -242,13 +243,10 @@ def to_dict(problem: Problem) -> dict:
     d["batch_reduction"] = problem.batch_reduction
     d["epochs"] = problem.epochs
     d["train_bias"] = problem.train_bias
-    if problem.is_v2 or not problem.momentum_given:
+    if problem.optimizer_given or (problem.is_v2 and problem.optimizer_params):
         params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in problem.optimizer_params.items()}
-        if params or problem.optimizer.name != DEFAULT:
-            d["optimizer"] = {"name": problem.optimizer.name, **params}
-        else:
-            d["momentum"] = 0.0
-    else:
+        d["optimizer"] = {"name": problem.optimizer.name, **params}
+    else:  # SPEC §1's momentum: the v1 form, kept for v1 readers
         d["momentum"] = problem.momentum
     for key in ("l2", "l1"):
         if getattr(problem, key):

@@ -128,6 +128,7 @@ class Rules(LayerRules):
         return Problem(
             layers=tuple(layers), X=X, Y=Y, loss=loss, seed=seed, rule=rule,
             optimizer=optimizer, optimizer_params=optimizer_params, momentum_given=momentum_given,
+            optimizer_given=data.get("optimizer") is not None,
             conventions=conventions, origin=self.doc.name, warnings=tuple(self.warnings), **texts, **settings,
         )
 
