@@ -225,3 +225,32 @@ def test_json_duplicate_keys_and_nan_are_refused_with_lines():
     nan = '{"layers": [{"activation": "sigmoid", "weights": [[NaN, 2]]}], "inputs": [1, 2], "targets": [1], "learning_rate": 1}'
     issue = refused(nan)[0]
     assert issue.key == "layers[1].weights[1][1]" and "NaN" in issue.found and issue.line == 1
+
+
+def test_a_bad_activation_name_does_not_make_valid_flat_targets_wrong():
+    """Issue 11 item 13: the first error must not cascade into the targets written as a flat list."""
+    with pytest.raises(ProblemError) as e:
+        loads("layers:\n  - {activation: sigmiod, weights: [[0.5, 0.5]]}\n"
+              "inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]\ntargets: [0, 1, 1, 0]\nlearning_rate: 0.5\n", "x.yaml")
+    assert [i.key for i in e.value.issues] == ["layers[1].activation"]
+
+
+def test_a_zero_input_is_not_a_vanished_gradient():
+    """Issue 11 item 3: XOR's (0, 0) example makes layer 1's ∂L/∂w exactly 0, but δ and the biases are healthy."""
+    from backprop_cli import examples, load
+
+    problem = load(examples.path("xor-2-2-1"))._replace(update="stochastic")
+    trace = engine.run(problem)
+    first = trace.epochs[0].steps[0]
+    assert first.examples.tolist() == [0] and not first.backward_of(1).dL_dW.any()
+    assert not any("vanished" in w for w in trace.warnings)
+
+
+def test_a_continued_run_numbers_its_epochs_on():
+    """Issue 11 item 7: next_problem records the epochs done, so concatenated traces never repeat a number."""
+    from backprop_cli import examples, load
+    from backprop_cli.validate import from_dict
+
+    first = engine.run(load(examples.path("mazur-2-2-2")).with_epochs(3))
+    again = engine.run(from_dict(to_dict(first.next_problem)).with_epochs(2))
+    assert [e.epoch for e in first.epochs] == [1, 2, 3] and [e.epoch for e in again.epochs] == [4, 5]
