@@ -115,11 +115,14 @@ def read_problem(arg: str | None):
 
     A file with a graph: key is a computational graph (graph/), any other a network.
     """
-    from .graph import read_if_graph
     from .validate import loads
 
     def parsed(text: str, name: str):
-        return read_if_graph(text, name) or loads(text, name)
+        if "graph" in text:  # the graph package is imported only for a file that may be one
+            from .graph import read_if_graph
+
+            return read_if_graph(text, name) or loads(text, name)
+        return loads(text, name)
 
     if arg is None or arg == "-":
         if 0 in output.CLOSED:
