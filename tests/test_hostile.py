@@ -603,11 +603,11 @@ def label_boxes(svg: str):
     "example",
     [
         "mazur-2-2-2",
-        "seed-001-4-3-1-no-bias",
+        "sigmoid-4-3-1-no-bias",
         "softmax-3-class",
         "xor-2-2-1",
-        "seed-003-2-10-10-1",
-        "seed-004-relu-relu-sigmoid-bce",
+        "sigmoid-2-10-10-1",
+        "relu-relu-sigmoid-bce",
     ],
 )
 def test_edge_labels_never_collide_and_every_weight_is_named(example):
