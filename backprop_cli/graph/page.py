@@ -124,7 +124,7 @@ class Builder:
         blocks.append(text("Inputs:"))
         blocks.append(Eqs([Eq([sym(n), self.fmt(v)]) for n, v in self.trace.values.items() if n in p.inputs]))
         blocks.append(text("Nodes, as written (each over the inputs and the nodes before it):"))
-        blocks.append(Eqs([Eq([sym(n), M(e, r"\texttt{" + e.replace("_", r"\_") + "}")]) for n, e in p.nodes.items()]))
+        blocks.append(Eqs([Eq([sym(n), M(e, r"\text{" + e + "}")]) for n, e in p.nodes.items()]))
         compound = [n for n in p.nodes if sum(g.node == n for g in p.gates) > 1]
         if compound:
             blocks.append(text("One operation (gate) at a time, with the intermediates named:"))
