@@ -4,15 +4,15 @@ Each gate is an oval holding its operation; each value is a wire leaving its
 gate (or, for an input, starting at the left), with its name and value above
 the wire (green) and its gradient ∂f/∂value below (red). Gates stand in
 columns by depth (the longest path from an input); within a column, near the
-values they read. Every text is XML-escaped; each label stays within its own
-wire's band, and every label has a white halo, so lines never hide it.
+values they read. Every text is XML-escaped, control characters included
+(render/xmltext.py); each label stays within its own wire's band, and every
+label has a white halo, so lines never hide it.
 """
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from ..render.mathtext import Numbers
+from ..render.xmltext import text as escape
 from .trace import GraphTrace
 
 ROW = 78  # vertical distance between two values of a column
