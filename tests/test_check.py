@@ -434,7 +434,7 @@ def test_the_class_loop_of_the_teaching_page_runs_and_prints_what_it_shows(tmp_p
 
 
 def test_a_whole_trace_as_answers_is_all_right_and_its_nulls_are_no_answers():
-    for name in ("seed-001-4-3-1-no-bias", "momentum", "softmax-3-class"):
+    for name in ("sigmoid-4-3-1-no-bias", "momentum", "softmax-3-class"):
         t = run("solve", name, "--format", "json").stdout
         results = grade(load(examples.path(name)), t, "trace.json")
         assert results and all(r.right for r in results), [r for r in results if not r.right][:3]

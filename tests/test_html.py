@@ -72,7 +72,7 @@ def balanced(html: str) -> Balance:
     return b
 
 
-@pytest.mark.parametrize("name,options", [("mazur-2-2-2", {}), ("seed-003-2-10-10-1", {"detail": "matrix"}),
+@pytest.mark.parametrize("name,options", [("mazur-2-2-2", {}), ("sigmoid-2-10-10-1", {"detail": "matrix"}),
                                           ("softmax-3-class", {}), ("leaky-relu-elu", {}), ("momentum", {}),
                                           ("mazur-2-2-2", {"worksheet": True, "answers": True}),
                                           ("xor-2-2-1", {"record": False, "epochs": 300})])
@@ -133,7 +133,7 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None or shutil.which("pdftotext"
 @pytest.mark.parametrize("name,options,expected", [
     ("mazur-2-2-2", {}, ["0.3775", "0.5933", "0.7514", "0.2748", "0.2984", "0.1385", "0.0822", "0.3589", "net", "out",
                          "δ", "∂L", "σ", "w5", "Forward pass", "Backward pass", "Updates"]),
-    ("seed-003-2-10-10-1", {"detail": "matrix"}, ["10×10", "=X·W", "sigmoid(Z", "δ", "×", "10−4"]),
+    ("sigmoid-2-10-10-1", {"detail": "matrix"}, ["10×10", "=X·W", "sigmoid(Z", "δ", "×", "10−4"]),
     ("softmax-3-class", {}, ["softmax", "Forward pass"]),
 ])
 def test_printed_by_chromium_the_pdf_holds_the_numbers_and_symbols(name, options, expected, tmp_path):

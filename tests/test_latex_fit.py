@@ -15,8 +15,8 @@ from backprop_cli.render import get
 pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 
 
-@pytest.mark.parametrize("name,options", [("seed-003-2-10-10-1", {"detail": "matrix"}),
-                                          ("seed-003-2-10-10-1", {"record": False}),
+@pytest.mark.parametrize("name,options", [("sigmoid-2-10-10-1", {"detail": "matrix"}),
+                                          ("sigmoid-2-10-10-1", {"record": False}),
                                           ("mazur-2-2-2", {"detail": "matrix"})])
 def test_no_overfull_box_in_the_matrix_key(name, options, tmp_path):
     trace = engine.run(load(examples.path(name)), record=options.pop("record", True))

@@ -75,7 +75,7 @@ def test_plot_of_a_long_run_is_thinned_and_log_scaled(tmp_path):
 
 def test_plot_of_a_loss_that_reaches_zero_keeps_its_log_scale(tmp_path):
     svg = tmp_path / "loss.svg"
-    backprop("step", "seed-003-2-10-10-1", "--epochs", "40", "--plot", str(svg), "--format", "json")
+    backprop("step", "sigmoid-2-10-10-1", "--epochs", "40", "--plot", str(svg), "--format", "json")
     assert "log scale" in svg.read_text()
 
 

@@ -37,7 +37,7 @@ def positions(text: str, needles: list[str]) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("name", ["mazur-2-2-2", "seed-000-pytorch-batch", "seed-003-2-10-10-1"])
+@pytest.mark.parametrize("name", ["mazur-2-2-2", "pytorch-batch-2-2-2", "sigmoid-2-10-10-1"])
 def test_golden_rendering_at_80_columns(name, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
@@ -96,14 +96,14 @@ def test_problem_section_states_architecture_layout_data_loss_and_eta():
 
 
 def test_weight_names_follow_the_in_out_layout():
-    text = render("seed-001-4-3-1-no-bias")
+    text = render("sigmoid-4-3-1-no-bias")
     # in_out: the file's first row is x1's weights, so w1, w2, w3 leave x1
     for row in (r"w1\s+x1 → h1", r"w2\s+x1 → h2", r"w3\s+x1 → h3", r"w4\s+x2 → h1"):
         assert re.search(row, text), row
 
 
 def test_sigmoid_with_bce_shows_the_simplified_delta_and_why():
-    text = render("seed-004-relu-relu-sigmoid-bce")
+    text = render("relu-relu-sigmoid-bce")
     assert "δ_o1 = out_o1 − y1 = 0.7311 − 0 = 0.7311" in text
     assert "cancels the denominator" in " ".join(text.split())
     assert "(since net_h2_2 ≤ 0)" in text  # the relu branch is named
@@ -125,14 +125,14 @@ learning_rate: 0.1
 
 
 def test_matrix_detail_shows_shapes_and_elides_large_matrices():
-    text = render("seed-003-2-10-10-1")
+    text = render("sigmoid-2-10-10-1")
     assert "Z⁽¹⁾ = X·W⁽¹⁾ + b⁽¹⁾" in text and "(10×10)" in text and "⋯" in text and "⋮" in text
     forced = render("mazur-2-2-2", detail="matrix")
     assert "Z⁽¹⁾ = X·W⁽¹⁾ᵀ + b⁽¹⁾" in forced and "net_h1 =" not in forced
 
 
 def test_every_update_and_every_epoch_is_rendered():
-    text = render(examples.path("seed-000-pytorch-batch").read_text().replace("\nupdate: batch", "\nupdate: stochastic\nepochs: 2"))
+    text = render(examples.path("pytorch-batch-2-2-2").read_text().replace("\nupdate: batch", "\nupdate: stochastic\nepochs: 2"))
     for e in (1, 2):
         for u in (1, 2):
             assert f"Epoch {e}, update {u} (example {u})" in text
@@ -168,8 +168,8 @@ def test_latex_is_a_complete_document():
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("name,options", [("mazur-2-2-2", {}), ("seed-003-2-10-10-1", {}), ("seed-004-relu-relu-sigmoid-bce", {}),
-                                          ("seed-000-pytorch-batch", {"detail": "matrix"}), ("seed-000-folded-bias", {})])
+@pytest.mark.parametrize("name,options", [("mazur-2-2-2", {}), ("sigmoid-2-10-10-1", {}), ("relu-relu-sigmoid-bce", {}),
+                                          ("pytorch-batch-2-2-2", {"detail": "matrix"}), ("folded-bias-2-2-2", {})])
 def test_latex_compiles_with_pdflatex(name, options, tmp_path):
     (tmp_path / "key.tex").write_text(render(name, "latex", **options))
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"], cwd=tmp_path,

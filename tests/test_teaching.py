@@ -44,7 +44,7 @@ def test_worksheet_with_answers_appends_the_key():
 
 @pytest.mark.parametrize("fmt", ["markdown", "latex"])
 def test_worksheet_formats(fmt):
-    out = run("worksheet", "seed-004-relu-relu-sigmoid-bce", "--format", fmt).stdout
+    out = run("worksheet", "relu-relu-sigmoid-bce", "--format", fmt).stdout
     assert "0.7311" not in out and ("\\underline" in out)
 
 
@@ -63,6 +63,6 @@ def test_draw_writes_the_network_as_svg(tmp_path):
 
 
 def test_draw_a_large_network_lists_the_weights_that_do_not_fit_in_a_table():
-    svg = run("draw", "seed-003-2-10-10-1").stdout
+    svg = run("draw", "sigmoid-2-10-10-1").stdout
     assert "a row per unit, a column per input" in svg and svg.count("<circle") == 23
     assert all(f">w{k} = " in svg for k in range(1, 131))  # every weight named once, on its edge or in a table

@@ -12,7 +12,7 @@ import click
 from .engine import run
 from .problem import GraphProblem
 
-FORMATS = ("rich", "json", "markdown", "latex")
+FORMATS = ("rich", "json", "markdown", "latex", "html")
 
 
 def _warn(problem_or_trace) -> None:
@@ -29,7 +29,7 @@ def _open(output: str | None, origin: str):
 def solve(
     problem: GraphProblem, fmt: str, output: str | None, precision: int = 4, exact: bool = False, **options
 ) -> None:
-    """The worked solution (rich, markdown, latex) or the JSON of SPEC §5."""
+    """The worked solution (rich, markdown, latex, html) or the JSON of SPEC §5."""
     if fmt not in FORMATS:
         raise click.UsageError(
             f"--format {fmt} is for training runs; a computational graph has one of: " + ", ".join(FORMATS)
@@ -41,11 +41,30 @@ def solve(
             from .jsonout import render
 
             render(trace, out)
-        else:
-            from ._blocks import renderer
-            from .page import build
+            return
+        from ._blocks import renderer
+        from .page import build
 
-            renderer(fmt)(build(trace, {"precision": precision, **options}), out)
+        blocks = build(trace, {"precision": precision, **options})
+        if fmt == "html":
+            renderer(fmt)(blocks, out, drawing=_circuit_figure(trace, precision, options.get("worksheet", False)))
+        else:
+            renderer(fmt)(blocks, out)
+
+
+def _circuit_figure(trace, precision: int, worksheet: bool):
+    """The circuit drawn the way the lecture slides draw it, for the HTML page; a worksheet's drawing shows the
+    givens only (its values and gradients are the blanks to fill in)."""
+
+    def drawn():
+        from .drawing import svg
+
+        if worksheet:
+            caption = "The circuit: fill in the value above each wire and the gradient below it."
+            return svg(trace, precision, givens_only=True), caption
+        return svg(trace, precision), "The circuit: each value above its wire, its gradient below."
+
+    return drawn
 
 
 def worksheet(problem: GraphProblem, answers: bool, fmt: str, output: str | None, precision: int) -> None:

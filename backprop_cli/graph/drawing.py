@@ -4,15 +4,15 @@ Each gate is an oval holding its operation; each value is a wire leaving its
 gate (or, for an input, starting at the left), with its name and value above
 the wire (green) and its gradient ∂f/∂value below (red). Gates stand in
 columns by depth (the longest path from an input); within a column, near the
-values they read. Every text is XML-escaped; each label stays within its own
-wire's band, and every label has a white halo, so lines never hide it.
+values they read. Every text is XML-escaped, control characters included
+(render/xmltext.py); each label stays within its own wire's band, and every
+label has a white halo, so lines never hide it.
 """
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from ..render.mathtext import Numbers
+from ..render.xmltext import text as escape
 from .trace import GraphTrace
 
 ROW = 78  # vertical distance between two values of a column
@@ -52,7 +52,9 @@ def _width(s: str) -> float:
     return len(s) * CHAR
 
 
-def svg(trace: GraphTrace, precision: int = 4) -> str:
+def svg(trace: GraphTrace, precision: int = 4, givens_only: bool = False) -> str:
+    """The circuit as SVG text; with ``givens_only`` (a worksheet's drawing) only the inputs' values are shown, and
+    every computed value and gradient is a "?" to fill in."""
     num = Numbers(precision)
     problem, f = trace.problem, trace.problem.output
     records = trace.records
@@ -63,8 +65,10 @@ def svg(trace: GraphTrace, precision: int = 4) -> str:
     for n in trace.values:
         columns[depth[n]].append(n)
     rec = {r.gate.name: r for r in records}
-    above = {n: f"{n} = {num.text(float(v))}" for n, v in trace.values.items()}
-    below = {n: num.text(float(trace.grads[n])) for n in trace.values}
+    given = set(problem.inputs)
+    value = {n: num.text(float(v)) if n in given or not givens_only else "?" for n, v in trace.values.items()}
+    above = {n: f"{n} = {value[n]}" for n in trace.values}
+    below = {n: "?" if givens_only else num.text(float(trace.grads[n])) for n in trace.values}
     symbol = {n: _symbol(rec[n], num) for n in rec}
     rx = {n: max(20.0, _width(symbol[n]) / 2 + 9) for n in rec}
 
@@ -136,7 +140,7 @@ def svg(trace: GraphTrace, precision: int = 4) -> str:
         out.append(
             f'<text x="{lx:.1f}" y="{y[n] - 7:.1f}" xml:space="preserve" {HALO}>'
             f'<tspan font-weight="bold">{escape(n)}</tspan>'
-            f'<tspan fill="{GREEN}">\u00a0=\u00a0{escape(num.text(float(trace.values[n])))}</tspan></text>'
+            f'<tspan fill="{GREEN}">\u00a0=\u00a0{escape(value[n])}</tspan></text>'
         )
         out.append(f'<text x="{lx:.1f}" y="{y[n] + 18:.1f}" fill="{RED}" {HALO}>{escape(below[n])}</text>')
     out.append(

@@ -68,6 +68,12 @@ class Fmt:
         m = self(x)
         return paren(m) if x < 0 else m
 
+    def column(self, xs: list) -> list[M]:
+        """A table column's numbers in one style (Numbers.column); exact fractions are exact in any column."""
+        if any(isinstance(x, Fraction) for x in xs):
+            return [self(x) for x in xs]
+        return self.numbers.column(xs)
+
 
 def _exact_decimal(x: Fraction) -> str:
     sign, x = ("-" if x < 0 else ""), abs(x)
@@ -124,7 +130,7 @@ class Builder:
         blocks.append(text("Inputs:"))
         blocks.append(Eqs([Eq([sym(n), self.fmt(v)]) for n, v in self.trace.values.items() if n in p.inputs]))
         blocks.append(text("Nodes, as written (each over the inputs and the nodes before it):"))
-        blocks.append(Eqs([Eq([sym(n), M(e, r"\texttt{" + e.replace("_", r"\_") + "}")]) for n, e in p.nodes.items()]))
+        blocks.append(Eqs([Eq([sym(n), M(e, r"\text{" + e + "}")]) for n, e in p.nodes.items()]))
         compound = [n for n in p.nodes if sum(g.node == n for g in p.gates) > 1]
         if compound:
             blocks.append(text("One operation (gate) at a time, with the intermediates named:"))
@@ -137,10 +143,11 @@ class Builder:
 
     def forward(self) -> list:
         rows = []
-        for r in self.trace.records:
+        values = self.fmt.column([r.value for r in self.trace.records])
+        for r, value in zip(self.trace.records, values, strict=True):
             op = OPS[r.gate.op]
             numbers = BLANK if self.blank else self.filled(op.show, r, True)
-            rows.append([sym(r.gate.name), self.filled(op.show, r, False), numbers, self.value(r.value)])
+            rows.append([sym(r.gate.name), self.filled(op.show, r, False), numbers, BLANK if self.blank else value])
         return [
             Heading(2, "Forward pass"),
             text("Each gate computes its value from its operands, in order:"),
@@ -257,9 +264,10 @@ class Builder:
     def summary(self) -> list:
         t, p = self.trace, self.problem
         rows = []
-        for n in t.values:
-            given = n in p.inputs
-            rows.append([sym(n), self.fmt(t.values[n]) if given else self.value(t.values[n]), self.value(t.grads[n])])
+        forward, grads = self.fmt.column(list(t.values.values())), self.fmt.column([t.grads[n] for n in t.values])
+        for n, value, grad in zip(t.values, forward, grads, strict=True):
+            blank = self.blank and n not in p.inputs  # an input's value is given, on a worksheet too
+            rows.append([sym(n), BLANK if blank else value, BLANK if self.blank else grad])
         return [Heading(2, "Summary"), Table(["value", "forward", d(self.f, "v")], rows)]
 
     def page(self) -> list:

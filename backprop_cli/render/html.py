@@ -97,15 +97,18 @@ def inline(part) -> str:
 class _Page:
     """Writes blocks as HTML: one method per block type, looked up in :data:`BLOCKS`."""
 
-    def __init__(self, trace: Trace, options: dict):
+    def __init__(self, trace: Trace | None, options: dict, figure=None):
+        """``figure()`` gives the page's drawing as (SVG text, caption), or None for no drawing; by default the
+        network's drawing."""
         self.trace, self.options = trace, options
+        self.figure = figure if figure is not None else self.network_figure
         self.chunks: list[str] = []
         self.titles = 0
         self.figure_done = False
 
     def heading(self, h: page.Heading) -> None:
         if h.level == 2 and not self.figure_done:
-            self.network_figure()
+            self.place_figure()
         if h.level == 1:
             self.titles += 1
         cls = ' class="key"' if h.level == 1 and self.titles > 1 else ""
@@ -149,13 +152,18 @@ class _Page:
 
         self.chunks.append(figure(svg(self.trace), html_text(c.label)))
 
-    def network_figure(self) -> None:
-        """The network drawing, once, before the first phase (where the page states the problem)."""
+    def place_figure(self) -> None:
+        """The drawing, once, before the first phase (where the page states the problem)."""
+        self.figure_done = True
+        drawn = self.figure()
+        if drawn is not None:
+            self.chunks.append(figure(*drawn))
+
+    def network_figure(self) -> tuple[str, str]:
         from .drawing import svg
 
-        self.figure_done = True
         precision = self.options.get("precision", 4)
-        self.chunks.append(figure(svg(self.trace.problem, precision), "The network, with the names used below."))
+        return svg(self.trace.problem, precision), "The network, with the names used below."
 
     def loss_curve_if_trained(self) -> None:
         """A run of several epochs whose page has no curve (solve of a few epochs) gets one at the end."""
@@ -204,7 +212,7 @@ def fragment(trace: Trace, options=None) -> str:
     for block in page.build(trace, options or {}):
         BLOCKS[type(block)](writer, block)
     if not writer.figure_done:
-        writer.network_figure()
+        writer.place_figure()
     if not (options or {}).get("worksheet"):
         writer.loss_curve_if_trained()
     return "\n".join(writer.chunks)
@@ -213,6 +221,18 @@ def fragment(trace: Trace, options=None) -> str:
 def render(trace: Trace, out: IO[str], options=None) -> None:
     title = trace.problem.title or trace.problem.origin
     out.write(document(title, fragment(trace, options)))
+
+
+def render_blocks(blocks, out: IO[str], drawing=None) -> None:
+    """Lay out a list of page blocks (a computational graph's page) as one complete HTML page, titled by its first
+    title. ``drawing()`` gives the figure placed before the first section as (SVG text, caption), or None."""
+    writer = _Page(None, {}, drawing or (lambda: None))
+    for block in blocks:
+        BLOCKS[type(block)](writer, block)
+    if not writer.figure_done:
+        writer.place_figure()
+    title = next((b.text for b in blocks if isinstance(b, page.Heading) and b.level == 1), "backprop")
+    out.write(document(title, "\n".join(writer.chunks)))
 
 
 def results_page(title: str, summary: str, header: list[str], rows: list[list[object]]) -> str:

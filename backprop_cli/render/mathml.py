@@ -232,7 +232,8 @@ class _Parser:
         if self.s.startswith("\\right", self.i):
             self.i += len("\\right")
             closing = self.delimiter()
-        return row([mo(opening, fence="true") if opening else "", *items, mo(closing, fence="true") if closing else ""])
+        inner = row(items) if items else ""  # its own row, so that a leading minus is a sign (prefix), not a binary −
+        return row([mo(opening, fence="true") if opening else "", inner, mo(closing, fence="true") if closing else ""])
 
     def delimiter(self) -> str:
         self.skip_spaces()

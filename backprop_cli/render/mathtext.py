@@ -64,6 +64,11 @@ MINUS = "−"
 """U+2212: the one minus sign of every number and formula in text (LaTeX math keeps '-')."""
 
 
+def _plain(x: float) -> bool:
+    """A finite, non-zero number: one whose notation a column chooses (0, ∞ and NaN read the same in any)."""
+    return x != 0 and math.isfinite(x)
+
+
 class Numbers:
     """How numbers are shown: computed values with ``precision`` decimals, givens as the file wrote them.
 
@@ -111,6 +116,36 @@ class Numbers:
     def _sci(x: float, decimals: int) -> str:
         mantissa, exp = f"{x:.{decimals}e}".split("e")
         return f"{mantissa}e{int(exp)}"
+
+    def column(self, values) -> list[M | str]:
+        """The computed values of one table column, all in one style: never 0.0199 above 9.932e−3.
+
+        Each value is first written as :meth:`__call__` would. When that mixes fixed and scientific notation, the
+        column is written in fixed notation with the decimals its smallest value needs (so that the decimal
+        points line up), or, when that would take more than ``precision + 3`` decimals or a value reaches 1e7,
+        in scientific notation throughout. A value that is exactly that short (0.5, 3) stays as typed, 0 is 0,
+        and None (no value) is the text "—". Call it once per column, with all of the column's values.
+        """
+        texts = [None if v is None else self._text(v) for v in values]
+        mixed = {("e" in s) for s, v in zip(texts, values, strict=True) if s is not None and _plain(float(v))}
+        if len(mixed) == 2:
+            texts = self._one_style([None if v is None else float(v) for v in values])
+        return ["—" if s is None else self._math(s.replace("-", MINUS)) for s in texts]
+
+    def _one_style(self, xs: list[float | None]) -> list[str | None]:
+        p = self.precision
+        plain = [abs(x) for x in xs if x is not None and _plain(x)]
+        decimals = max(p, *((p - 1) - math.floor(math.log10(x)) for x in plain))
+        sci = max(plain) >= 1e7 or decimals > p + 3
+        out: list[str | None] = []
+        for x in xs:
+            if x is None or not _plain(x):
+                out.append(None if x is None else self._text(x))
+            elif not sci and abs(x - round(x, p)) <= 1e-12 * abs(x):  # exactly this short: as typed
+                out.append(self._text(x))
+            else:
+                out.append(self._sci(x, max(p - 1, 1) if p else 0) if sci else f"{x:.{decimals}f}")
+        return out
 
     def given(self, x: float) -> M:
         """A value the problem file gave: the shortest text that reads back as the same float (repr)."""

@@ -83,17 +83,27 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(values: list[float], width: int) -> tuple[str, bool]:
-    """Values as a line of block characters (log scale when they span more than two decades)."""
+    """Values as a line of block characters, and whether the scale is logarithmic.
+
+    The scale follows :func:`.logscale.use_log_scale`, the rule of the --plot SVG, decided on all the values before
+    a long curve is thinned to ``width`` (one character per bucket: the bucket's last value). On a log scale a loss
+    of exactly 0 sits on the bottom; NaN, an infinity or a missing value is a blank, never a crash or a full bar.
+    """
     import math
 
-    if len(values) > width:  # one character per bucket: the bucket's last value
+    from .logscale import use_log_scale
+
+    log = use_log_scale(values)
+    if len(values) > width:
         step = len(values) / width
         values = [values[min(len(values) - 1, int((i + 1) * step) - 1)] for i in range(width)]
-    log = min(values) > 0 and max(values) / min(values) > 100
-    vals = [math.log10(v) for v in values] if log else values
-    lo, hi = min(vals), max(vals)
-    span = (hi - lo) or 1.0
-    return "".join(SPARK[int((v - lo) / span * (len(SPARK) - 1) + 0.5)] for v in vals), log
+    finite = [v is not None and math.isfinite(v) for v in values]
+    shown = [(math.log10(v) if v > 0 else None) if log else v for v, ok in zip(values, finite, strict=True) if ok]
+    drawn = [v for v in shown if v is not None]
+    lo = min(drawn, default=0.0)
+    span = (max(drawn, default=0.0) - lo) or 1.0
+    bars = iter(SPARK[0] if v is None else SPARK[int((v - lo) / span * (len(SPARK) - 1) + 0.5)] for v in shown)
+    return "".join(next(bars) if ok else " " for ok in finite), log
 
 
 class _Page:

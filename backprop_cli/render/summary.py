@@ -50,11 +50,10 @@ def loss_table(trace: Trace, fmt: Numbers, every: int) -> Table:
     header = ["epoch"] + (["loss before"] if one_update or with_start else [])
     header += [] if one_update else ["mean loss over its updates"]
     header += ["loss after"]
-    rows = []
-    for e, start in zip(shown, starts, strict=True):
-        row = [str(e.epoch)] + ([fmt(start)] if with_start else []) + [fmt(e.loss)]
-        rows.append(row + [fmt(e.loss_after) if e.loss_after is not None else "—"])
-    return Table(header, rows)
+    columns = [[str(e.epoch) for e in shown]]  # each column of losses in one number style (Numbers.column)
+    columns += [fmt.column(starts)] if with_start else []
+    columns += [fmt.column([e.loss for e in shown]), fmt.column([e.loss_after for e in shown])]
+    return Table(header, [list(row) for row in zip(*columns, strict=True)])
 
 
 def auto_every(epochs: int, rows: int = 20) -> int:
