@@ -77,11 +77,11 @@ def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
         for j, k in given_order(layer):
             src, dst = sym.source(i, k), sym.label(sym.units[i][j])
             rows.append([sym.w(i, j, k), M(f"{src.u} → {dst.u}", rf"{src.t} \to {dst.t}"), fmt.given(layer.W[j, k])])
-        if layer.b is not None:
-            for j in range(layer.units):
-                unit = sym.units[i][j]
-                connects = M(f"bias of {unit}", rf"\text{{bias of }} {tex_name(unit)}")
-                rows.append([sym.b(i, j), connects, fmt.given(layer.b[j])])
+        for j in sym.bias_units(i):  # one row for a shared bias
+            unit = layer.name if layer.bias_form == "shared" else sym.units[i][j]
+            what = "threshold of " if layer.bias_form == "threshold" else "bias of "
+            connects = M(f"{what}{unit}", rf"\text{{{what}}} {tex_name(unit)}")
+            rows.append([sym.b(i, j), connects, fmt.given(layer.b[j])])
         s.add(Table(["", "connects", "value"], rows))
     else:
         s.matrix(of_layer("W", "W", i + 1), layer.weights_as_given(layer.W, layer.b), given=True)

@@ -128,7 +128,7 @@ def derivation(s: Sheet, rule: Rule, upd: UpdateRecord, w: M, before: tuple[M, M
     ``before`` is the weight's value, written and parenthesised; the hyperparameters are givens.
     """
     fmt = s.fmt
-    names: dict[str, M] = {"w": w, "g": d_loss(w)}
+    names: dict[str, M] = {"w": w, "g": s.sym.d_loss(w)}  # ∂L/∂w in the problem's letter (∂E/∂w46)
     numbers: dict[str, tuple[M, M]] = {"w": before, "g": (fmt(grad), fmt.p(grad))}
     hyper = hyper_values(s.problem)
     for h, symbol in rule.hyper.items():
