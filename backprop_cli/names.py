@@ -13,9 +13,11 @@ the network from the inputs, so a 3-2-1 network has inputs x1..x3, hidden units
 4, 5 and output unit 6. The weight from unit i into unit j is w_ij (w14, w46),
 or w_ji with ``index: to_from`` (Mitchell's w41); when a number has two digits
 the indices are separated by a comma (w9,10). Biases and thresholds are θ_j
-(θ4); an ``augmented`` bias is the weight w_0j from the constant input 0 (w04,
-or w40 with to_from). Targets are named after the output unit in the letter of
-the output's symbol: T6 beside O6, t6 beside o6, y_d,6 beside y6.
+(θ4); an ``augmented`` bias is the weight w_0j from the constant input 0 (w04).
+With to_from every bias but a threshold is Mitchell's "threshold weight" w_j0
+(w40), the weight from the constant input x0. Targets are named after the output unit in the letter of
+the output's symbol: T6 beside O6, t6 beside o6, y_d,6 beside y6 (Negnevitsky;
+Fausett's preset writes t6).
 
 A layer with a shared bias (``bias: {shared: v}``) has one bias, named once per
 layer: b1 for the first such layer (or θ-numbered by the layer with global
@@ -102,13 +104,15 @@ class Names:
             self.weights.append(names)
             if layer.b is None:
                 self.biases.append(None)
-            elif layer.bias_form == "augmented":
+            elif layer.bias_form == "augmented" or (to_from and layer.bias_form != "threshold"):
                 self.biases.append([pair("w", u, 0) if to_from else pair("w", 0, u) for u in numbers[li]])
             elif layer.bias_form == "shared":
                 self.biases.append([f"b{li + 1}"] * layer.units)
             else:
                 self.biases.append([f"θ{u}" for u in numbers[li]])
         target = TARGET_LETTER.get(self.symbol["out"], "y")
+        if problem.conventions.get("preset") == "fausett":
+            target = "t"  # Fausett: y_k beside the target t_k
         self.targets = [f"{target}{u}" for u in self.units[-1]]
 
     def quantity(self, kind: str, li: int, j: int) -> str:

@@ -173,8 +173,9 @@ def hidden_delta_lines(s: Sheet, step: StepRecord, rec, above, li: int, n: int) 
         return
     s.add(Eqs(rows))
     if li == len(p.layers) - 2 and n == 0:
-        s.add(note("Each ∂L/∂out sums the δs of the layer above, each times the weight that carried this unit's output "
-                   "to it, with the weights from before the update."))
+        d_out = sym.d_loss(M(sym.symbol["out"], sym.symbol["out"])).u
+        s.add(note(f"Each {d_out} sums the {sym.symbol['error']}s of the layer above, each times the weight that "
+                   "carried this unit's output to it, with the weights from before the update."))
     delta_from_dL_da(s, step, rec, li, n)
 
 

@@ -53,7 +53,7 @@ def problem_section(s: Sheet) -> None:
 
 def layout_words(s: Sheet, i: int, layer: Layer) -> str:
     prev = "x" if i == 0 else s.problem.layers[i - 1].name
-    unit_j = unit_name(layer.name, 0).replace("0", "j")  # h -> hj, h2 -> h2_j
+    unit_j = "unit j" if s.sym.scheme == "global" else unit_name(layer.name, 0).replace("0", "j")  # hj, h2_j
     if layer.layout == "out_in":
         words = (f"out_in: row j holds the weights into {unit_j}, one column per input from {prev} "
                  "(W·x + b, like PyTorch's nn.Linear.weight)")
@@ -140,7 +140,7 @@ def epoch_end(s: Sheet, epoch: EpochRecord) -> None:
     s.add(Heading(3 if s.sub_phases else 2, f"Loss after {before}"))
     N = s.problem.n_examples
     over = f" over all {N} examples" if N > 1 else ""
-    after = M(f"L = {fmt.text(epoch.loss_after)}", f"L = {fmt(epoch.loss_after).t}")
+    after = s.sym.loss + M(f" = {fmt.text(epoch.loss_after)}", f" = {fmt(epoch.loss_after).t}")
     result = text(f"With the new weights{over}, ", after, f" ({', '.join(loss_before(s, epoch))}).")
     result.style = Style.RESULT
     s.add(result)
