@@ -27,7 +27,8 @@ def scalar(s: Sheet, step: StepRecord) -> None:
     for li in range(n_layers - 1, -1, -1):
         rec = by_layer[li + 1]
         layer = p.layers[li]
-        where = ": the output layer" if li == n_layers - 1 else f": {s.sym.symbol['error']} sent back from the layer above"
+        error = s.sym.symbol["error"]
+        where = ": the output layer" if li == n_layers - 1 else f": {error} sent back from the layer above"
         s.add(Heading(3, f"Layer {li + 1} ({layer.name}){where}"))
         for n, row in enumerate(step.examples):
             if many:
