@@ -13,7 +13,7 @@ from ..trace import StepRecord
 from .blocks import Eq, Eqs, Heading, note
 from .mathtext import DOT, M, fill, join, paren, superscript
 from .sheet import Sheet, unit_placeholders
-from .symbols import d_loss, of_layer, partial, transpose
+from .symbols import NEG, of_layer, partial, transpose
 
 # ----------------------------------------------------------------------------- scalar detail
 
@@ -27,7 +27,8 @@ def scalar(s: Sheet, step: StepRecord) -> None:
     for li in range(n_layers - 1, -1, -1):
         rec = by_layer[li + 1]
         layer = p.layers[li]
-        where = ": the output layer" if li == n_layers - 1 else ": δ sent back from the layer above"
+        error = s.sym.symbol["error"]
+        where = ": the output layer" if li == n_layers - 1 else f": {error} sent back from the layer above"
         s.add(Heading(3, f"Layer {li + 1} ({layer.name}){where}"))
         for n, row in enumerate(step.examples):
             if many:
@@ -45,8 +46,9 @@ def _loss_values(s: Sheet, step: StepRecord, k: int, n: int, row: int) -> tuple[
     p, sym, num = s.problem, s.sym, s.fmt
     out = len(p.layers) - 1
     Kx = M(str(p.layers[out].units), str(p.layers[out].units))
-    names = dict(a=sym.out(out, k), y=sym.y(k), py=sym.y(k), K=Kx)
-    nums = dict(a=num(step.forward[-1].a[n, k]), y=num.given(p.Y[row, k]), py=num.given_p(p.Y[row, k]), K=Kx)
+    a = step.forward[-1].a[n, k]
+    names = dict(a=sym.out(out, k), pa=sym.out(out, k), y=sym.y(k), py=sym.y(k), K=Kx)
+    nums = dict(a=num(a), pa=num.p(a), y=num.given(p.Y[row, k]), py=num.given_p(p.Y[row, k]), K=Kx)
     return names, nums
 
 
@@ -60,6 +62,8 @@ def output_delta_lines(s: Sheet, step: StepRecord, rec, n: int, row: int) -> Non
     if shortcut is not None:
         ysum = float(p.Y[row].sum())
         tpl = shortcut.show(K, abs(ysum - 1.0) < 1e-12)
+        if sym.error_signal:
+            tpl = negated(tpl)
         for k in range(K):
             names, nums = _loss_values(s, step, k, n, row)
             names["ysum"], nums["ysum"] = M("Σⱼyⱼ", r"\textstyle\sum_j y_j"), num(ysum)
@@ -67,12 +71,59 @@ def output_delta_lines(s: Sheet, step: StepRecord, rec, n: int, row: int) -> Non
         s.add(Eqs(rows))
         s.add(note(f"Why: {shortcut.why}."))
         return
+    if sym.error_signal and act.elementwise:
+        error = negated(loss.dterm(K))
+        error_term_lines(s, step, rec, li, n, [(fill(error, **names), fill(error, **nums))
+                                               for names, nums in _loss_values_all(s, step, n, row)])
+        return
     for k in range(K):
         names, nums = _loss_values(s, step, k, n, row)
-        rows.append(Eq([d_loss(sym.out(li, k)), fill(loss.dterm(K), **names), fill(loss.dterm(K), **nums),
+        rows.append(Eq([sym.d_loss(sym.out(li, k)), fill(loss.dterm(K), **names), fill(loss.dterm(K), **nums),
                         num(rec.dL_da[n, k])]))
     s.add(Eqs(rows))
     delta_from_dL_da(s, step, rec, li, n)
+
+
+def _loss_values_all(s: Sheet, step: StepRecord, n: int, row: int) -> list[tuple[dict, dict]]:
+    return [_loss_values(s, step, k, n, row) for k in range(s.problem.layers[-1].units)]
+
+
+def negated(template: tuple[str, str]) -> tuple[str, str]:
+    """The negative of a loss's ∂L/∂ŷ template, as the books write the error: ŷ − y becomes y − ŷ (T6 − O6),
+    2·(ŷ − y) becomes 2·(y − ŷ); any other is −(…)."""
+    u, t = template
+    if "$a − $py" in u:
+        return u.replace("$a − $py", "$y − $pa"), t.replace("$a - $py", "$y - $pa")
+    return f"−({u})", rf"-\left({t}\right)"
+
+
+def factor(m: M) -> M:
+    """``m`` as a factor of a product: parenthesised when it is a sum at its top level (1 − O4², T6 − O6) or
+    negative (−0.3·0.1312)."""
+    if m.u.startswith("−"):
+        return paren(m)
+    depth = 0
+    for i, c in enumerate(m.u):
+        depth += c in "([" and 1 or c in ")]" and -1 or 0
+        if depth == 0 and c in "+−" and 0 < i < len(m.u) - 1 and m.u[i - 1] == " ":
+            return paren(m)
+    return m
+
+
+def error_term_lines(s: Sheet, step: StepRecord, rec, li: int, n: int, errors: list[tuple[M, M]]) -> None:
+    """The error term as the books write it (delta: error_signal): Err_j = f′(I_j)·e_j, where e_j is the error of
+    an output unit (T6 − O6) or the weighted sum of the errors above (w46·Err6); one line per unit."""
+    sym, num = s.sym, s.fmt
+    fwd = step.forward[li]
+    names, numbers = unit_placeholders(s, li, fwd, rec, n)
+    act = s.problem.layers[li].activation
+    rows = []
+    for j, (e_names, e_values) in enumerate(errors):
+        z = fwd.z[n, j]
+        rows.append(Eq([sym.delta(li, j), factor(fill(act.dsymbolic, **names[j])) + DOT + factor(e_names),
+                        factor(fill(act.dexpand(z), **numbers[j])) + DOT + factor(e_values), num(rec.delta[n, j])],
+                       s.kink_note(li, j, z) if act.kinked else ""))
+    s.add(Eqs(rows))
 
 
 def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
@@ -90,12 +141,17 @@ def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
                             fill(act.dexpand(z), **numbers[j]), num(rec.da_dz[n, j])],
                            s.kink_note(li, j, z) if act.kinked else ""))
         for j in range(layer.units):
-            rows.append(Eq([sym.delta(li, j), d_loss(sym.out(li, j)) + DOT + partial(sym.out(li, j), sym.net(li, j)),
-                            num(rec.dL_da[n, j]) + DOT + num.p(rec.da_dz[n, j]), num(rec.delta[n, j])]))
+            chain = sym.d_loss(sym.out(li, j)) + DOT + partial(sym.out(li, j), sym.net(li, j))
+            values = num(rec.dL_da[n, j]) + DOT + num.p(rec.da_dz[n, j])
+            if sym.error_signal:  # the error term is −∂L/∂net
+                chain, values = NEG + chain, NEG + paren(values)
+            rows.append(Eq([sym.delta(li, j), chain, values, num(rec.delta[n, j])]))
     else:
         for j in range(layer.units):
-            rows.append(Eq([sym.delta(li, j), fill(act.vjp_formula, **names[j]), fill(act.vjp_formula, **numbers[j]),
-                            num(rec.delta[n, j])]))
+            formula, values = fill(act.vjp_formula, **names[j]), fill(act.vjp_formula, **numbers[j])
+            if sym.error_signal:
+                formula, values = NEG + paren(formula), NEG + paren(values)
+            rows.append(Eq([sym.delta(li, j), formula, values, num(rec.delta[n, j])]))
         s.add(note(act.vjp_note))
     s.add(Eqs(rows))
 
@@ -105,39 +161,80 @@ def hidden_delta_lines(s: Sheet, step: StepRecord, rec, above, li: int, n: int) 
     p, sym, num = s.problem, s.sym, s.fmt
     W_above = rec.W_used
     K = p.layers[li + 1].units
-    rows = []
+    rows, sums = [], []
     for j in range(p.layers[li].units):
         names = join(sym.w(li + 1, k, j) + DOT + sym.delta(li + 1, k) for k in range(K))
         file_W = p.layers[li + 1].W
         nums = join((s.val if k == 0 else s.pval)(W_above[k, j], file_W[k, j]) + DOT + num.p(above.delta[n, k])
                     for k in range(K))
-        rows.append(Eq([d_loss(sym.out(li, j)), names, nums, num(rec.dL_da[n, j])]))
+        sums.append((names, nums))
+        rows.append(Eq([sym.d_loss(sym.out(li, j)), names, nums, num(rec.dL_da[n, j])]))
+    if sym.error_signal and p.layers[li].activation.elementwise:
+        error_term_lines(s, step, rec, li, n, sums)
+        return
     s.add(Eqs(rows))
     if li == len(p.layers) - 2 and n == 0:
-        s.add(note("Each ∂L/∂out sums the δs of the layer above, each times the weight that carried this unit's output "
-                   "to it, with the weights from before the update."))
+        d_out = sym.d_loss(M(sym.symbol["out"], sym.symbol["out"])).u
+        s.add(note(f"Each {d_out} sums the {sym.symbol['error']}s of the layer above, each times the weight that "
+                   "carried this unit's output to it, with the weights from before the update."))
     delta_from_dL_da(s, step, rec, li, n)
 
 
 def gradient_lines(s: Sheet, step: StepRecord, rec, li: int) -> None:
-    """∂L/∂w = δ·input for every weight of layer li (summed over the update's examples), and ∂L/∂b = δ."""
+    """∂L/∂w = δ·input for every weight of layer li (summed over the update's examples), and ∂L/∂b = δ.
+
+    With a threshold (z = W·x − θ) ∂L/∂θ = −δ; with the error signal (δ = −∂L/∂z) every sign turns: ∂L/∂w =
+    −δ·input, ∂L/∂θ = δ. A shared bias sums the δs of its layer's units.
+    """
     p, sym, num = s.problem, s.sym, s.fmt
     layer = p.layers[li]
     fwd = step.forward[li]
-    N = len(step.examples)
     sc = s.scale(step)
+    w_sign = -1.0 if sym.error_signal else 1.0
     rows = []
     for j in range(layer.units):
         for i in range(layer.n_in):
             names, values = _over_examples(sc, sym.delta(li, j) + DOT + sym.input_of(li, i),
                                            [s.term(n, rec.delta[n, j]) + DOT + s.input_value(li, fwd, n, i, row)
                                             for n, row in enumerate(step.examples)])
-            rows.append(Eq([d_loss(sym.w(li, j, i)), names, values, num(rec.dL_dW[j, i])]))
-        if layer.b is not None:
-            names, values = _over_examples(sc, sym.delta(li, j), [s.term(n, rec.delta[n, j]) for n in range(N)])
-            rows.append(Eq([d_loss(sym.b(li, j)), names, values, num(rec.dL_db[j])]))
-    s.add(Heading(3, f"Gradients of layer {li + 1} ({layer.name}): ∂L/∂w = δ·(the input the weight multiplies)"))
+            rows.append(Eq([sym.d_loss(sym.w(li, j, i)), *signed(w_sign, names, values), num(rec.dL_dW[j, i])]))
+        if layer.b is not None and layer.bias_form != "shared":
+            rows.append(bias_gradient_line(s, step, rec, li, j, [j], w_sign))
+    if layer.bias_form == "shared" and layer.b is not None:
+        rows.append(bias_gradient_line(s, step, rec, li, 0, list(range(layer.units)), w_sign))
+    err = sym.symbol["error"]
+    what = f"−{err}" if sym.error_signal else err
+    d = sym.d_loss(M("w", "w")).u
+    s.add(Heading(3, f"Gradients of layer {li + 1} ({layer.name}): {d} = {what}·(the input the weight multiplies)"))
     s.add(Eqs(rows))
+    if sym.error_signal and li == len(p.layers) - 1:
+        s.add(note(f"{err} is −∂{sym.loss.u}/∂{sym.symbol['net']} (delta: error_signal), so the update "
+                   f"Δw = −η·{d} reads Δw = η·{err}·(input), w ← w + η·{err}·(input), as the book writes it."))
+
+
+def bias_gradient_line(s: Sheet, step: StepRecord, rec, li: int, j: int, units: list[int], sign: float) -> Eq:
+    """∂L/∂b of unit j's bias: its δ (or the sum of the δs of ``units`` for a shared bias), times the bias's sign."""
+    sym = s.sym
+    deltas = join(sym.delta(li, k) for k in units)
+    names, values = _over_examples(s.scale(step), deltas if len(units) == 1 else paren(deltas),
+                                   [_sum_terms(s, n, [rec.delta[n, k] for k in units])
+                                    for n in range(len(step.examples))])
+    sign *= s.problem.layers[li].bias_sign
+    return Eq([sym.d_loss(sym.b(li, j)), *signed(sign, names, values), s.fmt(rec.dL_db[sym.bias_at(li, j)])])
+
+
+def signed(sign: float, names: M, values: M) -> tuple[M, M]:
+    """A formula and its numbers, with a minus in front when ``sign`` is negative."""
+    if sign > 0:
+        return names, values
+    return NEG + names, NEG + (paren(values) if values.u.startswith("−") or " " in values.u else values)
+
+
+def _sum_terms(s: Sheet, n: int, values: list[float]) -> M:
+    """Example n's term of a sum over units (a shared bias): δ4 + δ5 in numbers."""
+    if len(values) == 1:
+        return s.term(n, values[0])
+    return paren(join(s.term(k, v) for k, v in enumerate(values)))
 
 
 def _over_examples(sc: M, name: M, values: list[M]) -> tuple[M, M]:
@@ -160,7 +257,9 @@ def input_gradient_lines(s: Sheet, step: StepRecord, first) -> None:
             names = join(sym.w(0, j, i) + DOT + sym.delta(0, j) for j in range(layer.units))
             values = join((s.val if j == 0 else s.pval)(W[j, i], layer.W[j, i]) + DOT + num.p(first.delta[n, j])
                           for j in range(layer.units))
-            lhs = d_loss(sym.label(sym.inputs[i]))
+            lhs = sym.d_loss(sym.label(sym.inputs[i]))
+            if sym.error_signal:  # ∂L/∂x = −Σ w·δ with the error signal
+                names, values = NEG + paren(names), NEG + paren(values)
             if N > 1:
                 lhs = lhs + M(superscript(f"({step.examples[n] + 1})"), f"^{{({step.examples[n] + 1})}}")
             rows.append(Eq([lhs, sc + (paren(names) if sc.u else names), sc + (paren(values) if sc.u else values),
@@ -180,6 +279,8 @@ def matrix(s: Sheet, step: StepRecord) -> None:
     s.phase("Backward pass")
     p = s.problem
     r = s.scale(step)
+    if s.sym.error_signal:  # δ = −∂L/∂Z: the gradients carry a minus
+        r = NEG + r
     for rec in step.backward:
         number = rec.layer
         layer = p.layers[number - 1]
@@ -201,11 +302,11 @@ def matrix(s: Sheet, step: StepRecord) -> None:
             delta_matrix(s, rec, number, D)
         A_in = M("X", "X") if number == 1 else of_layer("A", "A", number - 1)
         grad = r + (transpose(D) + DOT + A_in if layer.layout == "out_in" else transpose(A_in) + DOT + D)
-        G = d_loss(of_layer("W", "W", number))
+        G = s.sym.d_loss(of_layer("W", "W", number))
         s.add(Eqs([Eq([G, grad])]))
         s.matrix(G, layer.weights_as_given(rec.dL_dW, rec.dL_db))
         if layer.separate_bias:
-            Gb = d_loss(of_layer("b", "b", number))
+            Gb = s.sym.d_loss(of_layer("b", "b", number))
             s.add(Eqs([Eq([Gb, r + M("Σₙ ", r"\sum_n ") + D])]))
             s.matrix(Gb, rec.dL_db[None, :])
     W1 = of_layer("W", "W", 1)
@@ -222,7 +323,8 @@ def output_delta_matrix(s: Sheet, rec, D: M) -> None:
     layer = p.layers[-1]
     if rec.shortcut:
         pair = SHORTCUTS[(layer.activation.name, p.loss.name)]
-        s.add(Eqs([Eq([D, M(*pair.matrix(layer.units))])]))
+        rule = M(*pair.matrix(layer.units))
+        s.add(Eqs([Eq([D, NEG + paren(rule) if s.sym.error_signal else rule])]))
         s.add(note(f"Why: {pair.why}."))
         return
     grad = p.loss.gradient_formula
@@ -239,7 +341,8 @@ def delta_matrix(s: Sheet, rec, number: int, D: M) -> None:
         deriv = layer.activation.derivative_formula
         s.add(Eqs([Eq([F, M(deriv[0].split(" = ", 1)[-1], deriv[1].split(" = ", 1)[-1])])]))
         s.matrix(F, rec.da_dz)
-        s.add(Eqs([Eq([D, dL_dA(number) + M(" ⊙ ", r" \odot ") + F])]))
+        rule = dL_dA(number) + M(" ⊙ ", r" \odot ") + F
     else:
-        s.add(Eqs([Eq([D, fill(layer.activation.vjp_matrix, A=of_layer("A", "A", number), G=dL_dA(number))])]))
+        rule = fill(layer.activation.vjp_matrix, A=of_layer("A", "A", number), G=dL_dA(number))
+    s.add(Eqs([Eq([D, NEG + paren(rule) if s.sym.error_signal else rule])]))
     s.matrix(D, rec.delta)

@@ -34,12 +34,13 @@ def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int, row: int) -> li
     for j in range(layer.units):
         terms = [sym.w(li, j, i) + DOT + sym.input_of(li, i) for i in range(layer.n_in)]
         values = [s.pval(W[j, i], layer.W[j, i]) + DOT + s.input_value(li, fwd, n, i, row) for i in range(layer.n_in)]
-        if layer.b is not None:
-            terms.append(sym.b(li, j))
-            values.append(s.pval(b[j], layer.b[j]))
         if W[j, 0] < 0:  # the first term of a sum needs no parentheses around a negative first factor
             values[0] = s.val(W[j, 0], layer.W[j, 0]) + DOT + s.input_value(li, fwd, n, 0, row)
-        rows.append(Eq([sym.net(li, j), join(terms), join(values), num(fwd.z[n, j])]))
+        names, numbers = join(terms), join(values)
+        if layer.b is not None:  # + b1, − θ4 or + w04·(−1), as the layer's bias form is written
+            k = sym.bias_at(li, j)
+            names, numbers = sym.bias_sum(li, j, names, numbers, s.pval(b[k], layer.b[k]))
+        rows.append(Eq([sym.net(li, j), names, numbers, num(fwd.z[n, j])]))
     act = layer.activation
     names, numbers = unit_placeholders(s, li, fwd, None, n)
     for j in range(layer.units):

@@ -9,7 +9,6 @@ from ..trace import StepRecord
 from .blocks import Eq, Eqs, Heading
 from .mathtext import M, fill, join, paren
 from .sheet import Sheet
-from .symbols import LOSS, loss_of
 
 
 def scalar(s: Sheet, step: StepRecord) -> None:
@@ -24,22 +23,22 @@ def scalar(s: Sheet, step: StepRecord) -> None:
         for k in range(K):
             names = dict(a=sym.out(out, k), y=sym.y(k), py=sym.y(k), K=Kx)
             nums = dict(a=num(step.forward[-1].a[n, k]), y=num.given(p.Y[row, k]), py=num.given_p(p.Y[row, k]), K=Kx)
-            lhs = sym.term(k) if K > 1 else loss_of(row, many)
+            lhs = sym.term(k) if K > 1 else sym.loss_of(row, many)
             term = p.loss.term(K)
             rows.append(Eq([lhs, fill(term, **names), fill(term, **nums), num(step.loss_terms[n, k])]))
         if K > 1:
-            rows.append(Eq([loss_of(row, many), join(sym.term(k) for k in range(K)),
+            rows.append(Eq([sym.loss_of(row, many), join(sym.term(k) for k in range(K)),
                             join(s.term(k, step.loss_terms[n, k]) for k in range(K)), num(step.losses[n])]))
         if many:
             s.add(Heading(3, f"Example {row + 1}"))
         s.add(Eqs(rows))
     if many:
         sc = s.scale(step)
-        parts = join(loss_of(row, True) for row in step.examples)
+        parts = join(sym.loss_of(row, True) for row in step.examples)
         vals = join(s.term(i, v) for i, v in enumerate(step.losses))
         if sc.u:
             parts, vals = paren(parts), paren(vals)
-        s.add(Eqs([Eq([LOSS, sc + parts, sc + vals, num(step.loss)])]))
+        s.add(Eqs([Eq([sym.loss, sc + parts, sc + vals, num(step.loss)])]))
 
 
 def matrix(s: Sheet, step: StepRecord) -> None:
@@ -50,4 +49,4 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         red = M(f"(1/{N})·Σₙ Lₙ", rf"\frac{{1}}{{{N}}} \sum_n L_n")
     else:
         red = M("Σₙ Lₙ", r"\sum_n L_n")
-    s.add(Eqs([Eq([LOSS, red, s.fmt(step.loss)])]))
+    s.add(Eqs([Eq([s.sym.loss, red, s.fmt(step.loss)])]))

@@ -53,7 +53,7 @@ def problem_section(s: Sheet) -> None:
 
 def layout_words(s: Sheet, i: int, layer: Layer) -> str:
     prev = "x" if i == 0 else s.problem.layers[i - 1].name
-    unit_j = unit_name(layer.name, 0).replace("0", "j")  # h -> hj, h2 -> h2_j
+    unit_j = "unit j" if s.sym.scheme == "global" else unit_name(layer.name, 0).replace("0", "j")  # hj, h2_j
     if layer.layout == "out_in":
         words = (f"out_in: row j holds the weights into {unit_j}, one column per input from {prev} "
                  "(W·x + b, like PyTorch's nn.Linear.weight)")
@@ -77,11 +77,11 @@ def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
         for j, k in given_order(layer):
             src, dst = sym.source(i, k), sym.label(sym.units[i][j])
             rows.append([sym.w(i, j, k), M(f"{src.u} → {dst.u}", rf"{src.t} \to {dst.t}"), fmt.given(layer.W[j, k])])
-        if layer.b is not None:
-            for j in range(layer.units):
-                unit = sym.units[i][j]
-                connects = M(f"bias of {unit}", rf"\text{{bias of }} {tex_name(unit)}")
-                rows.append([sym.b(i, j), connects, fmt.given(layer.b[j])])
+        for j in sym.bias_units(i):  # one row for a shared bias
+            unit = layer.name if layer.bias_form == "shared" else sym.units[i][j]
+            what = "threshold of " if layer.bias_form == "threshold" else "bias of "
+            connects = M(f"{what}{unit}", rf"\text{{{what}}} {tex_name(unit)}")
+            rows.append([sym.b(i, j), connects, fmt.given(layer.b[j])])
         s.add(Table(["", "connects", "value"], rows))
     else:
         s.matrix(of_layer("W", "W", i + 1), layer.weights_as_given(layer.W, layer.b), given=True)
@@ -140,7 +140,7 @@ def epoch_end(s: Sheet, epoch: EpochRecord) -> None:
     s.add(Heading(3 if s.sub_phases else 2, f"Loss after {before}"))
     N = s.problem.n_examples
     over = f" over all {N} examples" if N > 1 else ""
-    after = M(f"L = {fmt.text(epoch.loss_after)}", f"L = {fmt(epoch.loss_after).t}")
+    after = s.sym.loss + M(f" = {fmt.text(epoch.loss_after)}", f" = {fmt(epoch.loss_after).t}")
     result = text(f"With the new weights{over}, ", after, f" ({', '.join(loss_before(s, epoch))}).")
     result.style = Style.RESULT
     s.add(result)

@@ -107,7 +107,7 @@ def scalar(s: Sheet, step: StepRecord) -> None:
                         + [num(_at(after[line.key], (j, i))) for line in rule.lines])
         if layer.b is not None:
             after_b = _values(upd, bias=True, after=True)
-            for j in range(layer.units):
+            for j in sym.bias_units(li):  # one row for a shared bias
                 rows.append([sym.b(li, j), s.val(upd.b_before[j], layer.b[j]), num(g.dL_db[j])]
                             + [num(_at(after_b[line.key], j)) for line in rule.lines])
         s.add(Heading(3, f"Layer {li + 1} ({layer.name})"))
@@ -128,7 +128,7 @@ def derivation(s: Sheet, rule: Rule, upd: UpdateRecord, w: M, before: tuple[M, M
     ``before`` is the weight's value, written and parenthesised; the hyperparameters are givens.
     """
     fmt = s.fmt
-    names: dict[str, M] = {"w": w, "g": d_loss(w)}
+    names: dict[str, M] = {"w": w, "g": s.sym.d_loss(w)}  # ∂L/∂w in the problem's letter (∂E/∂w46)
     numbers: dict[str, tuple[M, M]] = {"w": before, "g": (fmt(grad), fmt.p(grad))}
     hyper = hyper_values(s.problem)
     for h, symbol in rule.hyper.items():

@@ -143,6 +143,8 @@ class AnswerNames:
     def _quantity(self, k: str, per_example: bool) -> Loc | None:
         if (loc := self._parameter(k, "W_before", "b_before")) is not None:
             return loc
+        if k in (spelled := self.names.spellings()):  # I4, O4, Err6, z4: the symbols of every convention
+            return Loc(*spelled[k])
         m = re.fullmatch(r"(net|z|out|a|L|E|delta)_(\w+)", k)
         if m and m.group(2) in self.units:
             l, j = self.units[m.group(2)]
