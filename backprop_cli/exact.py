@@ -38,7 +38,6 @@ from .errors import Issue, NonFiniteError, ProblemError
 MAX_BITS = 4000
 """The largest numerator or denominator of an exact value, in bits (about 1200 decimal digits)."""
 
-RATIONAL_HINT = "--exact works with linear, relu, leaky_relu, step and sign; half_sse, sse and mse; sgd"
 
 
 # --------------------------------------------------------------------------- what the engine asks
@@ -80,21 +79,34 @@ class ExactTooLong(NonFiniteError):
 # --------------------------------------------------------------------------- refusing
 
 
+def _rational(table: dict) -> str:
+    names = [name for name, entry in table.items() if entry.rational]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
 def refusals(problem) -> list[Issue]:
-    """An Issue for every key whose operation has no exact value (none: the problem can run exactly)."""
+    """An Issue for every key whose operation has no exact value (none: the problem can run exactly).
+
+    The reasons come from the tables (``not_rational`` of each entry), the alternatives too.
+    """
+    from .activations import ACTIVATIONS
+    from .losses import LOSSES
+    from .optimizers import OPTIMIZERS
+
     issues = []
 
-    def refuse(key: str, found: str, why: str) -> None:
-        issues.append(Issue(problem.origin, None, None, key, f"{found}, which is not rational: {why}",
-                            f"rational operations only under --exact ({RATIONAL_HINT}); or run without --exact"))
+    def refuse(key: str, kind: str, entry, table: dict) -> None:
+        issues.append(Issue(problem.origin, None, None, key,
+                            f"{kind} {entry.name}, which is not rational: {entry.not_rational}",
+                            f"{_rational(table)} under --exact (computed in fractions); or run without --exact"))
 
     for i, layer in enumerate(problem.layers):
         if not layer.activation.rational:
-            refuse(f"layers[{i + 1}].activation", f"activation {layer.activation.name}", layer.activation.not_rational)
+            refuse(f"layers[{i + 1}].activation", "activation", layer.activation, ACTIVATIONS)
     if problem.rule == "backprop" and not problem.loss.rational:
-        refuse("loss", f"loss {problem.loss.name}", problem.loss.not_rational)
+        refuse("loss", "loss", problem.loss, LOSSES)
     if problem.rule == "backprop" and not problem.optimizer.rational:
-        refuse("optimizer", f"optimizer {problem.optimizer.name}", problem.optimizer.not_rational)
+        refuse("optimizer", "optimizer", problem.optimizer, OPTIMIZERS)
     return issues
 
 
