@@ -78,7 +78,7 @@ def _softmax_vjp(z: Array, a: Array, dL_da: Array) -> Array:
 
 def _indicator(where: Array, like: Array) -> Array:
     """1 where ``where`` holds, else 0, in the number type of ``like`` (float64, or exact integers)."""
-    return where.astype(like.dtype) if like.dtype != object else where.astype(int).astype(object)
+    return where.astype(float) if like.dtype.kind == "f" else where.astype(int).astype(object)
 
 
 def _branch(positive: Tex, other: Tex) -> Callable[[float], Tex]:
@@ -172,7 +172,7 @@ ACTIVATIONS: dict[str, Activation] = {
             smooth_saturating=True, not_rational="e^z and e^(−z) have no exact value",
         ),
         Activation(
-            "relu", lambda z: np.maximum(z, 0), lambda z, a: _indicator(z > 0, z),
+            "relu", lambda z: np.maximum(z, 0.0 if z.dtype.kind == "f" else 0), lambda z, a: _indicator(z > 0, z),
             formula=("relu(z) = max(0, z)", r"\operatorname{relu}(z) = \max(0, z)"),
             derivative_formula=("relu′(z) = 1 if z > 0, else 0", r"\operatorname{relu}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}"),
             symbolic=("max(0, $z)", r"\max(0, $z)"), expand=_same(("max(0, $z)", r"\max(0, $z)")),
@@ -181,7 +181,7 @@ ACTIVATIONS: dict[str, Activation] = {
             kinked=True, rational=True,
         ),
         Activation(
-            "leaky_relu", lambda z, alpha: np.where(z > 0, z, alpha * z), lambda z, a, alpha: np.where(z > 0, np.ones_like(z), alpha),
+            "leaky_relu", lambda z, alpha: np.where(z > 0, z, alpha * z), lambda z, a, alpha: np.where(z > 0, 1.0 if z.dtype.kind == "f" else 1, alpha),
             formula=("leaky_relu(z) = z if z > 0, else α·z", r"\operatorname{leaky\_relu}(z) = \begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}"),
             derivative_formula=("leaky_relu′(z) = 1 if z > 0, else α", r"\operatorname{leaky\_relu}'(z) = \begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases}"),
             symbolic=("leaky_relu($z)", r"\operatorname{leaky\_relu}($z)"),
