@@ -25,6 +25,13 @@ above, its sums included), ``vjp_matrix`` for a layer's δ in $A and $G
 
 Derivatives at a kink follow PyTorch: relu'(0) = 0, leaky_relu'(0) = alpha,
 elu'(0) = alpha (PyTorch takes the z <= 0 branch at 0).
+
+Exact arithmetic (``--exact``): an entry marked ``rational`` maps rational
+numbers to rational numbers with + − · / and comparisons only, and its
+functions keep the number type they are given: float64 arrays stay float64
+(bit for bit what they were), object arrays of ``fractions.Fraction`` stay
+exact (no 1.0 or 0.5 literal that would turn a Fraction into a float). Any
+other entry says in ``not_rational`` why it has no exact value.
 """
 
 from __future__ import annotations
@@ -69,6 +76,11 @@ def _softmax_vjp(z: Array, a: Array, dL_da: Array) -> Array:
     return a * (dL_da - np.sum(dL_da * a, axis=1, keepdims=True))
 
 
+def _indicator(where: Array, like: Array) -> Array:
+    """1 where ``where`` holds, else 0, in the number type of ``like`` (float64, or exact integers)."""
+    return where.astype(float) if like.dtype.kind == "f" else where.astype(int).astype(object)
+
+
 def _branch(positive: Tex, other: Tex) -> Callable[[float], Tex]:
     """A piecewise display: the template of the branch z falls in (z > 0, or z ≤ 0)."""
     return lambda z: positive if z > 0 else other
@@ -105,6 +117,8 @@ class Activation(NamedTuple):
     unit_interval: bool = False  # every output lies in (0, 1)
     smooth_saturating: bool = False  # f′ → 0 for large |z|: a unit there has stopped learning
     differentiable: bool = True  # False for threshold units (step, sign): the perceptron rule only
+    rational: bool = False  # exact on fractions (--exact): + − · / and comparisons only
+    not_rational: str = ""  # why not, when not: the step that has no exact value
     sums: dict[str, Tex] = {}  # placeholder -> template summed over the layer's units (never mutated)
     vjp_formula: Tex | None = None
     vjp_matrix: Tex | None = None
@@ -137,6 +151,7 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative_formula=("f′(z) = 1", r"f'(z) = 1"),
             symbolic=("$z", "$z"), expand=_same(("$z", "$z")),
             dsymbolic=("1", "1"), dexpand=_same(("1", "1")),
+            rational=True,
         ),
         Activation(
             "sigmoid", sigmoid, lambda z, a: a * (1.0 - a),
@@ -146,7 +161,7 @@ ACTIVATIONS: dict[str, Activation] = {
             expand=_same(("1/(1 + e^($negz))", r"\frac{1}{1 + e^{$negz}}")),
             dsymbolic=("$a·(1 − $a)", r"$a\,(1 - $a)"),
             dexpand=_same(("$a·(1 − $a)", r"$a\,(1 - $a)")),
-            unit_interval=True, smooth_saturating=True,
+            unit_interval=True, smooth_saturating=True, not_rational="e^(−z) has no exact value",
         ),
         Activation(
             "tanh", np.tanh, lambda z, a: 1.0 - a * a,
@@ -154,19 +169,19 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative_formula=("tanh′(z) = 1 − tanh²(z)", r"\tanh'(z) = 1 - \tanh^2(z)"),
             symbolic=("tanh($z)", r"\tanh($z)"), expand=_same(("tanh($z)", r"\tanh($z)")),
             dsymbolic=("1 − $pa²", r"1 - $pa^{2}"), dexpand=_same(("1 − $pa²", r"1 - $pa^{2}")),
-            smooth_saturating=True,
+            smooth_saturating=True, not_rational="e^z and e^(−z) have no exact value",
         ),
         Activation(
-            "relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float),
+            "relu", lambda z: np.maximum(z, 0.0 if z.dtype.kind == "f" else 0), lambda z, a: _indicator(z > 0, z),
             formula=("relu(z) = max(0, z)", r"\operatorname{relu}(z) = \max(0, z)"),
             derivative_formula=("relu′(z) = 1 if z > 0, else 0", r"\operatorname{relu}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}"),
             symbolic=("max(0, $z)", r"\max(0, $z)"), expand=_same(("max(0, $z)", r"\max(0, $z)")),
             dsymbolic=("relu′($z)", r"\operatorname{relu}'($z)"),
             dexpand=_branch(("1", "1"), ("0", "0")),
-            kinked=True,
+            kinked=True, rational=True,
         ),
         Activation(
-            "leaky_relu", lambda z, alpha: np.where(z > 0, z, alpha * z), lambda z, a, alpha: np.where(z > 0, 1.0, alpha),
+            "leaky_relu", lambda z, alpha: np.where(z > 0, z, alpha * z), lambda z, a, alpha: np.where(z > 0, 1.0 if z.dtype.kind == "f" else 1, alpha),
             formula=("leaky_relu(z) = z if z > 0, else α·z", r"\operatorname{leaky\_relu}(z) = \begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}"),
             derivative_formula=("leaky_relu′(z) = 1 if z > 0, else α", r"\operatorname{leaky\_relu}'(z) = \begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases}"),
             symbolic=("leaky_relu($z)", r"\operatorname{leaky\_relu}($z)"),
@@ -174,6 +189,7 @@ ACTIVATIONS: dict[str, Activation] = {
             dsymbolic=("leaky_relu′($z)", r"\operatorname{leaky\_relu}'($z)"),
             dexpand=_branch(("1", "1"), ("$alpha", "$alpha")),
             params={"alpha": Param(0.01, ("α", r"\alpha"), meaning="the slope for z ≤ 0")}, kinked=True,
+            rational=True,
         ),
         Activation(
             "elu", lambda z, alpha: np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0))),
@@ -185,6 +201,7 @@ ACTIVATIONS: dict[str, Activation] = {
             dsymbolic=("elu′($z)", r"\operatorname{elu}'($z)"),
             dexpand=_branch(("1", "1"), ("$alpha·e^($z)", r"$alpha\, e^{$z}")),
             params={"alpha": Param(1.0, ("α", r"\alpha"), meaning="the saturation value −α for z → −∞")}, kinked=True,
+            not_rational="e^z has no exact value",
         ),
         Activation(
             "softplus", _softplus, lambda z, a: sigmoid(z),
@@ -193,6 +210,7 @@ ACTIVATIONS: dict[str, Activation] = {
             symbolic=("ln(1 + e^($z))", r"\ln(1 + e^{$z})"), expand=_same(("ln(1 + e^($z))", r"\ln(1 + e^{$z})")),
             dsymbolic=("1/(1 + e^($negz))", r"\frac{1}{1 + e^{$negz}}"),
             dexpand=_same(("1/(1 + e^($negz))", r"\frac{1}{1 + e^{$negz}}")),
+            not_rational="ln(1 + e^z) has no exact value",
         ),
         Activation(
             "softmax", _softmax, None,
@@ -207,22 +225,23 @@ ACTIVATIONS: dict[str, Activation] = {
             vjp_matrix=("$A ⊙ ($G − rowsum($G ⊙ $A))", r"$A \odot \left($G - \operatorname{rowsum}($G \odot $A)\right)"),
             vjp_note="softmax's Jacobian is not diagonal: ∂out_j/∂net_k = out_j·(1[j = k] − out_k), "
                      "so each δ collects every output's ∂L/∂out.",
+            not_rational="e^(z_k) has no exact value",
         ),
         Activation(
-            "step", lambda z: np.where(z >= 0, 1.0, 0.0), lambda z, a: np.zeros_like(z),
+            "step", lambda z: _indicator(z >= 0, z), lambda z, a: np.zeros_like(z),
             formula=("step(z) = 1 if z ≥ 0, else 0", r"\operatorname{step}(z) = \begin{cases} 1 & z \ge 0 \\ 0 & z < 0 \end{cases}"),
             derivative_formula=("step has no useful derivative", r"\text{no derivative}"),
             symbolic=("step($z)", r"\operatorname{step}($z)"), expand=_same(("step($z)", r"\operatorname{step}($z)")),
             dsymbolic=("0", "0"), dexpand=_same(("0", "0")),
-            differentiable=False,
+            differentiable=False, rational=True,
         ),
         Activation(
-            "sign", lambda z: np.where(z >= 0, 1.0, -1.0), lambda z, a: np.zeros_like(z),
+            "sign", lambda z: 2 * _indicator(z >= 0, z) - 1, lambda z, a: np.zeros_like(z),
             formula=("sign(z) = 1 if z ≥ 0, else −1", r"\operatorname{sign}(z) = \begin{cases} 1 & z \ge 0 \\ -1 & z < 0 \end{cases}"),
             derivative_formula=("sign has no useful derivative", r"\text{no derivative}"),
             symbolic=("sign($z)", r"\operatorname{sign}($z)"), expand=_same(("sign($z)", r"\operatorname{sign}($z)")),
             dsymbolic=("0", "0"), dexpand=_same(("0", "0")),
-            differentiable=False,
+            differentiable=False, rational=True,
         ),
     ]
 }

@@ -141,14 +141,20 @@ def read_problem(arg: str | None):
 
 
 def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | None = None,
-          plot: str | None = None, **options) -> None:
-    """Run, watched (progress, Ctrl-C, --until-loss, NDJSON as it goes), then render and report."""
+          plot: str | None = None, exact: bool = False, **options) -> None:
+    """Run, watched (progress, Ctrl-C, --until-loss, NDJSON as it goes), then render and report.
+
+    ``exact``: in exact fractions (exact.py), refused first (exit 2) when an operation is not rational."""
     from . import render
-    from .engine import run
+    from .engine import run as run_float
+    from .exact import refuse_inexact, run as run_exact
     from .output import check_target
     from .render.jsontrace import unwritable_parameters
     from .watch import Watch
 
+    if exact:
+        refuse_inexact(prob)
+    run = run_exact if exact else run_float
     if plot:  # refused before the work, naming --plot
         check_target(plot, "--plot", prob.origin, {"--output": output})
     work = budget.check_run(prob, record=record, fmt=fmt, detail=options.get("detail", "auto"),
@@ -188,7 +194,8 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
 @click.argument("problem", required=False)
 @output_options
 @click.option("--exact", is_flag=True,
-              help="Compute in exact fractions (computational graphs whose operations are all rational).")
+              help="Compute in exact fractions from the decimals as written, and print exact decimals (or p/q): "
+                   "graphs and networks whose operations are all rational.")
 def solve(problem, fmt, output, precision, detail, notation, exact):
     """The full worked solution of PROBLEM: every intermediate, in textbook order.
 
@@ -200,13 +207,11 @@ def solve(problem, fmt, output, precision, detail, notation, exact):
         from .graph import commands
 
         return commands.solve(prob, fmt, output, precision, exact)
-    if exact:
-        raise click.UsageError("--exact works on computational graphs (a problem file with graph:) so far")
     updates = prob.epochs * len(prob.batches())
     if updates > LONG_PAGE and fmt in PAGES:
         click.echo(f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
                    f"backprop step {problem or ''} gives a loss table and the final weights instead".replace("  ", " "), err=True)
-    train(prob, fmt, output, record=True, precision=precision, detail=detail, notation=notation)
+    train(prob, fmt, output, record=True, precision=precision, detail=detail, notation=notation, exact=exact)
 
 
 LONG_PAGE = 50
@@ -220,8 +225,9 @@ LONG_PAGE = 50
 @click.option("--every", type=click.IntRange(min=1), help="Show every K-th epoch in the loss table (default: about 20 rows).")
 @click.option("--until-loss", type=float, metavar="X", help="Stop after the first epoch whose loss after it is at most X.")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.svg", help="Also draw the loss curve as an SVG picture.")
+@click.option("--exact", is_flag=True, help="Train in exact fractions (networks whose operations are all rational).")
 @output_options
-def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, precision, detail, notation):
+def step(problem, epochs, with_trace, every, until_loss, plot, exact, fmt, output, precision, detail, notation):
     """Train PROBLEM for N epochs: a loss table, then the final weights.
 
     Without PROBLEM, reads a problem file or a JSON trace from standard input
@@ -234,7 +240,7 @@ def step(problem, epochs, with_trace, every, until_loss, plot, fmt, output, prec
     if epochs is not None:
         prob = prob.with_epochs(epochs)
     train(prob, fmt, output, record=with_trace, until_loss=until_loss, plot=plot,
-          precision=precision, detail=detail, every=every, notation=notation)
+          precision=precision, detail=detail, every=every, notation=notation, exact=exact)
 
 
 @main.command(name="examples", short_help="List the bundled worked examples.")

@@ -32,5 +32,5 @@ def diagnose(problem: Problem, step: StepRecord, where: str) -> list[str]:
         largest = float(np.max(np.abs(rec.delta)))
         if step.loss > 1e-6 and largest < SATURATED:
             notes.append(f"{where}: the gradient of layer {rec.layer} ({layer.name}) has vanished "
-                         f"(largest |δ| = {largest:.3g}) while the loss is {step.loss:.4g}")
+                         f"(largest |δ| = {largest:.3g}) while the loss is {float(step.loss):.4g}")
     return notes

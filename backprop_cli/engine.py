@@ -15,6 +15,10 @@ Notation (layers numbered 1..L, a₀ = x; one row per example n; s = the bias si
 The module is pure: no printing, no exiting, no I/O. ``run(problem)`` records
 every intermediate in a :class:`~backprop_cli.trace.Trace`; ``run(problem,
 record=False)`` is the fast path for long runs that keeps only the losses.
+
+The recorded path keeps the number type of the problem's arrays: float64, or
+(``--exact``, see exact.py) object arrays of ``fractions.Fraction``, run
+through the same functions with no float literal meeting a value.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 
 from .diagnose import diagnose
 from .errors import NonFiniteError
+from .exact import ExactTooLong, fits, is_exact, one, scalar
 from .losses import SHORTCUTS
 from .problem import Problem, penalty
 from .trace import BackwardRecord, EpochRecord, ForwardRecord, StepRecord, Trace, UpdateRecord
@@ -67,7 +72,7 @@ def forward_pass(layers, W, b, X, masks=None):
     for i, (layer, W_l, b_l) in enumerate(zip(layers, W, b)):
         z = net_input(layer, a, W_l, b_l)
         f = layer.activation(z, layer.activation_params)
-        a = f * (masks[i] / (1.0 - layer.dropout)) if masks is not None and masks[i] is not None else f
+        a = f * (masks[i] / (1 - layer.dropout)) if masks is not None and masks[i] is not None else f
         zs.append(z)
         f_values.append(f)
         activations.append(a)
@@ -97,18 +102,18 @@ def update_loss(problem: Problem, W, b, rows: np.ndarray, masks=None) -> float:
     whose derivatives the backward pass computes (gradcheck differentiates it numerically).
     """
     zs, acts = forward(problem.layers, W, b, problem.X[rows], masks)
-    pen = penalty(problem, W) if (problem.l1 or problem.l2) else 0.0
+    pen = penalty(problem, W) if (problem.l1 or problem.l2) else 0
     return reduce(problem, losses(problem, zs[-1], acts[-1], problem.Y[rows])) + pen
 
 
 def reduce(problem: Problem, values: np.ndarray) -> float:
     """The batch reduction of per-example losses: Σₙ Lₙ or (1/N) Σₙ Lₙ."""
-    return float(values.sum() if problem.batch_reduction == "sum" else values.mean())
+    return scalar(values.sum() if problem.batch_reduction == "sum" else values.mean())
 
 
 def batch_scale(problem: Problem, n: int) -> float:
     """r: ∂L/∂W of an update over n examples is r·Σₙ ∂Lₙ/∂W (1/n for mean, 1 for sum)."""
-    return 1.0 / n if problem.batch_reduction == "mean" else 1.0
+    return one(problem) / n if problem.batch_reduction == "mean" else one(problem)
 
 
 def output_delta(problem: Problem, z: np.ndarray, a: np.ndarray, Y: np.ndarray):
@@ -134,7 +139,7 @@ def local_slope(layer, z, f, mask):
     if not layer.activation.elementwise:
         return None
     da_dz = layer.activation.derivative(z, f, **layer.activation_params)
-    return da_dz * (mask / (1.0 - layer.dropout)) if mask is not None else da_dz
+    return da_dz * (mask / (1 - layer.dropout)) if mask is not None else da_dz
 
 
 def weight_gradients(problem: Problem, layer, delta, a_in, W, scale):
@@ -178,14 +183,19 @@ def backward(problem: Problem, W, X, Y, zs, activations, f_values, masks):
 
 
 class _FiniteGuard:
-    """Raises NonFiniteError for the first quantity that is not finite."""
+    """Raises NonFiniteError for the first quantity that is not finite (ExactTooLong: too many digits, exact)."""
 
     def __init__(self, epoch: int, step: int):
         self.epoch, self.step = epoch, step
 
     def __call__(self, quantity: str, layer: int | None, *arrays) -> None:
         for arr in arrays:
-            if arr is not None and not np.all(np.isfinite(arr)):
+            if arr is None:
+                continue
+            if arr.dtype == object:  # exact: always finite, but its digits can outgrow any use
+                if not fits(arr):
+                    raise ExactTooLong(self.epoch, self.step, layer, quantity)
+            elif not np.all(np.isfinite(arr)):
                 raise NonFiniteError(self.epoch, self.step, layer, quantity)
 
 
@@ -202,7 +212,8 @@ def dropout_masks(problem: Problem, rows: np.ndarray, epoch: int, number: int) -
             masks.append(layer.masks[rows])
         else:
             rng = rng or np.random.default_rng([problem.seed or 0, epoch, number])
-            masks.append((rng.random((len(rows), layer.units)) >= layer.dropout).astype(float))
+            kept = rng.random((len(rows), layer.units)) >= float(layer.dropout)
+            masks.append(kept.astype(float) if not is_exact(problem) else kept.astype(int).astype(object))
     return masks
 
 
@@ -261,17 +272,17 @@ def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch
 
 def _record(problem, number, rows, X, zs, acts, masks, terms, L_n, back, dL_dx, updates, pen) -> StepRecord:
     L = len(problem.layers)
-    sign = -1.0 if problem.conventions.get("delta") == "error_signal" else 1.0
+    error_signal = problem.conventions.get("delta") == "error_signal"
     backward_records = []
     for j in range(L):
         dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty = back[j]
-        backward_records.append(BackwardRecord(L - j, dL_da, da_dz, sign * delta if sign < 0 else delta, dL_dW,
+        backward_records.append(BackwardRecord(L - j, dL_da, da_dz, -delta if error_signal else delta, dL_dW,
                                                dL_db, shortcut, W_used, dL_dW_penalty))
     return StepRecord(
         number=number, examples=rows,
         forward=[ForwardRecord(i + 1, X if i == 0 else acts[i - 1], zs[i], acts[i], masks[i] if masks else None)
                  for i in range(L)],
-        loss_terms=terms, losses=L_n, loss=reduce(problem, L_n) + (pen or 0.0),
+        loss_terms=terms, losses=L_n, loss=reduce(problem, L_n) + (pen or 0),
         backward=backward_records, dL_dx=dL_dx, update=updates,
         scale=batch_scale(problem, len(rows)), penalty=pen,
     )
@@ -287,7 +298,7 @@ def evaluate(problem: Problem, params: Params) -> tuple[np.ndarray, float]:
     """Lₙ of every example and their reduction plus the penalty, at the given weights, without dropout."""
     zs, acts = forward(problem.layers, params.W, params.b, problem.X)
     L_n = loss_terms(problem, zs[-1], acts[-1], problem.Y).sum(axis=1)
-    pen = penalty(problem, params.W) if (problem.l1 or problem.l2) else 0.0
+    pen = penalty(problem, params.W) if (problem.l1 or problem.l2) else 0
     return L_n, reduce(problem, L_n) + pen
 
 
@@ -303,7 +314,8 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
     the update in progress; an epoch cut short is kept, marked ``partial``,
     with the loss of the examples it saw and ``loss_after`` at the weights
     reached, and ``trace.stopped`` keeps the reason. The perceptron rule runs
-    in exact arithmetic (perceptron.py).
+    in exact arithmetic (perceptron.py). An exact problem (exact.py) always
+    takes the recorded path; without ``record`` its epochs drop their steps.
     """
     if problem.rule == "perceptron":
         from .perceptron import run as run_perceptron
@@ -321,8 +333,9 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
         for k in range(1, problem.epochs + 1):
             epoch, start = problem.epochs_done + k, params
             try:
-                if record:
+                if record or is_exact(problem):
                     params, rec, stopped = _epoch(problem, params, epoch, ask, loss_start)
+                    rec = rec if record or rec is None else rec._replace(steps=None)
                 else:
                     params, rec, stopped = fast_epoch(problem, plan, params, epoch, ask, loss_start)
                     if rec is not None and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)
@@ -357,16 +370,16 @@ def _epoch(problem: Problem, params: Params, epoch: int, ask, loss_start: float)
             raise
         steps.append(rec)
         all_L.append(L_n)
-        penalties.append(pen or 0.0)
+        penalties.append(pen or 0)
     if not all_L:
         return params, None, stopped
     _, loss_after = evaluate(problem, params)
-    if not np.isfinite(loss_after):
+    if not is_exact(problem) and not np.isfinite(loss_after):
         e = _where_not_finite(problem, params, epoch)
         e.done = (params, steps, all_L)
         raise e
     partial = len(all_L) < len(problem.batches())
-    loss = reduce(problem, np.concatenate(all_L)) + float(np.mean(penalties))
+    loss = reduce(problem, np.concatenate(all_L)) + (scalar(np.mean(penalties)) if problem.l1 or problem.l2 else 0)
     return params, EpochRecord(epoch, steps, loss, loss_after, partial, loss_start), stopped
 
 

@@ -4,6 +4,10 @@ Adding a loss is one entry here; nothing else in the engine names a particular
 loss. Every function is vectorised: ``y_hat`` and ``y`` are arrays of shape
 (N examples, K outputs). Display templates are ``(unicode, latex)`` pairs
 (see activations.py) in $a (ŷₖ), $y/$py (yₖ, parenthesised if negative) and $K.
+
+A loss marked ``rational`` is exact on fractions (``--exact``) and keeps the
+number type it is given (``x/2``, never ``0.5·x``: the same bits in float64);
+any other says in ``not_rational`` why it has no exact value.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Loss(NamedTuple):
     requires_output: str | None = None  # the output activation this loss is defined for
     target_range: tuple[float, float] | None = None  # closed interval the targets must lie in
     needs_unit_interval: bool = False  # defined only for outputs in (0, 1)
+    rational: bool = False  # exact on fractions (--exact)
+    not_rational: str = ""  # why not, when not
 
 
 def _per_output(one: Tex, many: Tex) -> Callable[[int], Tex]:
@@ -59,30 +65,33 @@ LOSSES: dict[str, Loss] = {
     for l in [
         Loss(
             "half_sse",
-            lambda yh, y: 0.5 * (yh - y) ** 2,
+            lambda yh, y: (yh - y) ** 2 / 2,
             lambda yh, y: yh - y,
             formula=("L = ½·Σₖ (ŷₖ − yₖ)²", r"L = \tfrac{1}{2} \sum_k (\hat y_k - y_k)^2"),
             gradient_formula=("∂L/∂ŷₖ = ŷₖ − yₖ", r"\frac{\partial L}{\partial \hat y_k} = \hat y_k - y_k"),
             term=_same(("½·($a − $py)²", r"\tfrac{1}{2}($a - $py)^2")),
             dterm=_same(("$a − $py", r"$a - $py")),
+            rational=True,
         ),
         Loss(
             "sse",
             lambda yh, y: (yh - y) ** 2,
-            lambda yh, y: 2.0 * (yh - y),
+            lambda yh, y: 2 * (yh - y),
             formula=("L = Σₖ (ŷₖ − yₖ)²", r"L = \sum_k (\hat y_k - y_k)^2"),
             gradient_formula=("∂L/∂ŷₖ = 2·(ŷₖ − yₖ)", r"\frac{\partial L}{\partial \hat y_k} = 2(\hat y_k - y_k)"),
             term=_same(("($a − $py)²", r"($a - $py)^2")),
             dterm=_same(("2·($a − $py)", r"2\,($a - $py)")),
+            rational=True,
         ),
         Loss(
             "mse",
             lambda yh, y: (yh - y) ** 2 / yh.shape[1],
-            lambda yh, y: 2.0 * (yh - y) / yh.shape[1],
+            lambda yh, y: 2 * (yh - y) / yh.shape[1],
             formula=("L = (1/K)·Σₖ (ŷₖ − yₖ)²", r"L = \frac{1}{K} \sum_k (\hat y_k - y_k)^2"),
             gradient_formula=("∂L/∂ŷₖ = (2/K)·(ŷₖ − yₖ)", r"\frac{\partial L}{\partial \hat y_k} = \frac{2}{K}(\hat y_k - y_k)"),
             term=_per_output(("($a − $py)²", r"($a - $py)^2"), ("(1/$K)·($a − $py)²", r"\frac{1}{$K}($a - $py)^2")),
             dterm=_per_output(("2·($a − $py)", r"2\,($a - $py)"), ("(2/$K)·($a − $py)", r"\frac{2}{$K}($a - $py)")),
+            rational=True,
         ),
         Loss(
             "bce",
@@ -98,6 +107,7 @@ LOSSES: dict[str, Loss] = {
                               ("($a − $py)/($K·$a·(1 − $a))", r"\frac{$a - $py}{$K \cdot $a\,(1 - $a)}")),
             target_range=(0.0, 1.0),
             needs_unit_interval=True,
+            not_rational="ln ŷ and ln(1 − ŷ) have no exact value",
         ),
         Loss(
             "cross_entropy",
@@ -109,6 +119,7 @@ LOSSES: dict[str, Loss] = {
             dterm=_same(("−$y/$a", r"-\frac{$y}{$a}")),
             requires_output="softmax",
             target_range=(0.0, float("inf")),
+            not_rational="ln ŷ has no exact value",
         ),
     ]
 }

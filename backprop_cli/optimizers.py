@@ -58,6 +58,8 @@ class Optimizer(NamedTuple):
     lines: tuple[Line, ...]
     symbols: dict[str, Tex]  # how each value of ``shown`` and each buffer is written
     mistakes: tuple[Mistake, ...] = ()
+    rational: bool = False  # exact on fractions (--exact): its step uses + − · / only, keeping the number type
+    not_rational: str = ""  # why not, when not
 
     def active_state(self, hp: dict) -> tuple[str, ...]:
         """The buffers this optimizer keeps under these hyperparameters (SGD without momentum keeps none)."""
@@ -101,7 +103,7 @@ def sgd_step(w: Array, g: Array, state: dict, lr: float, hp: dict, shown: dict |
     mu = hp.get("momentum", 0.0)
     if mu != 0:
         buf = state.get("momentum_buffer")
-        buf = d_p.copy() if buf is None else mu * buf + (1.0 - hp["dampening"]) * d_p
+        buf = d_p.copy() if buf is None else mu * buf + (1 - hp["dampening"]) * d_p
         state["momentum_buffer"] = buf
         d_p = d_p + mu * buf if hp["nesterov"] else buf
         if shown is not None:
@@ -340,6 +342,12 @@ OPTIMIZERS["adamw"] = OPTIMIZERS["adam"]._replace(
     params={**OPTIMIZERS["adam"].params,
             "weight_decay": Param(0.01, ("λ", r"\lambda"), low=0.0, meaning="decoupled weight decay: w·(1 − η·λ)")},
 )
+
+# Exact arithmetic (--exact): SGD is rational, and sgd_step keeps the number type it is given (no float literal
+# meets a weight), so Fractions stay exact; the others divide by a square root.
+OPTIMIZERS["sgd"] = OPTIMIZERS["sgd"]._replace(rational=True)
+for _name, _why in (("adam", "√v̂"), ("adamw", "√v̂"), ("rmsprop", "√s"), ("adagrad", "√s")):
+    OPTIMIZERS[_name] = OPTIMIZERS[_name]._replace(not_rational=f"takes square roots ({_why} has no exact value)")
 
 DEFAULT = "sgd"
 

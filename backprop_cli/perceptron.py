@@ -35,6 +35,10 @@ def _as_float(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=object).astype(float)
 
 
+def _same(values):
+    return values
+
+
 def _threshold(name: str, z: np.ndarray) -> np.ndarray:
     """step(z) = 1 if z ≥ 0 else 0; sign(z) = 1 if z ≥ 0 else −1, exactly."""
     low = Fraction(0) if name == "step" else Fraction(-1)
@@ -52,8 +56,10 @@ def _mean(problem: Problem, values: list) -> Fraction:
 
 
 def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord], None] | None = None,
-        should_stop: Callable[[], str | None] | None = None) -> Trace:
-    """Train with the perceptron rule; every value computed exactly, written to the trace as float64."""
+        should_stop: Callable[[], str | None] | None = None, keep_exact: bool = False) -> Trace:
+    """Train with the perceptron rule; every value computed exactly, written to the trace as float64
+    (``keep_exact``: as the Fractions themselves, for ``--exact``)."""
+    num, keep = (_same, _same) if keep_exact else (float, _as_float)
     layer = problem.layers[0]
     X, Y = exact(problem.X), exact(problem.Y)
     W = exact(layer.W)
@@ -69,15 +75,15 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
                 stopped = should_stop()
                 if stopped:
                     break
-            W, b, L_n, rec = _step(problem, layer, W, b, X, Y, n, lr, n + 1)
+            W, b, L_n, rec = _step(problem, layer, W, b, X, Y, n, lr, n + 1, keep)
             all_L.append(L_n)
             if record:
                 steps.append(rec)
         if not all_L:
             break
         loss_after = _mean(problem, list(_evaluate(problem, W, b, X, Y)))
-        rec = EpochRecord(epoch, steps if record else None, float(_mean(problem, all_L)), float(loss_after),
-                          len(all_L) < problem.n_examples, float(loss_start))
+        rec = EpochRecord(epoch, steps if record else None, num(_mean(problem, all_L)), num(loss_after),
+                          len(all_L) < problem.n_examples, num(loss_start))
         loss_start = loss_after
         epochs.append(rec)
         if on_epoch is not None:
@@ -101,7 +107,7 @@ def _evaluate(problem: Problem, W, b, X, Y) -> np.ndarray:
     return _losses(Y, _threshold(layer.activation.name, _net(layer, W, b, X)))
 
 
-def _step(problem: Problem, layer, W, b, X, Y, n: int, lr: Fraction, number: int):
+def _step(problem: Problem, layer, W, b, X, Y, n: int, lr: Fraction, number: int, keep=None):
     """One example: its forward pass, its error, and the update (or no change). Exact."""
     x, y = X[n : n + 1], Y[n : n + 1]
     z = _net(layer, W, b, x)
@@ -117,11 +123,11 @@ def _step(problem: Problem, layer, W, b, X, Y, n: int, lr: Fraction, number: int
     for arr in (new_W, new_b):
         if arr is not None and not np.all(np.isfinite(_as_float(arr))):
             raise NonFiniteError(problem.epochs_done + 1, number, 1, "the updated weights")
-    f = _as_float
+    f = keep or _as_float
     rec = StepRecord(
         number=number, examples=np.array([n]),
         forward=[ForwardRecord(1, f(x), f(z), f(y_hat))],
-        loss_terms=f((y - y_hat) ** 2 / 2), losses=f(L_n), loss=float(_mean(problem, list(L_n))),
+        loss_terms=f((y - y_hat) ** 2 / 2), losses=f(L_n), loss=_mean(problem, list(L_n)) if f is _same else float(_mean(problem, list(L_n))),
         backward=[], dL_dx=None,
         update=[UpdateRecord(1, f(W), f(W_change), f(new_W), None if b is None else f(b),
                              None if b is None else f(b_change), None if b is None else f(new_b))],

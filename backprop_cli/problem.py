@@ -14,6 +14,7 @@ for a bias weight on a constant −1 input, and +1 otherwise.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -172,14 +173,17 @@ class Problem(NamedTuple):
         return self._replace(layers=tuple(layers), epochs_done=done)
 
 
-def penalty(problem: Problem, W: list[np.ndarray]) -> float:
-    """The weight penalty (λ₂/2)·Σ w² + λ₁·Σ |w| over every weight of every layer (never a bias)."""
-    total = 0.0
+def penalty(problem: Problem, W: list[np.ndarray]):
+    """The weight penalty (λ₂/2)·Σ w² + λ₁·Σ |w| over every weight of every layer (never a bias).
+
+    A float for float64 weights; an exact Fraction for an exact run (--exact), which keeps λ and W as Fractions.
+    """
+    total = 0
     if problem.l2:
-        total += 0.5 * problem.l2 * sum(float(np.sum(w * w)) for w in W)
+        total += problem.l2 / 2 * sum(np.sum(w * w) for w in W)
     if problem.l1:
-        total += problem.l1 * sum(float(np.sum(np.abs(w))) for w in W)
-    return total
+        total += problem.l1 * sum(np.sum(np.abs(w)) for w in W)
+    return total if isinstance(total, Fraction) else float(total)
 
 
 # --------------------------------------------------------------------------- writing back

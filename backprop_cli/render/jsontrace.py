@@ -6,13 +6,20 @@ for that layer, with an augmented bias as the extra column (out_in) or row
 each step is ``state_W``/``state_b`` (SPEC §4.1), keyed by PyTorch's names,
 each buffer in the layer's layout. A trace of a problem that uses any key of
 SPEC §4 says version 2.
+
+An exact run (``--exact``) writes every SPEC key as float64 all the same (the
+nearest float of each exact value), and adds a top-level ``"exact"`` object:
+``{"numbers": "...", "epochs": [...]}``, whose ``epochs`` have the structure of
+the trace's ``epochs`` with every computed number as its exact value in text,
+"3/10" or "-1/3" or "2" (Python's ``str(Fraction)``; indices stay integers).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import IO, Any
+from fractions import Fraction
+from typing import IO, Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -21,83 +28,112 @@ from ..problem import Problem, to_dict
 from ..trace import EpochRecord, StepRecord, Trace
 
 
+class Writer(NamedTuple):
+    """How computed numbers are written: ``m`` an array (or None), ``num`` a scalar (or None)."""
+
+    m: Callable[[np.ndarray | None], Any]
+    num: Callable[[Any], Any]
+
+
 def _m(a: np.ndarray | None) -> Any:
-    return None if a is None else a.tolist()
+    if a is None:
+        return None
+    return a.tolist() if a.dtype != object else a.astype(float).tolist()  # exact: the nearest floats
 
 
-def _state(state: dict | None) -> Any:
+def _num(x: Any) -> Any:
+    return float(x) if isinstance(x, Fraction) else x
+
+
+FLOATS = Writer(_m, _num)
+"""The SPEC keys: float64 numbers (an exact run's Fractions as their nearest floats)."""
+EXACT = Writer(lambda a: None if a is None else np.vectorize(str, otypes=[object])(a).tolist() if a.size else [],
+               lambda x: None if x is None else str(x))
+"""The ``exact`` section: each exact number as text, "3/10"."""
+
+
+def _state(state: dict | None, w: Writer = FLOATS) -> Any:
     if not state:
         return None
-    return {k: (v if k == "step" else _m(v)) for k, v in state.items()}
+    return {k: (v if k == "step" else w.m(v)) for k, v in state.items()}
 
 
-def _update_entry(layer, rec) -> dict:
+def _update_entry(layer, rec, w: Writer = FLOATS) -> dict:
     entry = {
         "layer": rec.layer,
-        "W_change": _m(layer.weights_as_given(rec.W_change, rec.b_change)),
-        "W": _m(layer.weights_as_given(rec.W, rec.b)),
-        "b_change": _m(layer.bias_as_given(rec.b_change)),
-        "b": _m(layer.bias_as_given(rec.b)),
+        "W_change": w.m(layer.weights_as_given(rec.W_change, rec.b_change)),
+        "W": w.m(layer.weights_as_given(rec.W, rec.b)),
+        "b_change": w.m(layer.bias_as_given(rec.b_change)),
+        "b": w.m(layer.bias_as_given(rec.b)),
     }
     state_W, state_b = layer.state_as_given(rec.state_W, rec.state_b)
-    entry["state_W"], entry["state_b"] = _state(state_W), _state(state_b)
+    entry["state_W"], entry["state_b"] = _state(state_W, w), _state(state_b, w)
     return entry
 
 
-def _forward_entry(f) -> dict:
-    entry = {"layer": f.layer, "z": _m(f.z), "a": _m(f.a)}
+def _forward_entry(f, w: Writer = FLOATS) -> dict:
+    entry = {"layer": f.layer, "z": w.m(f.z), "a": w.m(f.a)}
     if f.mask is not None:
-        entry["mask"] = _m(f.mask)
+        entry["mask"] = w.m(f.mask)
     return entry
 
 
-def step_dict(problem: Problem, step: StepRecord) -> dict:
+def step_dict(problem: Problem, step: StepRecord, w: Writer = FLOATS) -> dict:
     """One update as the SPEC's step object (plus a few optional extra keys)."""
     layers = problem.layers
     d = {
         "examples": step.examples.tolist(),
-        "forward": [_forward_entry(f) for f in step.forward],
-        "losses": _m(step.losses),
-        "loss": step.loss,
+        "forward": [_forward_entry(f, w) for f in step.forward],
+        "losses": w.m(step.losses),
+        "loss": w.num(step.loss),
     }
     if step.penalty is not None:
-        d["penalty"] = step.penalty
+        d["penalty"] = w.num(step.penalty)
     if problem.rule != "perceptron":  # the perceptron rule has no backward pass (SPEC §4.6)
-        d["backward"] = _backward(problem, step)
-        d["dL_dx"] = _m(step.dL_dx)
-    d["update"] = [_update_entry(layers[rec.layer - 1], rec) for rec in step.update]
+        d["backward"] = _backward(problem, step, w)
+        d["dL_dx"] = w.m(step.dL_dx)
+    d["update"] = [_update_entry(layers[rec.layer - 1], rec, w) for rec in step.update]
     return d
 
 
-def _backward(problem: Problem, step: StepRecord) -> list[dict]:
+def _backward(problem: Problem, step: StepRecord, w: Writer = FLOATS) -> list[dict]:
     layers = problem.layers
     backward = []
     for rec in step.backward:
         layer = layers[rec.layer - 1]
         entry = {
             "layer": rec.layer,
-            "delta": _m(rec.delta),
-            "dL_dW": _m(layer.weights_as_given(rec.dL_dW, rec.dL_db)),
-            "dL_db": _m(layer.bias_as_given(rec.dL_db)),
-            "dL_da": _m(rec.dL_da),
+            "delta": w.m(rec.delta),
+            "dL_dW": w.m(layer.weights_as_given(rec.dL_dW, rec.dL_db)),
+            "dL_db": w.m(layer.bias_as_given(rec.dL_db)),
+            "dL_da": w.m(rec.dL_da),
         }
         if rec.da_dz is not None:
-            entry["da_dz"] = _m(rec.da_dz)
+            entry["da_dz"] = w.m(rec.da_dz)
         backward.append(entry)
     return backward
 
 
-def epoch_dict(problem: Problem, epoch: EpochRecord) -> dict:
+def epoch_dict(problem: Problem, epoch: EpochRecord, w: Writer = FLOATS) -> dict:
     d: dict[str, Any] = {"epoch": epoch.epoch}
     if epoch.steps is not None:
-        d["steps"] = [step_dict(problem, s) for s in epoch.steps]
-    d["loss"] = epoch.loss
-    d["loss_after"] = epoch.loss_after
+        d["steps"] = [step_dict(problem, s, w) for s in epoch.steps]
+    d["loss"] = w.num(epoch.loss)
+    d["loss_after"] = w.num(epoch.loss_after)
     if epoch.loss_start is not None and epoch.steps is not None:  # lean epochs: the previous loss_after
-        d["loss_start"] = epoch.loss_start
+        d["loss_start"] = w.num(epoch.loss_start)
     if epoch.partial:
         d["partial"] = True
     return d
+
+
+def is_exact(trace: Trace) -> bool:
+    """Whether the trace is of an exact run (--exact): its losses are Fractions."""
+    return any(isinstance(e.loss, Fraction) for e in trace.epochs)
+
+
+EXACT_NOTE = ("computed in exact fractions from the decimals as written (--exact); the numbers elsewhere in this "
+              "trace are their nearest float64 values; here each is exact, as text: a/b or a decimal")
 
 
 def trace_dict(trace: Trace) -> dict:
@@ -110,6 +146,8 @@ def trace_dict(trace: Trace) -> dict:
     }
     if trace.stopped:
         d["stopped"] = trace.stopped
+    if is_exact(trace):
+        d["exact"] = {"numbers": EXACT_NOTE, "epochs": [epoch_dict(trace.problem, e, EXACT) for e in trace.epochs]}
     return d
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from string import Template
 
+from . import exactnum
+
 
 @dataclass(frozen=True)
 class M:
@@ -92,6 +94,8 @@ class Numbers:
         return self._text(x).replace("-", MINUS)
 
     def _text(self, x: float) -> str:
+        if exactnum.is_exact(x):  # --exact: every digit of the decimal, or p/q (render/exactnum.py)
+            return exactnum.text(x)
         x = float(x)
         if x == 0 or not math.isfinite(x):
             return "0" if x == 0 else str(x)
