@@ -252,3 +252,29 @@ def test_check_command_names_an_adam_mistake(tmp_path):
     assert out.returncode == 1
     assert "WRONG  m̂_w1 = -0.14" in out.stdout and "bias correction of m is forgotten" in out.stdout
     assert "right  v̂_w1" in out.stdout
+
+
+def test_the_adam_example_of_the_teaching_page_prints_what_it_shows(tmp_path):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "teaching.md").read_text()
+    for name in ("adam-exercise.yaml", "adam-answers.yaml"):
+        body = re.search(rf"<!-- file: {name} -->\n```yaml\n(.*?)```", text, re.S).group(1)
+        (tmp_path / name).write_text(body)
+    shown = re.search(r"backprop check adam-exercise\.yaml adam-answers\.yaml.*?```text\n(.*?)```", text, re.S).group(1)
+    out = subprocess.run([sys.executable, "-m", "backprop_cli", "check", "adam-exercise.yaml", "adam-answers.yaml"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.stdout == shown
+
+
+@pytest.mark.parametrize("optimizer,spellings", [
+    ({"name": "adam", "amsgrad": True}, ["m̂_w1", "mhat_w1", "m_hat_w1", "v̂_b1", "vhat_b1", "v_max_w2", "exp_avg_sq_w1"]),
+    ({"name": "adamw"}, ["w′_w1", "wprime_w1", "w_decayed_w1"]),
+    ({"name": "rmsprop", "centered": True}, ["ḡ_w1", "gbar_w1", "grad_avg_w1", "s_w1", "d_w1"]),
+    ({"name": "adagrad", "lr_decay": 0.1}, ["η_t_w1", "eta_t_w1", "clr_w1", "sum_w2"]),
+])
+def test_the_documented_spellings_of_the_step_values(optimizer, spellings):
+    names = AnswerNames(small(optimizer))
+    for spelling in spellings:
+        assert not isinstance(names.by_name(spelling), str), spelling

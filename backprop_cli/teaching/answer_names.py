@@ -6,7 +6,9 @@ Two answer forms name quantities:
   w5 and b1 (the weights before the update), L_o1 (E_o1), L (E_total, E),
   loss_after, δ_o1 (delta_o1), ∂L/∂out_o1 (dL_dout_o1), ∂out_o1/∂net_o1,
   ∂L/∂w5 (dL_dw5), ∂L/∂b1, ∂L/∂x1, Δw5 (delta_w5), w5⁺ (w5+, w5_new), and the
-  same for biases. A name refers to epoch 1, update 1, example 1 unless a suffix
+  same for biases; the values of the optimizer's step as symbol_parameter
+  (m_w5, v̂_w5 or vhat_w5, b_w5 for a momentum buffer, or PyTorch's exp_avg_w5;
+  see :func:`step_names`). A name refers to epoch 1, update 1, example 1 unless a suffix
   says otherwise: ``@`` followed by parts joined by dots, in any order:
 
   ====================  ===============================================
@@ -18,7 +20,8 @@ Two answer forms name quantities:
   ====================  ===============================================
 
 - **a partial trace**, in the shape of the JSON trace: any subset of its keys
-  and entries; list entries are matched by their ``"layer"`` where given.
+  and entries; list entries are matched by their ``"layer"`` where given. The
+  optimizer's buffers are an update's ``state_W``/``state_b`` (``step`` is not graded).
 
 Both give the same locators, so ``w5+``, ``w5⁺`` and a trace's
 ``update[layer 2].W[1][1]`` are one quantity. Nothing here computes a value.

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import unicodedata
 from typing import TextIO
 
 from ..errors import Issue
@@ -49,9 +50,15 @@ def _rounded(value: float, r: Result) -> str:
     return f"{value:.{d}f}"
 
 
+def shown_width(name: str) -> int:
+    """The columns a name takes: its combining marks (the hat of m̂) take none."""
+    return sum(not unicodedata.combining(ch) for ch in name)
+
+
 def line(r: Result, width: int, verdict_width: int) -> str:
+    name = r.name + " " * max(0, width - shown_width(r.name))
     text = (
-        f"{r.verdict:<{verdict_width}}  {r.name:<{width}} = {_written(r)}"
+        f"{r.verdict:<{verdict_width}}  {name} = {_written(r)}"
         if r.answer is not None
         else f"{r.verdict:<{verdict_width}}  {r.name}"
     )
@@ -96,7 +103,7 @@ def rich(reports: list[FileReport], out: TextIO, points: bool) -> None:
         if rep.issues:
             continue
         shown, extra = _listed(rep.results)
-        width = max((len(r.name) for r in shown if r.answer is not None), default=0)
+        width = max((shown_width(r.name) for r in shown if r.answer is not None), default=0)
         verdict_width = max((len(r.verdict) for r in shown), default=5)
         for r in shown:
             out.write(line(r, width, verdict_width) + "\n")
