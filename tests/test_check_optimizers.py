@@ -269,7 +269,8 @@ def test_the_adam_example_of_the_teaching_page_prints_what_it_shows(tmp_path):
 
 
 @pytest.mark.parametrize("optimizer,spellings", [
-    ({"name": "adam", "amsgrad": True}, ["m̂_w1", "mhat_w1", "m_hat_w1", "v̂_b1", "vhat_b1", "v_max_w2", "exp_avg_sq_w1"]),
+    ({"name": "adam", "amsgrad": True},
+     ["m̂_w1", "mhat_w1", "m_hat_w1", "v̂_b1", "vhat_b1", "v_max_w2", "exp_avg_sq_w1"]),
     ({"name": "adamw"}, ["w′_w1", "wprime_w1", "w_decayed_w1"]),
     ({"name": "rmsprop", "centered": True}, ["ḡ_w1", "gbar_w1", "grad_avg_w1", "s_w1", "d_w1"]),
     ({"name": "adagrad", "lr_decay": 0.1}, ["η_t_w1", "eta_t_w1", "clr_w1", "sum_w2"]),
