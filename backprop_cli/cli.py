@@ -420,8 +420,9 @@ def worksheet(problem, answers, fmt, output, precision, detail, notation):
               "(default: at least 3 significant figures).")
 @click.option("--points", "points_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Points per answer name or group (forward, loss, delta, gradient, update); 'carried: 0.5'.")
-@click.option("--format", "fmt", type=click.Choice(("rich", "json", "csv")), default="rich", show_default=True,
-              help="rich: a line per answer; json: everything, per file and answer; csv: a gradebook, a row per file.")
+@click.option("--format", "fmt", type=click.Choice(("rich", "json", "csv", "html")), default="rich", show_default=True,
+              help="rich: a line per answer; json: everything, per file and answer; csv: a gradebook, a row per file; "
+                   "html: one self-contained page, the gradebook and each file's answers.")
 def check(problem, answers, tolerance, min_decimals, points_file, fmt):
     """Grade ANSWERS (files, folders, or - for standard input) for PROBLEM.
 
@@ -440,6 +441,8 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt):
         if getattr(problems, "kind", None) == "graph":
             from .graph import commands
 
+            if fmt == "html":
+                raise click.UsageError("--format html grades networks' answers; a graph's check writes rich or json")
             return commands.check(problems, answers[0], tolerance, fmt)
         points = None
         if points_file:
@@ -455,6 +458,9 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt):
         click.echo(report.as_json(reports))
     elif fmt == "csv":
         click.echo(report.as_csv(reports), nl=False)
+    elif fmt == "html":
+        title = problems.title or problem if not isinstance(problems, str) else f"{problem}: one problem per student"
+        click.echo(report.as_html(reports, f"Grades: {title}", points is not None), nl=False)
     elif not (alone and alone.issues):
         buf = io.StringIO()
         report.rich(reports, buf, points is not None)
