@@ -13,6 +13,7 @@ import math
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from test_optimizers import v2_problems
@@ -279,3 +280,23 @@ def test_the_documented_spellings_of_the_step_values(optimizer, spellings):
     names = AnswerNames(small(optimizer))
     for spelling in spellings:
         assert not isinstance(names.by_name(spelling), str), spelling
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(v2_problems())
+def test_the_replay_is_the_trace_for_every_optimizer_penalty_and_mask(data):
+    """Without answers, check's replay repeats the engine bit for bit, the optimizer's intermediates included."""
+    from backprop_cli.teaching.replay import Replay, truth
+
+    problem = from_dict(data).with_epochs(min(data.get("epochs", 1), 2))
+    try:
+        trace = engine.run(problem)
+    except Exception:  # a generated problem whose run is not finite has nothing to replay
+        return
+    if trace.stopped:
+        return
+    true = truth(trace)
+    replayed = Replay(problem).run((problem.epochs - 1, len(problem.batches()) - 1))
+    assert true.keys() == replayed.keys()
+    assert all(np.array_equal(true[k], replayed[k]) for k in true), [k for k in true
+                                                                      if not np.array_equal(true[k], replayed[k])][:3]

@@ -107,14 +107,15 @@ def initial_state(problem: Problem) -> tuple[list, list]:
 
 
 def optimizer_step(problem: Problem, param, grad, state: dict, trainable: bool = True, shown: dict | None = None):
-    """(Δ, new state) of one step of the problem's optimizer (optimizers.py), as the engine takes it.
+    """(Δ, new state, the value after) of one step of the problem's optimizer (optimizers.py), as the engine takes it.
 
-    ``shown``, when given, receives the step's intermediates (nothing for a frozen parameter)."""
+    ``shown``, when given, receives the step's intermediates (nothing for a frozen parameter). The value after is
+    the optimizer's own (Adam's w − (η/(1 − β₁ᵗ))·m/d is not bit for bit w + Δ)."""
     if not trainable:
-        return np.zeros_like(param), state
+        return np.zeros_like(param), state, param
     state, shown = dict(state or {}), ({} if shown is None else shown)
-    problem.optimizer.step(param, grad, state, problem.learning_rate, problem.hp, shown)
-    return shown["change"], state
+    after = problem.optimizer.step(param, grad, state, problem.learning_rate, problem.hp, shown)
+    return shown["change"], state, after
 
 
 class Replay:
@@ -155,19 +156,21 @@ class Replay:
         batches = p.batches()
         with np.errstate(all="ignore"):
             for e in range(last[0] + 1):
-                losses = []
+                losses, penalties = [], []
                 for s, rows in enumerate(batches):
                     if (e, s) > last:
                         return self.values
-                    W, b, sW, sb, L_n = self.step(e, s, rows, W, b, sW, sb)
+                    W, b, sW, sb, L_n, pen = self.step(e, s, rows, W, b, sW, sb)
                     losses.append(L_n)
+                    penalties.append(pen)
                 anchor = Point(p, len(p.layers) - 1, 1.0, p.n_examples)
-                self.put((e, 0, "epoch_loss", 0), np.array(engine.reduce(p, np.concatenate(losses))), anchor)
+                # as the engine: the epoch's Lₙ reduced, plus the mean of the updates' penalties
+                epoch_loss = engine.reduce(p, np.concatenate(losses)) + float(np.mean(penalties))
+                self.put((e, 0, "epoch_loss", 0), np.array(epoch_loss), anchor)
                 anchor.evaluated = self._with_dropout(e, W, b)
                 zs, acts = engine.forward(p.layers, W, b, p.X)
-                self.put(
-                    (e, 0, "loss_after", 0), np.array(engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y))), anchor
-                )
+                after = engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y)) + self._penalty(W)[0]
+                self.put((e, 0, "loss_after", 0), np.array(after), anchor)
         return self.values
 
     def _with_dropout(self, e: int, W, b) -> tuple | None:
@@ -191,7 +194,7 @@ class Replay:
         return penalty(self.p, W), 0.5 * self.p.l2 * sum(float(np.sum(w * w)) for w in W)
 
     def step(self, e: int, s: int, rows, W, b, sW, sb):
-        """One update, worked the student's way. Returns the weights, biases and states after it, and Lₙ used."""
+        """One update, worked the student's way. Returns the weights, biases and states after it, Lₙ and the penalty."""
         p, layers = self.p, self.p.layers
         X, Y = p.X[rows], p.Y[rows]
         scale = 1.0 / len(rows) if p.batch_reduction == "mean" else 1.0
@@ -220,7 +223,7 @@ class Replay:
         self._backward(e, s, pts, put, Y)
         first = pts[0]
         self.put((e, s, "dL_dx", 0), scale * (first.delta @ first.W), first)
-        return self._update(e, s, pts, put, sW, sb) + (out.losses,)
+        return self._update(e, s, pts, put, sW, sb) + (out.losses, out.penalty)
 
     def _touched(self, e: int, s: int, kind: str, l: int) -> bool:
         """True when the value used here is not what the engine would compute (an answer, or the twist)."""
@@ -262,17 +265,19 @@ class Replay:
         W, b, sW, sb = [], [], list(sW), list(sb)
         for l, c in enumerate(pts):
             c.shown_W = {}
-            change, sW[l] = optimizer_step(p, c.W, c.g, c.state_W, shown=c.shown_W)
+            change, sW[l], after = optimizer_step(p, c.W, c.g, c.state_W, shown=c.shown_W)
             self._intermediates(put, True, l, c.shown_W, sW[l])
-            W.append(put("W", l, c.W + put("W_change", l, change)))
+            used = put("W_change", l, change)
+            W.append(put("W", l, after if used is change else c.W + used))
             self._carry_twist(e, s, True, c, sW[l])
             if c.b is None:
                 b.append(None)
                 continue
             c.shown_b = {} if p.train_bias else None
-            change, sb[l] = optimizer_step(p, c.b, c.gb, c.state_b, p.train_bias, shown=c.shown_b)
+            change, sb[l], after = optimizer_step(p, c.b, c.gb, c.state_b, p.train_bias, shown=c.shown_b)
             self._intermediates(put, False, l, c.shown_b, sb[l])
-            b.append(put("b", l, c.b + put("b_change", l, change)))
+            used = put("b_change", l, change)
+            b.append(put("b", l, after if used is change else c.b + used))
             self._carry_twist(e, s, False, c, sb[l])
         return W, b, sW, sb
 
