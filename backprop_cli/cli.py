@@ -33,6 +33,7 @@ from .errors import (
 from .render import FORMATS as RENDERERS, PAGES
 from .activations import ACTIVATIONS
 from .losses import LOSSES
+from .optimizers import OPTIMIZERS
 from .output import open_output
 
 FORMATS = ("rich", "json", "ndjson", *(f for f in RENDERERS if f not in ("rich", "json")))
@@ -339,13 +340,22 @@ def _sizes(ctx, param, value: str) -> list[int]:
               type=click.Choice(list(LOSSES)))
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise.")
 @click.option("--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update.")
-@click.option("--learning-rate", type=click.FloatRange(min=0, max=100), default=0.5, show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(min=0, max=100),
+              help="Default: 0.5, or one whose first step can be followed by hand with --optimizer (0.1 for Adam).")
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)),
+              help="Train with this optimizer (its β's, ε, … written in the file; sgd gets momentum 0.9).")
+@click.option("--l2", type=click.FloatRange(min=0, max=10, min_open=True), metavar="λ",
+              help="Add the L2 penalty (λ/2)·Σw² to the loss.")
+@click.option("--dropout", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), metavar="p",
+              help="Dropout p on every hidden layer, with given masks of 0s and 1s.")
+@click.option("--epochs", type=click.IntRange(1, 5), default=1, show_default=True,
+              help="Steps to work by hand (an optimizer's state carries from one to the next).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output.")
 @click.option("--roster", type=click.Path(dir_okay=False), metavar="FILE.csv",
               help="One exercise per student id (the first column), seeded from the id; needs --output-dir.")
 @click.option("--output-dir", type=click.Path(file_okay=False), metavar="DIR", help="Where --roster writes ID.yaml files.")
 def new(sizes, graph_gates, values, activation, hidden_activation, output_activation, loss, seed, examples,
-        learning_rate, output, roster, output_dir):
+        learning_rate, optimizer, l2, dropout, epochs, output, roster, output_dir):
     """Write a new exercise to standard output: weights, biases and inputs with one decimal, chosen so that
     no unit is saturated or dead and no gradient is zero. Solve it with backprop solve.
 
@@ -353,13 +363,15 @@ def new(sizes, graph_gates, values, activation, hidden_activation, output_activa
     if graph_gates is not None:
         from .graph import commands
 
-        given = click.get_current_context().get_parameter_source("learning_rate") != click.core.ParameterSource.DEFAULT
-        return commands.new(graph_gates, seed, values, learning_rate if given else None)
+        if optimizer or l2 or dropout or epochs > 1:
+            raise click.UsageError("--optimizer, --l2, --dropout and --epochs are for networks (--layers), not --graph")
+        return commands.new(graph_gates, seed, values, learning_rate)
     if sizes is None:
         raise click.UsageError("give --layers 2-2-1 (a network) or --graph N (a computational graph)")
     from .teaching import exercise
 
     hidden = hidden_activation or activation
+    settings = dict(optimizer=optimizer, l2=l2, dropout=dropout, epochs=epochs)
     if roster and not output_dir or output_dir and not roster:
         raise click.UsageError("--roster and --output-dir go together: backprop new ... --roster roster.csv --output-dir DIR")
     if roster and output:
@@ -370,9 +382,11 @@ def new(sizes, graph_gates, values, activation, hidden_activation, output_activa
                 from .teaching.answers import read_bytes
 
                 ids = exercise.roster_ids(read_bytes(f, roster), roster)
-            texts = exercise.variants(ids, sizes, hidden, loss, seed, examples, learning_rate, output_activation)
+            texts = exercise.variants(ids, sizes, hidden, loss, seed, examples, learning_rate, output_activation,
+                                      **settings)
         else:
-            texts = {None: exercise.new_problem(sizes, hidden, loss, seed, examples, learning_rate, output_activation)}
+            texts = {None: exercise.new_problem(sizes, hidden, loss, seed, examples, learning_rate, output_activation,
+                                                **settings)}
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     if roster:
@@ -415,8 +429,9 @@ def worksheet(problem, answers, fmt, output, precision, detail, notation):
               "(default: at least 3 significant figures).")
 @click.option("--points", "points_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Points per answer name or group (forward, loss, delta, gradient, update); 'carried: 0.5'.")
-@click.option("--format", "fmt", type=click.Choice(("rich", "json", "csv")), default="rich", show_default=True,
-              help="rich: a line per answer; json: everything, per file and answer; csv: a gradebook, a row per file.")
+@click.option("--format", "fmt", type=click.Choice(("rich", "json", "csv", "html")), default="rich", show_default=True,
+              help="rich: a line per answer; json: everything, per file and answer; csv: a gradebook, a row per file; "
+                   "html: one self-contained page, the gradebook and each file's answers.")
 def check(problem, answers, tolerance, min_decimals, points_file, fmt):
     """Grade ANSWERS (files, folders, or - for standard input) for PROBLEM.
 
@@ -435,6 +450,8 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt):
         if getattr(problems, "kind", None) == "graph":
             from .graph import commands
 
+            if fmt == "html":
+                raise click.UsageError("--format html grades networks' answers; a graph's check writes rich or json")
             return commands.check(problems, answers[0], tolerance, fmt)
         points = None
         if points_file:
@@ -450,6 +467,9 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt):
         click.echo(report.as_json(reports))
     elif fmt == "csv":
         click.echo(report.as_csv(reports), nl=False)
+    elif fmt == "html":
+        title = problems.title or problem if not isinstance(problems, str) else f"{problem}: one problem per student"
+        click.echo(report.as_html(reports, f"Grades: {title}", points is not None), nl=False)
     elif not (alone and alone.issues):
         buf = io.StringIO()
         report.rich(reports, buf, points is not None)
