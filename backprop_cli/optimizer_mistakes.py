@@ -80,8 +80,9 @@ SGD = EVERY + (
 # ----------------------------------------------------------------------------- Adam and AdamW
 
 
-def _adam_again(v: dict, hp: dict, lr: float, betas=None, t=None, corrected=(True, True), eps_inside=False,
-                decoupled=None) -> Array:
+def _adam_again(
+    v: dict, hp: dict, lr: float, betas=None, t=None, corrected=(True, True), eps_inside=False, decoupled=None
+) -> Array:
     """Adam's (AdamW's) step worked again from the buffers before it, with one thing done differently.
 
     Right: AdamW w′ = w·(1 − η·λ) (Adam: g ← g + λ·w); m = β₁·m + (1 − β₁)·g; v = β₂·v + (1 − β₂)·g²;

@@ -88,8 +88,18 @@ def test_the_class_page_has_the_gradebook_then_each_students_answers(a_class):
     page = parsed(a_class)
     assert page.headings[0].startswith("Grades: ") and page.headings[1:] == ["ann.yaml", "bo.yaml", "<script>cy.yaml"]
     gradebook, ann, bo, cy = page.tables
-    assert gradebook[0] == ["file", "right", "carried", "wrong", "imprecise", "missing", "unknown", "points", "total",
-                            "error"]
+    assert gradebook[0] == [
+        "file",
+        "right",
+        "carried",
+        "wrong",
+        "imprecise",
+        "missing",
+        "unknown",
+        "points",
+        "total",
+        "error",
+    ]
     assert [row[0] for row in gradebook[1:]] == ["ann.yaml", "bo.yaml", "<script>cy.yaml"]
     assert gradebook[2][1:3] == ["2", "0"] and gradebook[3][-1] == "not graded: see below"
     assert ann[0] == ["answer", "written", "verdict", "expected", "notes"]
@@ -125,10 +135,25 @@ def test_a_graph_problem_refuses_html():
 
 def chromium(args: list[str], html_path: Path, cwd: Path) -> None:
     profile = tempfile.mkdtemp(dir=cwd)
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={profile}", *args, html_path.as_uri()],
-                   cwd=cwd, capture_output=True, timeout=180, check=False)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            *args,
+            html_path.as_uri(),
+        ],
+        cwd=cwd,
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")

@@ -52,8 +52,14 @@ def dropout_net():
     return from_dict(
         {
             "layers": [
-                {"name": "h", "activation": "linear", "weights": [[0.5, -0.5], [0.3, 0.2]], "bias": 0.0,
-                 "dropout": 0.5, "masks": [[1, 0]]},
+                {
+                    "name": "h",
+                    "activation": "linear",
+                    "weights": [[0.5, -0.5], [0.3, 0.2]],
+                    "bias": 0.0,
+                    "dropout": 0.5,
+                    "masks": [[1, 0]],
+                },
                 {"name": "o", "activation": "linear", "weights": [[1.0, -1.0]], "bias": 0.0},
             ],
             "inputs": [[1.0, 2.0]],
@@ -105,8 +111,14 @@ OPTIMIZER_MISTAKES = [
     # Adagrad from s₀ = 0.5: s = 0.5 + g²; without this g²: s = 0.5
     ({"name": "adagrad", "initial_accumulator_value": 0.5}, 1, {}, "Δw1", -0.2 * G1 / sqrt(0.5), "accumulator"),
     ({"name": "adagrad", "initial_accumulator_value": 0.5}, 1, {}, "s_w1", 0.5, "accumulator"),
-    ({"name": "adagrad", "initial_accumulator_value": 0.5}, 1, {}, "Δw1", -0.2 * 0.2 * G1 / sqrt(0.5 + G1**2),
-     "learning rate is applied twice"),
+    (
+        {"name": "adagrad", "initial_accumulator_value": 0.5},
+        1,
+        {},
+        "Δw1",
+        -0.2 * 0.2 * G1 / sqrt(0.5 + G1**2),
+        "learning rate is applied twice",
+    ),
 ]
 
 # SGD, μ = 0.9, τ = 0.5, η = 0.1. Step 1: b = g, Δ = (0.14, 0.28), Δb = 0.14, so w = (0.64, −0.22), b = 0.24,
@@ -135,8 +147,11 @@ PENALTY_MISTAKES = [
 CASES = OPTIMIZER_MISTAKES + SGD_MISTAKES + PENALTY_MISTAKES
 
 
-@pytest.mark.parametrize("optimizer,epochs,extra,name,value,mistake", CASES,
-                         ids=[f"{c[0] if isinstance(c[0], str) else c[0]['name']}: {c[3]}: {c[5]}" for c in CASES])
+@pytest.mark.parametrize(
+    "optimizer,epochs,extra,name,value,mistake",
+    CASES,
+    ids=[f"{c[0] if isinstance(c[0], str) else c[0]['name']}: {c[3]}: {c[5]}" for c in CASES],
+)
 def test_a_mistake_computed_by_hand_is_named(optimizer, epochs, extra, name, value, mistake):
     lr = 0.1 if (optimizer == "sgd" or optimizer.get("name") == "sgd") else 0.2
     named(small(optimizer, epochs, lr, **extra), name, value, mistake)
@@ -184,9 +199,23 @@ def test_a_buffer_in_the_partial_trace_form():
     trace = trace_dict(engine.run(small(ADAM)))
     update = trace["epochs"][0]["steps"][0]["update"][0]
     assert update["state_W"]["exp_avg"][0] == pytest.approx([0.1 * G1, 0.1 * G2], rel=1e-12)
-    answers = {"epochs": [{"steps": [{"update": [{"layer": 1, "state_W": {"exp_avg": [[0.001 * G1, -0.28]],
-                                                                            "step": 1},
-                                                  "state_b": {"exp_avg_sq": [0.00196]}}]}]}]}
+    answers = {
+        "epochs": [
+            {
+                "steps": [
+                    {
+                        "update": [
+                            {
+                                "layer": 1,
+                                "state_W": {"exp_avg": [[0.001 * G1, -0.28]], "step": 1},
+                                "state_b": {"exp_avg_sq": [0.00196]},
+                            }
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
     results = {r.name: r for r in grade(small(ADAM), json.dumps(answers), "a.json")}
     wrong = results["epochs[1].steps[1].update[layer 1].state_W.exp_avg[1][1]"]
     assert wrong.verdict == "WRONG" and any("β₁ and β₂ are swapped" in m for m in wrong.mistakes)
@@ -232,9 +261,13 @@ def test_a_whole_trace_with_its_optimizer_state_as_answers_is_all_right(data):
 
 
 def test_the_names_of_every_optimizers_values_resolve():
-    for name, params in [("sgd", {"momentum": 0.9, "nesterov": True, "weight_decay": 0.1}), ("adam", {"amsgrad": True}),
-                         ("adamw", {}), ("rmsprop", {"centered": True, "momentum": 0.5}),
-                         ("adagrad", {"lr_decay": 0.1})]:
+    for name, params in [
+        ("sgd", {"momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+        ("adam", {"amsgrad": True}),
+        ("adamw", {}),
+        ("rmsprop", {"centered": True, "momentum": 0.5}),
+        ("adagrad", {"lr_decay": 0.1}),
+    ]:
         names = AnswerNames(small({"name": name, **params}))
         for key in names.steps:
             assert not isinstance(names.by_name(f"{key}_w1"), str), (name, key)
@@ -248,8 +281,12 @@ def test_check_command_names_an_adam_mistake(tmp_path):
     )
     answers = tmp_path / "a.yaml"
     answers.write_text("m̂_w1: -0.14\nv̂_w1: 1.96\n")
-    out = subprocess.run([sys.executable, "-m", "backprop_cli", "check", str(problem), str(answers)],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "backprop_cli", "check", str(problem), str(answers)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 1
     assert "WRONG  m̂_w1 = -0.14" in out.stdout and "bias correction of m is forgotten" in out.stdout
     assert "right  v̂_w1" in out.stdout
@@ -264,18 +301,28 @@ def test_the_adam_example_of_the_teaching_page_prints_what_it_shows(tmp_path):
         body = re.search(rf"<!-- file: {name} -->\n```yaml\n(.*?)```", text, re.S).group(1)
         (tmp_path / name).write_text(body)
     shown = re.search(r"backprop check adam-exercise\.yaml adam-answers\.yaml.*?```text\n(.*?)```", text, re.S).group(1)
-    out = subprocess.run([sys.executable, "-m", "backprop_cli", "check", "adam-exercise.yaml", "adam-answers.yaml"],
-                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-m", "backprop_cli", "check", "adam-exercise.yaml", "adam-answers.yaml"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert out.stdout == shown
 
 
-@pytest.mark.parametrize("optimizer,spellings", [
-    ({"name": "adam", "amsgrad": True},
-     ["m̂_w1", "mhat_w1", "m_hat_w1", "v̂_b1", "vhat_b1", "v_max_w2", "exp_avg_sq_w1"]),
-    ({"name": "adamw"}, ["w′_w1", "wprime_w1", "w_decayed_w1"]),
-    ({"name": "rmsprop", "centered": True}, ["ḡ_w1", "gbar_w1", "grad_avg_w1", "s_w1", "d_w1"]),
-    ({"name": "adagrad", "lr_decay": 0.1}, ["η_t_w1", "eta_t_w1", "clr_w1", "sum_w2"]),
-])
+@pytest.mark.parametrize(
+    "optimizer,spellings",
+    [
+        (
+            {"name": "adam", "amsgrad": True},
+            ["m̂_w1", "mhat_w1", "m_hat_w1", "v̂_b1", "vhat_b1", "v_max_w2", "exp_avg_sq_w1"],
+        ),
+        ({"name": "adamw"}, ["w′_w1", "wprime_w1", "w_decayed_w1"]),
+        ({"name": "rmsprop", "centered": True}, ["ḡ_w1", "gbar_w1", "grad_avg_w1", "s_w1", "d_w1"]),
+        ({"name": "adagrad", "lr_decay": 0.1}, ["η_t_w1", "eta_t_w1", "clr_w1", "sum_w2"]),
+    ],
+)
 def test_the_documented_spellings_of_the_step_values(optimizer, spellings):
     names = AnswerNames(small(optimizer))
     for spelling in spellings:
@@ -298,5 +345,6 @@ def test_the_replay_is_the_trace_for_every_optimizer_penalty_and_mask(data):
     true = truth(trace)
     replayed = Replay(problem).run((problem.epochs - 1, len(problem.batches()) - 1))
     assert true.keys() == replayed.keys()
-    assert all(np.array_equal(true[k], replayed[k]) for k in true), [k for k in true
-                                                                      if not np.array_equal(true[k], replayed[k])][:3]
+    assert all(np.array_equal(true[k], replayed[k]) for k in true), [
+        k for k in true if not np.array_equal(true[k], replayed[k])
+    ][:3]

@@ -117,16 +117,35 @@ def test_gradcheck_passes_with_penalties_and_dropout_masks(data):
 
 def penalised_dropout_problem(masks=True):
     """2 → 3 (tanh, dropout ½) → 2 (sigmoid), two examples, l2 and l1."""
-    hidden = {"name": "h", "activation": "tanh", "weights": [[0.3, -0.5], [0.8, 0.2], [-0.4, 0.6]], "bias": 0.1,
-              "dropout": 0.5}
+    hidden = {
+        "name": "h",
+        "activation": "tanh",
+        "weights": [[0.3, -0.5], [0.8, 0.2], [-0.4, 0.6]],
+        "bias": 0.1,
+        "dropout": 0.5,
+    }
     if masks:
         hidden["masks"] = [[1, 0, 1], [0, 1, 1]]
-    return from_dict({
-        "layers": [hidden, {"name": "o", "activation": "sigmoid", "weights": [[0.5, -0.3, 0.2], [0.1, 0.4, -0.6]],
-                            "bias": [0.2, -0.1]}],
-        "inputs": [[0.5, -1.0], [1.0, 0.3]], "targets": [[1, 0], [0, 1]], "loss": "half_sse",
-        "learning_rate": 0.5, "l2": 0.1, "l1": 0.05, "seed": 3,
-    })
+    return from_dict(
+        {
+            "layers": [
+                hidden,
+                {
+                    "name": "o",
+                    "activation": "sigmoid",
+                    "weights": [[0.5, -0.3, 0.2], [0.1, 0.4, -0.6]],
+                    "bias": [0.2, -0.1],
+                },
+            ],
+            "inputs": [[0.5, -1.0], [1.0, 0.3]],
+            "targets": [[1, 0], [0, 1]],
+            "loss": "half_sse",
+            "learning_rate": 0.5,
+            "l2": 0.1,
+            "l1": 0.05,
+            "seed": 3,
+        }
+    )
 
 
 @pytest.mark.parametrize("masks", [True, False], ids=["given masks", "masks drawn from the seed"])
@@ -147,8 +166,10 @@ def test_gradcheck_catches_a_forgotten_penalty_gradient(monkeypatch):
     monkeypatch.setattr(engine, "weight_gradients", without_penalty)
     report = gradcheck.check(penalised_dropout_problem())
     assert not report.ok
-    assert {c.name for c in report.checks if c.worst_relative > c.allowed} >= {"layer 1 (h) weights",
-                                                                               "layer 2 (o) weights"}
+    assert {c.name for c in report.checks if c.worst_relative > c.allowed} >= {
+        "layer 1 (h) weights",
+        "layer 2 (o) weights",
+    }
 
 
 def test_gradcheck_catches_a_forgotten_dropout_scaling(monkeypatch):

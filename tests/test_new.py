@@ -190,13 +190,16 @@ def test_new_sgd_gets_momentum_and_a_given_learning_rate_wins():
     assert "--learning-rate 0.3" in text.splitlines()[0] and "--epochs 2" in text.splitlines()[0]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--layers", "2-1", "--dropout", "0.5"], "needs a hidden layer"),
-    (["--layers", "2-2-1", "--dropout", "1"], "--dropout"),
-    (["--layers", "2-2-1", "--l2", "-1"], "--l2"),
-    (["--layers", "2-2-1", "--optimizer", "lbfgs"], "--optimizer"),
-    (["--graph", "3", "--optimizer", "adam"], "not --graph"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--layers", "2-1", "--dropout", "0.5"], "needs a hidden layer"),
+        (["--layers", "2-2-1", "--dropout", "1"], "--dropout"),
+        (["--layers", "2-2-1", "--l2", "-1"], "--l2"),
+        (["--layers", "2-2-1", "--optimizer", "lbfgs"], "--optimizer"),
+        (["--graph", "3", "--optimizer", "adam"], "not --graph"),
+    ],
+)
 def test_new_refuses_bad_optimizer_settings(args, message):
     r = run("new", *args)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
@@ -204,8 +207,20 @@ def test_new_refuses_bad_optimizer_settings(args, message):
 
 def test_roster_variants_with_an_optimizer(tmp_path):
     (tmp_path / "roster.csv").write_text("ann\nbo\n")
-    r = run("new", "--layers", "2-2-1", "--optimizer", "rmsprop", "--dropout", "0.5", "--roster", "roster.csv",
-            "--output-dir", "out", cwd=tmp_path)
+    r = run(
+        "new",
+        "--layers",
+        "2-2-1",
+        "--optimizer",
+        "rmsprop",
+        "--dropout",
+        "0.5",
+        "--roster",
+        "roster.csv",
+        "--output-dir",
+        "out",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0
     for student in ("ann", "bo"):
         problem = load(tmp_path / "out" / f"{student}.yaml")

@@ -352,8 +352,16 @@ def variants(
     for student in ids:
         for attempt in range(100):
             s = variant_seed(student, seed, attempt)
-            command = _command(sizes, activation, out_act, loss, s, examples, output is not None,
-                               {**settings, "learning_rate": learning_rate})
+            command = _command(
+                sizes,
+                activation,
+                out_act,
+                loss,
+                s,
+                examples,
+                output is not None,
+                {**settings, "learning_rate": learning_rate},
+            )
             text = new_problem(
                 sizes,
                 activation,

@@ -88,8 +88,10 @@ def _out(c: Point) -> Wrong:
     out = []
     if c.mask is not None:  # a = f(z)·m/(1 − p); the specific mistakes first
         out += [
-            (f"the dropout scaling 1/(1 − p) is forgotten (f(z)·m instead of f(z)·m/{1 - c.layer.dropout:g})",
-             c.f * c.mask),
+            (
+                f"the dropout scaling 1/(1 − p) is forgotten (f(z)·m instead of f(z)·m/{1 - c.layer.dropout:g})",
+                c.f * c.mask,
+            ),
             ("the dropout mask is not applied (a = f(z))", c.f),
         ]
     return out + generic(c.value) + [("the net input is used as the activation (f not applied)", c.z)]

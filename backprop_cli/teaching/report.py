@@ -253,8 +253,9 @@ def as_html(reports: list[FileReport], title: str, points: bool) -> str:
     if len(reports) == 1:
         rep = reports[0]
         header, rows = _answers(rep)
-        return html.results_page(title, rep.file + ": " + (summary(rep, points) if not rep.issues else "not graded"),
-                                 header, rows)
+        return html.results_page(
+            title, rep.file + ": " + (summary(rep, points) if not rep.issues else "not graded"), header, rows
+        )
     ok = sum(rep.ok for rep in reports)
     failed = sum(bool(rep.issues) for rep in reports)
     overview = f"{len(reports)} answer files: {ok} all right" + (f", {failed} could not be graded" if failed else "")
@@ -263,6 +264,8 @@ def as_html(reports: list[FileReport], title: str, points: bool) -> str:
     for rep in reports:
         header, rows = _answers(rep)
         about = summary(rep, True) if not rep.issues else "not graded"
-        sections.append(f"<h2>{html.html_text(rep.file)}</h2>\n<p>{html.html_text(about)}</p>\n"
-                        + _table(html.results_page(rep.file, "", header, rows)))
+        sections.append(
+            f"<h2>{html.html_text(rep.file)}</h2>\n<p>{html.html_text(about)}</p>\n"
+            + _table(html.results_page(rep.file, "", header, rows))
+        )
     return page.replace("\n</main>", "\n" + "\n".join(sections) + "\n</main>", 1)
