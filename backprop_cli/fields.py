@@ -213,3 +213,20 @@ class Fields:
             if val is not None:
                 out[key] = val
         return out
+
+    def named_entry(self, path: tuple, value: Any, table: dict, aliases: dict, what: str, example: str):
+        """A registry entry written as a name or as {name: …, parameter: value …}: (entry, given parameters)."""
+        given: dict = {}
+        name_path = path
+        if isinstance(value, dict):
+            if "name" not in value:
+                self.issue(path, f"{what} mapping without name:", example)
+                return None, {}
+            given = {k: v for k, v in value.items() if k != "name"}
+            value, name_path = value["name"], path + ("name",)
+        name = aliases.get(value, value) if isinstance(value, str) else value
+        entry = table.get(name) if isinstance(name, str) else None
+        if entry is None:
+            self.choice(name_path, value, tuple(table) + tuple(aliases), what)
+            return None, {}
+        return entry, self.parameters(path, given, entry.params, entry.name)

@@ -9,21 +9,18 @@ live in fields.py; the training rules' own parameters in their tables
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
 import numpy as np
 
 from . import source
-from .activations import ACTIVATION_ALIASES, ACTIVATIONS, Activation
 from .conventions import CONVENTIONS, PRESETS
+from .data_rules import DataRules
 from .errors import Issue, ProblemError
 from .fields import Fields, describe, is_number
 from .layers import LayerRules
-from .losses import LOSSES
 from .optimizers import DEFAULT, OPTIMIZERS, Optimizer
-from .params import defaults
 from .problem import LAYOUTS, REDUCTIONS, RULES, TOP_KEYS, UPDATES, Problem
 
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds below 2³²
@@ -81,7 +78,7 @@ def _validate(doc: source.Document) -> Problem:
 # --------------------------------------------------------------------------- the rules
 
 
-class Rules(LayerRules):
+class Rules(LayerRules, DataRules):
     """The problem's rules, over the typed readers of :class:`~backprop_cli.fields.Fields`."""
 
     def data(self) -> Any:
@@ -239,100 +236,6 @@ class Rules(LayerRules):
         )
         return entry or OPTIMIZERS[DEFAULT], params, False
 
-    def named_entry(self, path: tuple, value: Any, table: dict, aliases: dict, what: str, example: str):
-        """A registry entry written as a name or as {name: …, parameter: value …}: (entry, given parameters)."""
-        given: dict = {}
-        name_path = path
-        if isinstance(value, dict):
-            if "name" not in value:
-                self.issue(path, f"{what} mapping without name:", example)
-                return None, {}
-            given = {k: v for k, v in value.items() if k != "name"}
-            value, name_path = value["name"], path + ("name",)
-        name = aliases.get(value, value) if isinstance(value, str) else value
-        entry = table.get(name) if isinstance(name, str) else None
-        if entry is None:
-            self.choice(name_path, value, tuple(table) + tuple(aliases), what)
-            return None, {}
-        return entry, self.parameters(path, given, entry.params, entry.name)
-
-    def loss(self, data: dict, rule: str):
-        if rule == "perceptron":
-            if "loss" in data:
-                self.warn(("loss",), "ignored with rule: perceptron: its losses are ½·Σ(y − ŷ)², 0 when right")
-            return LOSSES["half_sse"]
-        loss_name = data.get("loss", "half_sse")
-        loss = LOSSES.get(loss_name) if isinstance(loss_name, str) else None
-        if loss is None:
-            self.choice(("loss",), loss_name, tuple(LOSSES), "a loss")
-        return loss
-
-    def targets(self, data: dict, layers, X) -> np.ndarray | None:
-        if "targets" not in data:
-            return None
-        raw = data["targets"]
-        K = layers[-1].units if layers else None
-        N = X.shape[0] if X is not None else None
-        # A flat list of N numbers for N examples of one output each is a column.
-        flat_column = (
-            N is not None
-            and N > 1
-            and isinstance(raw, list)
-            and len(raw) == N
-            and all(is_number(v) for v in raw)
-            and K in (None, 1)
-        )
-        Y = self.matrix(
-            ("targets",), raw, "a list of rows of numbers, one row per example", flat_is_row=not flat_column
-        )
-        if Y is not None and N is not None and Y.shape[0] != N:
-            self.issue(("targets",), f"{Y.shape[0]} row(s) of targets", f"one row per example: {N} row(s), like inputs")
-        elif Y is not None and K is not None and Y.shape[1] != K:
-            self.issue(
-                ("targets",),
-                f"rows of {Y.shape[1]} target(s)",
-                f"{K} target(s) per row, one per unit of the output layer ({layers[-1].name})",
-            )
-        return Y
-
-    def loss_fits(self, loss, out, Y) -> None:
-        if loss.requires_output and out.activation.name != loss.requires_output:
-            self.issue(
-                ("loss",),
-                f"loss {loss.name} with a {out.activation.name} output layer",
-                f"activation: {loss.requires_output} on the output layer ({loss.name} is defined on its probabilities)",
-            )
-        elif loss.needs_unit_interval and not out.activation.unit_interval:
-            self.issue(
-                ("loss",),
-                f"loss {loss.name} with a {out.activation.name} output layer, whose outputs can leave (0, 1)",
-                f"an output layer with sigmoid or softmax: {loss.name} takes the logarithm of ŷ and of 1 − ŷ",
-            )
-        if Y is not None and loss.target_range is not None:
-            lo, hi = loss.target_range
-            bad = Y[(Y < lo) | (Y > hi)]
-            if bad.size:
-                rng_txt = f"in [{lo:g}, {hi:g}]" if math.isfinite(hi) else f"≥ {lo:g}"
-                self.issue(("targets",), f"the target {bad.flat[0]:g}", f"targets {rng_txt} for loss {loss.name}")
-
-    def perceptron(self, data: dict, layers) -> None:
-        """rule: perceptron takes one layer whose activation is a threshold unit (step or sign)."""
-        if not layers:
-            return
-        if len(layers) != 1:
-            self.issue(
-                ("layers",),
-                f"{len(layers)} layers with rule: perceptron",
-                "one layer: the perceptron rule trains a single layer of threshold units",
-            )
-        act = layers[-1].activation
-        if act.differentiable:
-            self.issue(
-                ("layers", len(layers) - 1, "activation"),
-                f"{act.name} with rule: perceptron",
-                "activation: step or sign (the perceptron rule compares a thresholded output with the target)",
-            )
-
     def conventions(self, value: Any) -> dict:
         """``conventions:`` — a preset and/or single conventions, each from its table (conventions.py)."""
         if value is None:
@@ -353,22 +256,6 @@ class Rules(LayerRules):
                 if chosen:
                     out[key] = chosen
         return out
-
-    def activation(self, path: tuple, value: Any, is_output: bool) -> tuple[Activation, dict]:
-        if value is None:
-            self.issue(
-                path[:-1], "a layer without activation:", f"activation: one of {', '.join(ACTIVATIONS)}", at_key=True
-            )
-            return ACTIVATIONS["linear"], {}
-        act, given = self.named_entry(
-            path, value, ACTIVATIONS, ACTIVATION_ALIASES, "an activation", "{name: leaky_relu, alpha: 0.1}"
-        )
-        if act is None:
-            return ACTIVATIONS["linear"], {}
-        if act.output_only and not is_output:
-            name_path = path + ("name",) if isinstance(value, dict) else path
-            self.issue(name_path, f"{act.name} on a hidden layer", f"{act.name} only on the output layer")
-        return act, {**defaults(act.params), **given}
 
 
 class _LazyRandom:

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from backprop_cli import engine, examples, load
+from backprop_cli import engine, examples, load, propagation
 from backprop_cli.teaching.check import grade
 
 BACKPROP = [sys.executable, "-m", "backprop_cli"]
@@ -157,13 +157,13 @@ def test_gradcheck_passes_on_a_penalised_dropout_network(masks):
 
 
 def test_gradcheck_catches_a_forgotten_penalty_gradient(monkeypatch):
-    real = engine.weight_gradients
+    real = propagation.weight_gradients
 
     def without_penalty(problem, *args, **kwargs):
         dL_dW, pen, dL_db = real(problem, *args, **kwargs)
         return (dL_dW - pen if pen is not None else dL_dW), pen, dL_db
 
-    monkeypatch.setattr(engine, "weight_gradients", without_penalty)
+    monkeypatch.setattr(propagation, "weight_gradients", without_penalty)
     report = gradcheck.check(penalised_dropout_problem())
     assert not report.ok
     assert {c.name for c in report.checks if c.worst_relative > c.allowed} >= {
@@ -173,13 +173,13 @@ def test_gradcheck_catches_a_forgotten_penalty_gradient(monkeypatch):
 
 
 def test_gradcheck_catches_a_forgotten_dropout_scaling(monkeypatch):
-    real = engine.local_slope
+    real = propagation.local_slope
 
     def unscaled(layer, z, f, mask):
         slope = real(layer, z, f, mask)
         return slope * (1.0 - layer.dropout) if mask is not None else slope  # f′·m instead of f′·m/(1 − p)
 
-    monkeypatch.setattr(engine, "local_slope", unscaled)
+    monkeypatch.setattr(propagation, "local_slope", unscaled)
     report = gradcheck.check(penalised_dropout_problem())
     failing = {c.name for c in report.checks if c.worst_relative > c.allowed}
     assert not report.ok and "layer 1 (h) weights" in failing and "layer 2 (o) weights" not in failing

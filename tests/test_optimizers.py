@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import problems, run_finite
 
@@ -84,10 +84,28 @@ def _units(layer, data, i):
     return len(W) if layout == "out_in" else len(W[0])
 
 
-def close(actual, expected, what):
+def close(actual, expected, what, atol=ATOL):
     np.testing.assert_allclose(
-        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=RTOL, atol=ATOL, err_msg=what
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=RTOL, atol=atol, err_msg=what
     )
+
+
+STEP_ATOL = 1e-9
+"""An adaptive step divides g by about |g|: where g is a sum that nearly cancels (zero weights, zero inputs), its
+last digits differ between any two summation orders and the step keeps that difference. So steps and weights are
+compared at rtol 1e-8 and, near zero, at 1e-9 absolute (steps are of size η ≤ 0.5 here)."""
+
+
+def _rounding_noise_in_a_gradient(trace) -> bool:
+    """A gradient that is a sum cancelling to rounding noise (0 < |g| < 1e-9), which an adaptive optimizer divides by
+    about |g|: its step is then that noise, in any summation order (PyTorch's included). Such problems say nothing."""
+    for epoch in trace.epochs:
+        for step in epoch.steps:
+            for rec in step.backward:
+                for g in (rec.dL_dW, rec.dL_db):
+                    if g is not None and np.any((g != 0) & (np.abs(g) < 1e-9)):
+                        return True
+    return False
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -97,7 +115,9 @@ def test_every_trace_key_and_the_optimizer_state_match_torch_optim(data):
     from torch_reference import torch_run
 
     problem = from_dict(data)
-    ours = json.loads(json.dumps(trace_dict(run_finite(problem))))
+    trace = run_finite(problem)
+    assume(not (problem.optimizer.name != "sgd" and _rounding_noise_in_a_gradient(trace)))
+    ours = json.loads(json.dumps(trace_dict(trace)))
     theirs = torch_run(torch, problem)
     assert ours["version"] == 2
     for oe, te in zip(ours["epochs"], theirs, strict=True):
@@ -120,7 +140,7 @@ def test_every_trace_key_and_the_optimizer_state_match_torch_optim(data):
             for ou, tu in zip(os_["update"], ts["update"], strict=True):
                 for key in ("W", "W_change", "b", "b_change"):
                     if tu[key] is not None:
-                        close(ou[key], tu[key], f"{key} of layer {ou['layer']}")
+                        close(ou[key], tu[key], f"{key} of layer {ou['layer']}", STEP_ATOL)
                 for key in ("state_W", "state_b"):
                     if tu[key]:
                         assert set(ou[key]) == set(tu[key]), key
