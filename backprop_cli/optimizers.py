@@ -242,8 +242,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 Line("momentum_buffer", ("v", "v"), ("$momentum·$momentum_buffer_prev + $g_decayed",
                                                      r"$momentum \cdot $momentum_buffer_prev + $g_decayed"),
                      lambda hp: hp.get("momentum", 0) != 0 and not hp.get("first_step") and not hp.get("dampening")),
-                Line("momentum_buffer", ("v", "v"), ("$momentum·$momentum_buffer_prev + (1 − $dampening)·$g_decayed",
-                                                     r"$momentum \cdot $momentum_buffer_prev + (1 - $dampening) \cdot $g_decayed"),
+                Line("momentum_buffer", ("v", "v"),
+                     ("$momentum·$momentum_buffer_prev + (1 − $dampening)·$g_decayed",
+                      r"$momentum \cdot $momentum_buffer_prev + (1 - $dampening) \cdot $g_decayed"),
                      lambda hp: hp.get("momentum", 0) != 0 and not hp.get("first_step") and bool(hp.get("dampening"))),
                 Line("direction", ("d", "d"), ("$g_decayed + $momentum·$momentum_buffer",
                                                r"$g_decayed + $momentum \cdot $momentum_buffer"), _flag("nesterov")),
@@ -257,7 +258,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
             # Δw(t) = −η·g + μ·Δw(t − 1): the same numbers as v ← μ·v + g, Δw = −η·v while η is constant
             classical=(Line("change", _CHANGE, ("−$lr·$g_decayed + $momentum·$change_prev",
                                                 r"-$lr \cdot $g_decayed + $momentum \cdot $change_prev"),
-                            lambda hp: hp.get("momentum", 0) != 0 and not hp.get("nesterov") and not hp.get("dampening")),),
+                            lambda hp: hp.get("momentum", 0) != 0 and not hp.get("nesterov")
+                            and not hp.get("dampening")),),
         ),
         Optimizer(
             "adam", "torch.optim.Adam",
