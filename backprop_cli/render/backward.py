@@ -11,7 +11,8 @@ from __future__ import annotations
 from ..losses import SHORTCUTS
 from ..trace import StepRecord
 from .blocks import Eq, Eqs, Heading, note
-from .mathtext import DOT, M, fill, join, paren, superscript
+from .loss import strengths
+from .mathtext import DOT, PLUS, M, fill, join, paren, superscript
 from .sheet import Sheet, unit_placeholders
 from .symbols import d_loss, of_layer, partial, transpose
 
@@ -132,12 +133,31 @@ def gradient_lines(s: Sheet, step: StepRecord, rec, li: int) -> None:
             names, values = _over_examples(sc, sym.delta(li, j) + DOT + sym.input_of(li, i),
                                            [s.term(n, rec.delta[n, j]) + DOT + s.input_value(li, fwd, n, i, row)
                                             for n, row in enumerate(step.examples)])
+            if rec.dL_dW_penalty is not None:
+                names, values = _with_penalty(s, step, li, j, i, names, values)
             rows.append(Eq([d_loss(sym.w(li, j, i)), names, values, num(rec.dL_dW[j, i])]))
         if layer.b is not None:
             names, values = _over_examples(sc, sym.delta(li, j), [s.term(n, rec.delta[n, j]) for n in range(N)])
             rows.append(Eq([d_loss(sym.b(li, j)), names, values, num(rec.dL_db[j])]))
-    s.add(Heading(3, f"Gradients of layer {li + 1} ({layer.name}): ∂L/∂w = δ·(the input the weight multiplies)"))
+    what = "δ·(the input the weight multiplies)" + "".join(
+        f" + {lam.u}·{'w' if kind == 'l2' else 'sign(w)'}" for kind, lam, _ in strengths(s))
+    s.add(Heading(3, f"Gradients of layer {li + 1} ({layer.name}): ∂L/∂w = {what}"))
     s.add(Eqs(rows))
+
+
+def _with_penalty(s: Sheet, step: StepRecord, li: int, j: int, i: int, names: M, values: M) -> tuple[M, M]:
+    """The penalty's part of ∂L/∂w: + λ·w (l2) and + λ·sign(w) (l1), with the weight before the update."""
+    w = s.sym.w(li, j, i)
+    value_args = step.update[li].W_before[j, i], s.problem.layers[li].W[j, i]
+    before, bare = s.pval(*value_args), s.val(*value_args)
+    for kind, lam, value in strengths(s):
+        lam_value = s.fmt.given(value)
+        if kind == "l2":
+            names, values = names + PLUS + lam + DOT + w, values + PLUS + lam_value + DOT + before
+        else:
+            names = names + PLUS + lam + DOT + M(f"sign({w.u})", rf"\operatorname{{sign}}({w.t})")
+            values = values + PLUS + lam_value + DOT + M(f"sign({bare.u})", rf"\operatorname{{sign}}({bare.t})")
+    return names, values
 
 
 def _over_examples(sc: M, name: M, values: list[M]) -> tuple[M, M]:
@@ -202,6 +222,9 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         A_in = M("X", "X") if number == 1 else of_layer("A", "A", number - 1)
         grad = r + (transpose(D) + DOT + A_in if layer.layout == "out_in" else transpose(A_in) + DOT + D)
         G = d_loss(of_layer("W", "W", number))
+        for kind, lam, _ in strengths(s):
+            Wl = of_layer("W", "W", number)
+            grad = grad + PLUS + lam + DOT + (Wl if kind == "l2" else M(f"sign({Wl.u})", rf"\operatorname{{sign}}({Wl.t})"))
         s.add(Eqs([Eq([G, grad])]))
         s.matrix(G, layer.weights_as_given(rec.dL_dW, rec.dL_db))
         if layer.separate_bias:

@@ -19,6 +19,7 @@ from ..names import Names, given_order, unit_name
 from ..problem import Layer
 from ..trace import EpochRecord, StepRecord, Trace
 from . import backward, forward, loss, update
+from .loss import strengths
 from .blocks import Block, Curve, Eq, Eqs, Heading, Hint, Matrix, PageBreak, Para, Style, Table, note, text
 from .mathtext import M
 from .sheet import Options, Sheet, architecture
@@ -117,6 +118,13 @@ def loss_and_training(s: Sheet) -> None:
                f"epochs: {p.epochs}."))
     bias = "biases are trained the same way" if p.train_bias else "biases stay fixed (train_bias: false)"
     s.add(text(f"{update.words(s)}; {bias}."))
+    given = strengths(s)
+    if given:
+        adds = " and ".join(f"{kind}: {lam.u} = {s.fmt.given(v).u} adds "
+                            + (f"({lam.u}/2)·Σw²" if kind == "l2" else f"{lam.u}·Σ|w|") for kind, lam, v in given)
+        gains = " + ".join(f"{lam.u}·w" if kind == "l2" else f"{lam.u}·sign(w)" for kind, lam, _ in given)
+        s.add(text(f"Penalty: {adds} to the loss of each update, over every weight and never a bias, so ∂L/∂w "
+                   f"gains {gains}. (Unlike an optimizer's weight_decay, a penalty is part of the loss.)"))
 
 
 # ----------------------------------------------------------------------------- the updates
@@ -141,9 +149,21 @@ def epoch_end(s: Sheet, epoch: EpochRecord) -> None:
     N = s.problem.n_examples
     over = f" over all {N} examples" if N > 1 else ""
     after = M(f"L = {fmt.text(epoch.loss_after)}", f"L = {fmt(epoch.loss_after).t}")
-    result = text(f"With the new weights{over}, ", after, f" ({', '.join(loss_before(s, epoch))}).")
+    result = text(f"With the new weights{over}{evaluated_without(s)}, ", after,
+                  f" ({', '.join(loss_before(s, epoch))}).")
     result.style = Style.RESULT
     s.add(result)
+
+
+def evaluated_without(s: Sheet) -> str:
+    """What the loss after an epoch includes and leaves out: the penalty at the new weights; no dropout."""
+    p = s.problem
+    said = []
+    if p.l2 or p.l1:
+        said.append("the penalty at the new weights included")
+    if any(layer.dropout for layer in p.layers):
+        said.append("evaluated without dropout, as in evaluation mode")
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def loss_before(s: Sheet, epoch: EpochRecord) -> list[str]:
