@@ -13,6 +13,7 @@ from ..trace import StepRecord
 from .blocks import Eq, Eqs, Heading, note
 from .loss import strengths
 from .mathtext import DOT, PLUS, M, fill, join, paren, superscript
+from .forward import keep_scale, mask_name
 from .sheet import Sheet, unit_placeholders
 from .symbols import d_loss, of_layer, partial, transpose
 
@@ -85,7 +86,9 @@ def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
     names, numbers = unit_placeholders(s, li, fwd, rec, n)
     rows = []
     if act.elementwise:
-        for j in range(layer.units):
+        if fwd.mask is not None:
+            rows.extend(dropout_derivative_lines(s, rec, fwd, li, n))
+        for j in range(layer.units if fwd.mask is None else 0):
             z = fwd.z[n, j]
             rows.append(Eq([partial(sym.out(li, j), sym.net(li, j)), fill(act.dsymbolic, **names[j]),
                             fill(act.dexpand(z), **numbers[j]), num(rec.da_dz[n, j])],
@@ -99,6 +102,26 @@ def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
                             num(rec.delta[n, j])]))
         s.add(note(act.vjp_note))
     s.add(Eqs(rows))
+    if fwd.mask is not None and n == 0:
+        s.add(note("A dropped unit (mask 0) has ∂out/∂net = 0: its δ is 0, so it sends no δ back and the weights "
+                   "into it get no gradient from this example. A kept unit's derivative carries the 1/(1 − p)."))
+
+
+def dropout_derivative_lines(s: Sheet, rec, fwd, li: int, n: int) -> list[Eq]:
+    """∂out/∂net = f′(net)·mask/(1 − p): the activation's derivative at net, written by name (f′ before dropout
+    is not recorded), times the mask and the scaling."""
+    sym, num = s.sym, s.fmt
+    layer = s.problem.layers[li]
+    du, dt = (f.split("(z)", 1)[0] for f in layer.activation.derivative_formula)
+    rows = []
+    for j in range(layer.units):
+        net = sym.net(li, j)
+        names = M(f"{du}({net.u})", f"{dt}({net.t})") + DOT + mask_name(s, li, j) + keep_scale(s, layer, False)
+        values = (M(f"{du}({num(fwd.z[n, j]).u})", f"{dt}({num(fwd.z[n, j]).t})") + DOT
+                  + num.given(fwd.mask[n, j]) + keep_scale(s, layer, True))
+        rows.append(Eq([partial(sym.out(li, j), net), names, values, num(rec.da_dz[n, j])],
+                       "kept" if fwd.mask[n, j] else "dropped: no δ goes back"))
+    return rows
 
 
 def hidden_delta_lines(s: Sheet, step: StepRecord, rec, above, li: int, n: int) -> None:
@@ -260,7 +283,13 @@ def delta_matrix(s: Sheet, rec, number: int, D: M) -> None:
     if rec.da_dz is not None:
         F = M(f"f′({of_layer('Z', 'Z', number).u})", rf"f'(Z^{{({number})}})")
         deriv = layer.activation.derivative_formula
-        s.add(Eqs([Eq([F, M(deriv[0].split(" = ", 1)[-1], deriv[1].split(" = ", 1)[-1])])]))
+        rhs = M(deriv[0].split(" = ", 1)[-1], deriv[1].split(" = ", 1)[-1])
+        if layer.dropout:
+            mask = of_layer("Mask", r"\mathrm{Mask}", number)
+            F = F + M(" ⊙ ", r" \odot ") + mask + keep_scale(s, layer, numbers=False)
+            rhs = M(f"f′ before dropout, times the mask and 1/(1 − {s.fmt.given(layer.dropout).u})",
+                    rf"f' \text{{ before dropout, times the mask and }} 1/(1 - {s.fmt.given(layer.dropout).t})")
+        s.add(Eqs([Eq([F, rhs])]))
         s.matrix(F, rec.da_dz)
         s.add(Eqs([Eq([D, dL_dA(number) + M(" ⊙ ", r" \odot ") + F])]))
     else:

@@ -19,8 +19,8 @@ from ..names import Names, given_order, unit_name
 from ..problem import Layer
 from ..trace import EpochRecord, StepRecord, Trace
 from . import backward, forward, loss, update
-from .loss import strengths
 from .blocks import Block, Curve, Eq, Eqs, Heading, Hint, Matrix, PageBreak, Para, Style, Table, note, text
+from .loss import strengths
 from .mathtext import M
 from .sheet import Options, Sheet, architecture
 from .summary import training_summary
@@ -91,6 +91,11 @@ def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
     if layer.bias_form == "number" and layer.b is not None:
         s.add(note(f"bias: {fmt.given(layer.b[0]).u} gives every unit of {layer.name} its own bias with that value."))
     s.add(text("Activation: ", M(*act.formula), "; ", M(*act.derivative_formula), "."))
+    if layer.dropout:
+        masks = ("the masks the file gives, one row per example" if layer.masks is not None
+                 else f"masks drawn from seed {s.problem.seed or 0} for each update")
+        s.add(text(f"Dropout: p = {fmt.given(layer.dropout).u}, {masks}; a = f(z)·mask/(1 − p) in training, "
+                   "a = f(z) when the loss after an epoch is evaluated."))
 
 
 def data_table(s: Sheet) -> None:
