@@ -39,9 +39,12 @@ class Names:
                 w += 1
                 names[i, j] = f"w{w}"
             self.weights.append(names)
-            if layer.b is not None:
-                self.biases.append([f"b{b + j + 1}" for j in range(layer.units)])
-                b += layer.units
+            if layer.b is not None:  # a threshold is θ; a shared bias is one name for the whole layer
+                letter = "θ" if layer.bias_form == "threshold" else "b"
+                count = len(layer.b)
+                self.biases.append([f"{letter}{b + (0 if count == 1 and layer.bias_form == 'shared' else j) + 1}"
+                                    for j in range(layer.units)])
+                b += count
             else:
                 self.biases.append(None)
         self.targets = [f"y{k + 1}" for k in range(problem.layers[-1].units)]

@@ -159,9 +159,17 @@ def gradient_lines(s: Sheet, step: StepRecord, rec, li: int) -> None:
             if rec.dL_dW_penalty is not None:
                 names, values = _with_penalty(s, step, li, j, i, names, values)
             rows.append(Eq([d_loss(sym.w(li, j, i)), names, values, num(rec.dL_dW[j, i])]))
-        if layer.b is not None:
+        if layer.b is not None and layer.bias_form != "shared":
             names, values = _over_examples(sc, sym.delta(li, j), [s.term(n, rec.delta[n, j]) for n in range(N)])
+            if layer.bias_sign < 0 and N == 1:  # z = … − θ (or + b·(−1)): ∂z/∂θ = −1
+                names, values = M("−", "-") + names, M("−", "-") + num.p(rec.delta[0, j])
+            elif layer.bias_sign < 0:
+                names, values = M("−", "-") + paren(names), M("−", "-") + paren(values)
             rows.append(Eq([d_loss(sym.b(li, j)), names, values, num(rec.dL_db[j])]))
+    if layer.bias_form == "shared":  # one bias for the layer: its gradient sums every unit's δ
+        names, values = _over_examples(sc, join(sym.delta(li, j) for j in range(layer.units)),
+                                       [join(s.term(j, rec.delta[n, j]) for j in range(layer.units)) for n in range(N)])
+        rows.append(Eq([d_loss(sym.b(li, 0)), names, values, num(rec.dL_db[0])]))
     what = "δ·(the input the weight multiplies)" + "".join(
         f" + {lam.u}·{'w' if kind == 'l2' else 'sign(w)'}" for kind, lam, _ in strengths(s))
     s.add(Heading(3, f"Gradients of layer {li + 1} ({layer.name}): ∂L/∂w = {what}"))

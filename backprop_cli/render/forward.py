@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..trace import StepRecord
 from .blocks import Eq, Eqs, Heading, note, text
-from .mathtext import DOT, M, fill, join
+from .mathtext import DOT, PLUS, M, fill, join
 from .sheet import Sheet, unit_placeholders
 from .symbols import of_layer, tex_name, transpose
 
@@ -36,12 +36,12 @@ def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int, row: int) -> li
     for j in range(layer.units):
         terms = [sym.w(li, j, i) + DOT + sym.input_of(li, i) for i in range(layer.n_in)]
         values = [s.pval(W[j, i], layer.W[j, i]) + DOT + s.input_value(li, fwd, n, i, row) for i in range(layer.n_in)]
-        if layer.b is not None:
-            terms.append(sym.b(li, j))
-            values.append(s.pval(b[j], layer.b[j]))
         if W[j, 0] < 0:  # the first term of a sum needs no parentheses around a negative first factor
             values[0] = s.val(W[j, 0], layer.W[j, 0]) + DOT + s.input_value(li, fwd, n, 0, row)
-        rows.append(Eq([sym.net(li, j), join(terms), join(values), num(fwd.z[n, j])]))
+        names, numbers = join(terms), join(values)
+        if layer.b is not None:
+            names, numbers = bias_term(s, li, j, b, names, numbers)
+        rows.append(Eq([sym.net(li, j), names, numbers, num(fwd.z[n, j])]))
     act = layer.activation
     names, numbers = unit_placeholders(s, li, fwd, None, n)
     for j in range(layer.units):
@@ -54,6 +54,20 @@ def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int, row: int) -> li
             note = (note + "; " if note else "") + ("kept" if fwd.mask[n, j] else "dropped")
         rows.append(Eq([sym.out(li, j), symbolic, expanded, num(fwd.a[n, j])], note))
     return rows
+
+
+def bias_term(s: Sheet, li: int, j: int, b, names: M, numbers: M) -> tuple[M, M]:
+    """The bias in unit j's net input as its textbook writes it: + b1, − θ1 (a threshold), + b1·(−1) (a bias
+    weight on a constant −1 input), and one b for the whole layer (shared)."""
+    layer = s.problem.layers[li]
+    k = 0 if layer.bias_form == "shared" else j
+    name, value = s.sym.b(li, k), s.pval(b[k], layer.b[k])
+    if layer.bias_form == "threshold":
+        return names + M(" − ", " - ") + name, numbers + M(" − ", " - ") + value
+    if layer.bias_sign < 0:
+        minus_one = M("(−1)", "(-1)")
+        return names + PLUS + name + DOT + minus_one, numbers + PLUS + value + DOT + minus_one
+    return names + PLUS + name, numbers + PLUS + value
 
 
 def mask_name(s: Sheet, li: int, j: int) -> M:
@@ -83,10 +97,13 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         A_in = M("X", "X") if number == 1 else of_layer("A", "A", number - 1)
         Wl = of_layer("W", "W", number)
         if layer.bias_form == "augmented":
-            A_in = M(f"[{A_in.u}, 1]", rf"[{A_in.t},\ 1]")
+            one = M("−1", "-1") if layer.bias_sign < 0 else M("1", "1")
+            A_in = M(f"[{A_in.u}, {one.u}]", rf"[{A_in.t},\ {one.t}]")
         prod = A_in + DOT + (transpose(Wl) if layer.layout == "out_in" else Wl)
         if layer.separate_bias:
-            prod = prod + M(" + ", " + ") + of_layer("b", "b", number)
+            theta = layer.bias_form == "threshold"
+            prod = prod + M(" − " if theta else " + ", " - " if theta else " + ") + of_layer(
+                "θ" if theta else "b", r"\theta" if theta else "b", number)
         Z = of_layer("Z", "Z", number)
         s.add(Eqs([Eq([Z, prod])]))
         s.matrix(Z, fwd.z)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..names import Names, given_order, unit_name
 from ..problem import Layer
 from ..trace import EpochRecord, StepRecord, Trace
-from . import backward, forward, loss, update
+from . import backward, forward, loss, perceptron, update
 from .blocks import Block, Curve, Eq, Eqs, Heading, Hint, Matrix, PageBreak, Para, Style, Table, note, text
 from .loss import strengths
 from .mathtext import M
@@ -61,9 +61,11 @@ def layout_words(s: Sheet, i: int, layer: Layer) -> str:
     else:
         words = (f"in_out: row i holds the weights out of input i from {prev}, one column per unit of {layer.name} "
                  "(xᵀ·W + b)")
+    if layer.bias_form == "threshold":
+        words = words.replace("W·x + b", "W·x − θ").replace("xᵀ·W + b", "xᵀ·W − θ")
     if layer.bias_form == "augmented":
         words += ("; the bias is folded in as the last " + ("column" if layer.layout == "out_in" else "row")
-                  + ", multiplying a constant 1")
+                  + f", multiplying a constant {'−1' if layer.bias_sign < 0 else '1'}")
     return words
 
 
@@ -79,9 +81,12 @@ def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
             src, dst = sym.source(i, k), sym.label(sym.units[i][j])
             rows.append([sym.w(i, j, k), M(f"{src.u} → {dst.u}", rf"{src.t} \to {dst.t}"), fmt.given(layer.W[j, k])])
         if layer.b is not None:
-            for j in range(layer.units):
-                unit = sym.units[i][j]
-                connects = M(f"bias of {unit}", rf"\text{{bias of }} {tex_name(unit)}")
+            what = {"threshold": "threshold of", "shared": "bias of every unit of"}.get(layer.bias_form, "bias of")
+            if layer.bias_sign < 0 and layer.bias_form != "threshold":
+                what = "weight on a constant −1 input of"
+            for j in range(len(layer.b)):
+                unit = layer.name if layer.bias_form == "shared" else sym.units[i][j]
+                connects = M(f"{what} {unit}", rf"\text{{{what} }} {tex_name(unit)}")
                 rows.append([sym.b(i, j), connects, fmt.given(layer.b[j])])
         s.add(Table(["", "connects", "value"], rows))
     else:
@@ -110,6 +115,10 @@ def data_table(s: Sheet) -> None:
 
 def loss_and_training(s: Sheet) -> None:
     p = s.problem
+    if p.rule == "perceptron":
+        s.add(Heading(3, "Training"))
+        s.add(text(perceptron.words(s) + "."))
+        return
     s.add(Heading(3, "Loss and training"))
     s.add(text("Loss per example: ", M(*p.loss.formula),
                f" ({p.loss.name}), where ŷ is the output of {p.layers[-1].name} and y the target; ",
@@ -136,6 +145,9 @@ def loss_and_training(s: Sheet) -> None:
 
 
 def step_section(s: Sheet, epoch: EpochRecord, step: StepRecord) -> None:
+    if s.problem.rule == "perceptron":
+        perceptron.step_section(s, epoch, step)
+        return
     if s.sub_phases:
         ex = ", ".join(str(i + 1) for i in step.examples)
         plural = "s" if len(step.examples) > 1 else ""
@@ -148,6 +160,8 @@ def epoch_end(s: Sheet, epoch: EpochRecord) -> None:
     """The loss over all examples after the epoch, the loss before it, and (several updates) their mean loss."""
     if epoch.loss_after is None:  # a non-finite value ended this epoch early
         return
+    if s.problem.rule == "perceptron":
+        perceptron.epoch_end(s, epoch)
     fmt = s.fmt
     before = "the epoch" if s.sub_phases else "the update"
     s.add(Heading(3 if s.sub_phases else 2, f"Loss after {before}"))

@@ -17,7 +17,13 @@ def tex_name(name: str) -> str:
         head, tail = name.rsplit("_", 1)
         return rf"\mathit{{{head}}}_{{{tail}}}"
     head = name.rstrip("0123456789")
-    return rf"{head}_{{{name[len(head):]}}}" if head and head != name else name
+    tail = name[len(head):]
+    head = GREEK.get(head, head)
+    return rf"{head}_{{{tail}}}" if head and tail else head
+
+
+GREEK = {"θ": r"\theta"}
+"""Unit and parameter letters that LaTeX writes as commands."""
 
 
 class Symbols(Names):
