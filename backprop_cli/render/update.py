@@ -77,9 +77,11 @@ def substitute(template: str, values: dict[str, str], latex: bool) -> str:
             continue
         v = values[key]
         negative = v.startswith(("−", "-"))
-        compound = any(c in v for c in "/·e× \\") or negative
+        compound = negative or (any(w in v for w in (r"\frac", r"\times", r"\cdot", " ")) if latex
+                                else any(c in v for c in "/·e× "))
         divided = "/" in v and template[m.end():m.end() + 1] == "/"  # (∂L/∂w1)/d
-        if (negative and m.start() > 0) or (compound and _power_follows(template, m.end())) or divided:
+        leads = m.start() == 0 or template[m.start() - 1] in "{("  # first in a sum, a fraction or a bracket
+        if (negative and not leads) or (compound and _power_follows(template, m.end())) or divided:
             v = rf"\left({v}\right)" if latex else f"({v})"
         out.append(template[last:m.start()] + v)
         last = m.end()
@@ -352,8 +354,9 @@ def _header(s: Sheet, rule: Rule) -> list:
         symbol = line.symbol[0].removesuffix("w") if line.symbol[0].startswith("Δ") else line.symbol[0]
         if len(rule.lines) == 2:
             names = _names(s, rule, dot, per_weight)
-            symbol += " = " + fill(line.formula, names).u.replace("Δ·(", "Δ(")
-        head.append(symbol)
+            head.append(symbol + " = " + fill(line.formula, names).u.replace("Δ·(", "Δ("))
+        else:
+            head.append(M(symbol, r"\Delta" if symbol == "Δ" else line.symbol[1]))
     return head
 
 
