@@ -18,7 +18,7 @@ import numpy as np
 
 from . import engine
 from .errors import Issue, ProblemError
-from .problem import Problem
+from .problem import Problem, penalty
 
 H = 1e-5
 KINK = 1e-4  # a kinked activation's net input closer to 0 than this makes a finite difference unreliable
@@ -80,10 +80,13 @@ def check(problem: Problem, tolerance: float = 1e-6) -> Report:
     b = [None if l.b is None else l.b.copy() for l in problem.layers]
     X, Y = problem.X[rows].copy(), problem.Y[rows]
 
-    def loss() -> float:
+    masks = [fwd.mask for fwd in step.forward] if any(l.dropout for l in problem.layers) else None
+
+    def loss() -> float:  # the update's loss, with its dropout masks and the weight penalty
         with np.errstate(all="ignore"):
-            zs, acts = engine.forward(problem.layers, W, b, X)
-            return engine.reduce(problem, engine.losses(problem, zs[-1], acts[-1], Y))
+            zs, acts = engine.forward(problem.layers, W, b, X, masks)
+            pen = penalty(problem, W) if (problem.l1 or problem.l2) else 0.0
+            return engine.reduce(problem, engine.losses(problem, zs[-1], acts[-1], Y)) + pen
 
     notes = []
     for layer, fwd in zip(problem.layers, step.forward):
