@@ -141,7 +141,7 @@ def test_a_shared_bias_is_listed_once_and_its_gradient_sums_the_layer():
     step = trace.epochs[0].steps[0]
     rec = step.backward_of(1)
     assert rec.dL_db[0] == pytest.approx(rec.delta[0].sum(), rel=1e-12)
-    assert f"∂L/∂b1 = (δ_h1 + δ_h2) = ({FMT.text(rec.delta[0, 0])} + {FMT.text(rec.delta[0, 1])})" in text
+    assert f"∂L/∂b1 = δ_h1 + δ_h2 = {FMT.text(rec.delta[0, 0])} + {FMT.text(rec.delta[0, 1])} = " in text
     assert len(re.findall(r"^b1 +bias of h", text, re.M)) == 1
     assert "net_h2 = w3·x1 + w4·x2 + b1" in text
 
