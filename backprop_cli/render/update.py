@@ -32,7 +32,7 @@ from ..names import given_order
 from ..optimizers import Line, symbol
 from ..trace import StepRecord, UpdateRecord
 from .blocks import Eq, Eqs, Heading, Table, note
-from .mathtext import M, superscript
+from .mathtext import DOT, M, join, paren, superscript
 from .sheet import Sheet
 from .symbols import Delta, of_layer, plus
 
@@ -147,11 +147,17 @@ def words(s: Sheet) -> str:
     used = [k for line in rule.per_step + rule.lines for k in _PLACEHOLDER.findall(line.formula[0])]
     named = sorted((k for k in _shown_hps(p) if k in used), key=used.index)
     if len(rule.lines) == 2 and not rule.per_step and not named:
-        return "Δw = −η·∂L/∂w and w⁺ = w + Δw for every weight"
+        if s.sym.error_signal:
+            return (f"Δw = η·{s.sym.symbol['error']}·(the input the weight multiplies) and w⁺ = w + Δw for every "
+                    f"weight ({s.sym.symbol['error']} = −{s.sym.d_loss(M('net', 'net')).u})")
+        return f"Δw = −η·{s.sym.d_loss(M('w', 'w')).u} and w⁺ = w + Δw for every weight"
     given = "".join(f", {_hp_symbol(s, k).u} = {s.fmt.given(p.hp[k]).u}" for k in named)
     names = _names(s, rule, M("w", "w"), bare)
-    steps = "; ".join(f"{bare(line.symbol, M('w', 'w')).u} = {fill(line.formula, names).u}"
-                      for line in rule.per_step + rule.lines)
+    lines = rule.per_step + rule.lines
+    if s.sym.error_signal and "g_decayed" not in rule.defined:  # −η·∂E/∂w read as η·δ·x
+        names["signal"] = M(f"{s.sym.symbol['error']}·x", "")
+        lines = tuple(_with_signal(line, False) for line in lines)
+    steps = "; ".join(f"{bare(line.symbol, M('w', 'w')).u} = {fill(line.formula, names).u}" for line in lines)
     buffers = ", every buffer starting at 0" if opt.active_state(p.hp) else ""
     return f"optimizer {opt.name} ({opt.torch_name}, η = {s.fmt.given(p.learning_rate).u}{given}): {steps}{buffers}"
 
@@ -228,12 +234,49 @@ def _value(line: Line, part: Part, index) -> float:
     return part.shown[line.result][index]
 
 
-def derivation(s: Sheet, rule: Rule, part: Part, index) -> list[Eq]:
-    """The rule's lines for one parameter: lhs = formula in names = formula in numbers = value."""
+def derivation(s: Sheet, rule: Rule, part: Part, index, signal: tuple[M, M, bool] | None = None) -> list[Eq]:
+    """The rule's lines for one parameter: lhs = formula in names = formula in numbers = value.
+
+    ``signal`` (the error-signal convention, :func:`error_signal`): −η·∂E/∂w is written η·δ·x as the book does.
+    """
     w = part.name(index)
     names, nums = _names(s, rule, w, per_weight), _numbers(s, rule, part, index)
+    lines = rule.lines
+    if signal is not None and "g_decayed" not in rule.defined:
+        names["signal"], nums["signal"], threshold = signal
+        lines = tuple(_with_signal(line, threshold) for line in lines)
     return [Eq([per_weight(line.symbol, w), fill(line.formula, names), fill(line.formula, nums),
-                s.fmt(_value(line, part, index))]) for line in rule.lines]
+                s.fmt(_value(line, part, index))]) for line in lines]
+
+
+def _with_signal(line: Line, threshold: bool) -> Line:
+    """−η·∂E/∂w as η·δ·x: ∂E/∂w = −δ·x with the error signal δ = −∂E/∂net. A bias subtracted from the net
+    input (− θ, or b·(−1)) has ∂E/∂θ = δ, so Δθ = −η·δ."""
+    sign_u, sign_t = ("−", "-") if threshold else ("", "")
+    u, t = line.formula
+    if "−$lr·$g_decayed" not in u:
+        return line
+    return line._replace(formula=(u.replace("−$lr·$g_decayed", f"{sign_u}$lr·$signal"),
+                                  t.replace(r"-$lr \cdot $g_decayed", rf"{sign_t}$lr \cdot $signal")))
+
+
+def error_signal(s: Sheet, step: StepRecord, li: int, part_number: int, index) -> tuple[M, M, bool] | None:
+    """δ·x of a weight (δ of a bias, the sum of the layer's δs for a shared one) in names and numbers, and whether
+    the bias is subtracted, when δ is the error signal (``delta: error_signal``) and −∂E/∂w is that product:
+    one example and no penalty. None otherwise."""
+    if not s.sym.error_signal or len(step.examples) != 1 or step.penalty is not None:
+        return None
+    sym, layer, delta = s.sym, s.problem.layers[li], step.backward_of(li + 1).delta[0]
+    if part_number == 0:
+        j, i = index
+        return (sym.delta(li, j) + DOT + sym.input_of(li, i),
+                s.fmt.p(delta[j]) + DOT + s.input_value(li, step.forward[li], 0, i, step.examples[0]), False)
+    units = list(range(layer.units)) if layer.bias_form == "shared" else [index]
+    names = join(sym.delta(li, k) for k in units)
+    values = join(s.term(n, delta[k]) for n, k in enumerate(units)) if len(units) > 1 else s.fmt.p(delta[index])
+    if len(units) > 1:
+        names, values = paren(names), paren(values)
+    return names, values, layer.bias_sign < 0
 
 
 def per_step_lines(s: Sheet, rule: Rule, part: Part, index) -> list[Eq]:
@@ -301,31 +344,33 @@ def scalar(s: Sheet, step: StepRecord) -> None:
         if rule.per_step:
             s.add(Eqs(per_step_lines(s, rule, first, given_order(layer)[0])))
         full = len(rule.lines) > 2
-        rows, eqs = [], []
+        signal = s.sym.error_signal and len(rule.lines) == 2
+        names, befores, values, eqs = [], [], [], []
         for n, part in enumerate(layer_parts):
             for index in _indices(s, li, n):
                 file = None if part.file is None else part.file[index]
-                rows.append([part.name(index), s.val(part.before[index], file), num(part.g[index])]
-                            + [num(_value(line, part, index)) for line in rule.lines])
-                if full:
-                    eqs.extend(derivation(s, rule, part, index))
-        if not full:  # one multiplication per row: the first weight shows how each row is computed
+                names.append(part.name(index))
+                befores.append(s.val(part.before[index], file))
+                values.append([part.g[index]] + [_value(line, part, index) for line in rule.lines])
+                if full or signal:  # Δw = η·δ·x for every weight, as the error-signal books write it
+                    eqs.extend(derivation(s, rule, part, index, error_signal(s, step, li, n, index)))
+        if not (full or signal):  # one multiplication per row: the first weight shows how each row is computed
             eqs = derivation(s, rule, first, given_order(layer)[0])
         s.add(Eqs(eqs))
         starts = np.array_equal(upd.W_before, layer.W) and (layer.b is None or np.array_equal(upd.b_before, layer.b))
         if layer.b is not None and len(layer_parts) == 1:  # biases not trained: they keep their values
-            rows += _fixed_bias_rows(s, step, li, len(rule.lines))
+            for j in s.sym.bias_units(li):
+                names.append(s.sym.b(li, j))
+                befores.append(s.val(upd.b_before[j], layer.b[j]))
+                values.append([step.backward_of(li + 1).dL_db[j]] + [None] * (len(rule.lines) - 2)
+                              + [upd.b_change[j], upd.b[j]])
+        columns = [num.column(column) for column in zip(*values, strict=True)]  # one number style per column
+        rows = [[name, before, *(cell if value is not None else "" for cell, value in zip(cells, raw, strict=True))]
+                for name, before, cells, raw in zip(names, befores, zip(*columns, strict=True), values, strict=True)]
         for table in _split(Table(_header(s, rule), rows, givens=(1,) if starts else ())):
             s.add(table)
     if not p.train_bias and any(layer.b is not None for layer in p.layers):
         s.add(note("The biases keep their values: train_bias is false."))
-
-
-def _fixed_bias_rows(s: Sheet, step: StepRecord, li: int, columns: int) -> list[list]:
-    upd, g, num = step.update[li], step.backward_of(li + 1), s.fmt
-    layer = s.problem.layers[li]
-    return [[s.sym.b(li, j), s.val(upd.b_before[j], layer.b[j]), num(g.dL_db[j])]
-            + [""] * (columns - 2) + [num(upd.b_change[j]), num(upd.b[j])] for j in s.sym.bias_units(li)]
 
 
 def _split(table: Table, width: int = 5) -> list[Table]:
@@ -344,9 +389,12 @@ def _split(table: Table, width: int = 5) -> list[Table]:
 
 
 def _header(s: Sheet, rule: Rule) -> list:
-    """One column per line: the symbol, with its formula when the rule is one line (Δ = −η·∂L/∂·)."""
-    dot = M("·", "·")
-    head = ["", "before", "∂L/∂·"]
+    """One column per line: the symbol, with its formula when the rule is one line (Δ = −η·∂L/∂·), as math;
+    ∂E/∂· in the problem's loss letter, written on one line."""
+    dot = M("·", r"\cdot")
+    loss = s.sym.loss
+    gradient = M(f"∂{loss.u}/∂·", rf"\partial {loss.t}/\partial\cdot")
+    head = ["", "before", gradient]
     for line in rule.lines:
         if line is _AFTER:
             head.append("after")
@@ -354,7 +402,11 @@ def _header(s: Sheet, rule: Rule) -> list:
         symbol = line.symbol[0].removesuffix("w") if line.symbol[0].startswith("Δ") else line.symbol[0]
         if len(rule.lines) == 2:
             names = _names(s, rule, dot, per_weight)
-            head.append(symbol + " = " + fill(line.formula, names).u.replace("Δ·(", "Δ("))
+            names = {k: gradient if v is names["g"] else v for k, v in names.items()}
+            rhs = fill(line.formula, names)
+            head.append(M(f"{symbol} = " + rhs.u.replace("Δ·(", "Δ("),
+                          r"\Delta = " + rhs.t.replace(r"\Delta \cdot(", r"\Delta(") if symbol == "Δ"
+                          else f"{line.symbol[1]} = {rhs.t}"))
         else:
             head.append(M(symbol, r"\Delta" if symbol == "Δ" else line.symbol[1]))
     return head
