@@ -140,19 +140,21 @@ class Replay:
         sW, sb = initial_state(p)
         batches = p.batches()
         with np.errstate(all="ignore"):
+            penalised = bool(p.l1 or p.l2)  # the epoch's loss and the loss after it include the penalty
             for e in range(last[0] + 1):
-                losses = []
+                losses, pens = [], []
                 for s, rows in enumerate(batches):
                     if (e, s) > last:
                         return self.values
+                    pens.append(penalty(p, W) if penalised else 0.0)
                     W, b, sW, sb, L_n = self.step(e, s, rows, W, b, sW, sb)
                     losses.append(L_n)
                 anchor = Point(p, len(p.layers) - 1, 1.0, p.n_examples)
-                self.put((e, 0, "epoch_loss", 0), np.array(engine.reduce(p, np.concatenate(losses))), anchor)
+                pen = float(np.mean(pens)) if penalised else 0
+                self.put((e, 0, "epoch_loss", 0), np.array(engine.reduce(p, np.concatenate(losses)) + pen), anchor)
                 zs, acts = engine.forward(p.layers, W, b, p.X)
-                self.put(
-                    (e, 0, "loss_after", 0), np.array(engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y))), anchor
-                )
+                after = engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y)) + (penalty(p, W) if penalised else 0)
+                self.put((e, 0, "loss_after", 0), np.array(after), anchor)
         return self.values
 
     def step(self, e: int, s: int, rows, W, b, sW, sb):
