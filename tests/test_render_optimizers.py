@@ -324,3 +324,36 @@ def test_scalar_examples_equal_torch_optim(name, cls, kwargs):
         opt.step()
     trace = engine.run(problem)
     np.testing.assert_allclose(trace.next_problem.layers[0].W, w.detach().numpy(), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- the update under the books' conventions
+
+
+def test_the_error_signal_books_update_is_eta_delta_times_the_input():
+    """Han & Kamber, Data Mining 3rd ed., Fig. 9.5: w46 = −0.3 + (0.9)(0.1311)(0.332) = −0.261 and
+    θ6 = 0.1 + (0.9)(0.1311) = 0.218 — every weight worked as Δw = (l)·Err·O; the loss letter is E."""
+    text = flat(page(solved("textbook-han-kamber-9-1")))
+    assert "Δw46 = η·Err6·O4 = 0.9·0.1312·0.3318 = 0.0392" in text
+    assert "w46⁺ = w46 + Δw46 = −0.3 + 0.0392 = −0.2608" in text
+    assert "Δθ6 = η·Err6 = 0.9·0.1312 = 0.1181" in text and "θ6⁺ = θ6 + Δθ6 = 0.1 + 0.1181 = 0.2181" in text
+    assert "Δw14 = η·Err4·x1 = 0.9·(−8.725e−3)·1 = −7.852e−3" in text
+    assert re.search(r"before\s+∂E/∂·\s+Δ = −η·∂E/∂·\s+after", text) and "∂L/∂·" not in text
+    assert text.index("Δw46 = η·Err6·O4") < text.index("Δw56 = η·Err6·O5") < text.index("Δθ6 = η·Err6")
+
+
+def test_a_subtracted_threshold_moves_against_the_error_signal_and_momentum_stays_classical():
+    """Negnevitsky §6.4: Δθ = α·(−1)·δ; Mitchell Eq. 4.18: Δw_ji(n) = η·δ_j·x_ji + α·Δw_ji(n − 1)."""
+    text = flat(page(solved("textbook-negnevitsky-xor")))
+    assert "Δθ5 = −η·δ5 = −0.1·(−0.1274) = 0.0127" in text
+    assert "Δw35 = η·δ5·y3 = 0.1·(−0.1274)·0.5250 = −6.687e−3" in text
+    text = flat(page(solved("textbook-mitchell-4-7-momentum")))
+    assert "Δw43 = η·δ4·o3 + μ·Δw43(t − 1) = 0.3·0.1146·0.5498 + 0.9·0 = 0.0189" in text
+    assert "Δw = η·δ·x + μ·Δw(t − 1)" in text  # the rule as the problem statement says it
+
+
+def test_each_column_of_the_update_table_is_in_one_number_style():
+    text = page(solved("textbook-negnevitsky-xor"))
+    table = text[text.index("Layer 2 (o)", text.index("Updates")):]
+    rows = {m.group(1): m.group(2).split() for m in re.finditer(r"^(w35|w45|θ5) +(.*)$", table, re.M)}
+    assert [rows[k][2] for k in ("w35", "w45", "θ5")] == ["−0.006687", "−0.011220", "0.012738"]
+    assert not any("e−" in v for row in rows.values() for v in row)
