@@ -391,9 +391,9 @@ def _split(table: Table, width: int = 5) -> list[Table]:
 def _header(s: Sheet, rule: Rule) -> list:
     """One column per line: the symbol, with its formula when the rule is one line (Δ = −η·∂L/∂·), as math;
     ∂E/∂· in the problem's loss letter, written on one line."""
-    dot = M("·", r"\cdot")
+    dot = M("·", r"{\cdot}")  # braced: an ordinary symbol, so that a + after it stays binary
     loss = s.sym.loss
-    gradient = M(f"∂{loss.u}/∂·", rf"\partial {loss.t}/\partial\cdot")
+    gradient = M(f"∂{loss.u}/∂·", rf"\partial {loss.t}/\partial{{\cdot}}")
     head = ["", "before", gradient]
     for line in rule.lines:
         if line is _AFTER:
@@ -405,7 +405,7 @@ def _header(s: Sheet, rule: Rule) -> list:
             names = {k: gradient if v is names["g"] else v for k, v in names.items()}
             rhs = fill(line.formula, names)
             head.append(M(f"{symbol} = " + rhs.u.replace("Δ·(", "Δ("),
-                          r"\Delta = " + rhs.t.replace(r"\Delta \cdot(", r"\Delta(") if symbol == "Δ"
+                          r"\Delta = " + rhs.t.replace(r"\Delta {\cdot}(", r"\Delta(") if symbol == "Δ"
                           else f"{line.symbol[1]} = {rhs.t}"))
         else:
             head.append(M(symbol, r"\Delta" if symbol == "Δ" else line.symbol[1]))
