@@ -353,7 +353,8 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         G = s.sym.d_loss(of_layer("W", "W", number))
         Wl = of_layer("W", "W", number)
         for kind, lam, _ in strengths(s):
-            grad = grad + PLUS + lam + DOT + (Wl if kind == "l2" else M(f"sign({Wl.u})", rf"\operatorname{{sign}}({Wl.t})"))
+            sign = M(f"sign({Wl.u})", rf"\operatorname{{sign}}({Wl.t})")
+            grad = grad + PLUS + lam + DOT + (Wl if kind == "l2" else sign)
         s.add(Eqs([Eq([G, grad])]))
         s.matrix(G, layer.weights_as_given(rec.dL_dW, rec.dL_db))
         if layer.separate_bias:

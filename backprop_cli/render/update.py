@@ -22,7 +22,6 @@ recomputed: every number is the trace's.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 import numpy as np
@@ -32,6 +31,7 @@ from ..names import given_order
 from ..optimizers import Line, symbol
 from ..trace import StepRecord, UpdateRecord
 from .blocks import Eq, Eqs, Heading, Table, note
+from .formula import PLACEHOLDER, fill
 from .mathtext import DOT, M, join, paren, superscript
 from .sheet import Sheet
 from .symbols import Delta, of_layer, plus
@@ -40,8 +40,6 @@ REFINES = {"g_decayed": "g", "w_decayed": "w", "clr": "lr"}
 """A value of the step -> the placeholder it equals when the line that defines it does not apply."""
 
 _AFTER = Line("after", ("w⁺", "w^{+}"), ("$w + $change", "$w + $change"))
-_PLACEHOLDER = re.compile(r"\$([_a-zA-Z][_a-zA-Z0-9]*)")
-_POWER = re.compile(r"\^(\w+)")
 _PER_STEP = ("lr", "t")
 
 
@@ -61,40 +59,6 @@ class Part(NamedTuple):
 
 
 # ----------------------------------------------------------------------------- substitution
-
-
-def _power_follows(template: str, end: int) -> bool:
-    return template[end:end + 1] in ("²", "^")
-
-
-def substitute(template: str, values: dict[str, str], latex: bool) -> str:
-    """Fill ``$name`` placeholders; a negative or compound value is parenthesised where it is a later factor
-    or is raised to a power; ``x^t`` becomes a superscript in Unicode."""
-    out, last = [], 0
-    for m in _PLACEHOLDER.finditer(template):
-        key = m.group(1)
-        if key not in values:
-            continue
-        v = values[key]
-        negative = v.startswith(("−", "-"))
-        compound = negative or (any(w in v for w in (r"\frac", r"\times", r"\cdot", " ")) if latex
-                                else any(c in v for c in "/·e× "))
-        divided = "/" in v and template[m.end():m.end() + 1] == "/"  # (∂L/∂w1)/d
-        leads = m.start() == 0 or template[m.start() - 1] in "{("  # first in a sum, a fraction or a bracket
-        if (negative and not leads) or (compound and _power_follows(template, m.end())) or divided:
-            v = rf"\left({v}\right)" if latex else f"({v})"
-        out.append(template[last:m.start()] + v)
-        last = m.end()
-    text = "".join(out) + template[last:]
-    if not latex:
-        text = _POWER.sub(lambda m: superscript(m.group(1)) if m.group(1).isdigit() else
-                          ("ᵗ" if m.group(1) == "t" else m.group(0)), text)
-    return text
-
-
-def fill(formula: tuple[str, str], values: dict[str, M]) -> M:
-    return M(substitute(formula[0], {k: v.u for k, v in values.items()}, False),
-             substitute(formula[1], {k: v.t for k, v in values.items()}, True))
 
 
 def per_weight(symbol: tuple[str, str], w: M) -> M:
@@ -136,7 +100,7 @@ def rule_of(s: Sheet, first_step: bool, classical: bool = True) -> Rule:
 def _names_weight(line: Line, s: Sheet) -> bool:
     """True when the line's formula names a per-weight value (not only η, t and hyperparameters)."""
     hp = s.problem.hp
-    return any(k not in _PER_STEP and k not in hp for k in _PLACEHOLDER.findall(line.formula[0]))
+    return any(k not in _PER_STEP and k not in hp for k in PLACEHOLDER.findall(line.formula[0]))
 
 
 def words(s: Sheet) -> str:
@@ -144,7 +108,7 @@ def words(s: Sheet) -> str:
     p = s.problem
     opt = p.optimizer
     rule = rule_of(s, first_step=False)
-    used = [k for line in rule.per_step + rule.lines for k in _PLACEHOLDER.findall(line.formula[0])]
+    used = [k for line in rule.per_step + rule.lines for k in PLACEHOLDER.findall(line.formula[0])]
     named = sorted((k for k in _shown_hps(p) if k in used), key=used.index)
     if len(rule.lines) == 2 and not rule.per_step and not named:
         if s.sym.error_signal:
