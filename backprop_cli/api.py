@@ -49,8 +49,16 @@ def load_problem(problem: Any) -> Problem:
         return load(bundled)
     if "\n" in problem or ":" in problem or problem.lstrip().startswith("{"):
         return loads(problem, "<string>")
-    raise ProblemError(Issue(problem, None, None, "", "no such file or bundled example",
-                             "a path, an example name (backprop examples lists them), a dict, or YAML text"))
+    raise ProblemError(
+        Issue(
+            problem,
+            None,
+            None,
+            "",
+            "no such file or bundled example",
+            "a path, an example name (backprop examples lists them), a dict, or YAML text",
+        )
+    )
 
 
 def solve(problem: Any, **options) -> Result:
@@ -58,8 +66,9 @@ def solve(problem: Any, **options) -> Result:
     return _run(load_problem(problem), record=True, options=options)
 
 
-def train(problem: Any, epochs: int | None = None, *, trace: bool = False, until_loss: float | None = None,
-          **options) -> Result:
+def train(
+    problem: Any, epochs: int | None = None, *, trace: bool = False, until_loss: float | None = None, **options
+) -> Result:
     """Train for ``epochs`` epochs (default: the problem's): a loss per epoch and the final weights.
 
     ``trace=True`` records every intermediate, as ``solve`` does. ``until_loss`` stops after the first epoch
@@ -81,8 +90,9 @@ def _run(problem: Problem, record: bool, options: dict, until_loss: float | None
 
     def on_epoch(rec) -> None:
         if until_loss is not None and rec.loss_after is not None and rec.loss_after <= until_loss and not rec.partial:
-            reason.append(f"the loss after epoch {rec.epoch} is {rec.loss_after:.6g}, "
-                          f"at most until_loss {until_loss:g}")
+            reason.append(
+                f"the loss after epoch {rec.epoch} is {rec.loss_after:.6g}, at most until_loss {until_loss:g}"
+            )
 
     trace = run(problem, record=record, on_epoch=on_epoch, should_stop=lambda: reason[0] if reason else None)
     return Result(trace, options)
@@ -139,8 +149,10 @@ class Result:
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError("to_frame needs pandas: pip install 'backprop-cli[pandas]' (or pip install pandas); "
-                              ".quantities() gives the same rows as a list of dicts") from None
+            raise ImportError(
+                "to_frame needs pandas: pip install 'backprop-cli[pandas]' (or pip install pandas); "
+                ".quantities() gives the same rows as a list of dicts"
+            ) from None
         from .render.quantities import columns
 
         frame = pd.DataFrame(self.quantities(), columns=list(columns(self.run)))

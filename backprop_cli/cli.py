@@ -12,11 +12,12 @@ import io
 import json
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import click
 
 from . import budget, examples, output, source
+from .activations import ACTIVATIONS
 from .errors import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
@@ -30,10 +31,11 @@ from .errors import (
     ProblemError,
     Terminated,
 )
-from .render import FORMATS as RENDERERS, PAGES
-from .activations import ACTIVATIONS
 from .losses import LOSSES
+from .optimizers import OPTIMIZERS
 from .output import open_output
+from .render import FORMATS as RENDERERS
+from .render import PAGES
 
 FORMATS = ("rich", "json", "ndjson", *(f for f in RENDERERS if f not in ("rich", "json")))
 
@@ -91,18 +93,40 @@ def main() -> None:
 def output_options(f: Callable) -> Callable:
     """--format, --output, --precision and --detail, shared by every command that renders a trace."""
 
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True,
-                  help="rich: the worked solution (plain text when not on a terminal); json: the trace; "
-                       "ndjson: one line per epoch as it completes; markdown; latex: a standalone document; "
-                       "html: one self-contained page; csv: a row per named quantity (per epoch for step).")
-    @click.option("--output", "-o", type=click.Path(dir_okay=False),
-                  help="Write to FILE (atomically) instead of standard output.")
-    @click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True,
-                  help="Decimals shown in rich, markdown and latex output (JSON is never rounded).")
-    @click.option("--detail", type=click.Choice(("auto", "scalar", "matrix")), default="auto", show_default=True,
-                  help="scalar: a line per unit and weight; matrix: vectors and matrices; auto: by size.")
-    @click.option("--notation", type=click.Choice(("auto", "fixed", "sci")), default="auto", show_default=True,
-                  help="Computed numbers: auto: scientific only for very small or large values; fixed: never; sci: always.")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="rich",
+        show_default=True,
+        help="rich: the worked solution (plain text when not on a terminal); json: the trace; "
+        "ndjson: one line per epoch as it completes; markdown; latex: a standalone document; "
+        "html: one self-contained page; csv: a row per named quantity (per epoch for step).",
+    )
+    @click.option(
+        "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output."
+    )
+    @click.option(
+        "--precision",
+        type=click.IntRange(0, 17),
+        default=4,
+        show_default=True,
+        help="Decimals shown in rich, markdown and latex output (JSON is never rounded).",
+    )
+    @click.option(
+        "--detail",
+        type=click.Choice(("auto", "scalar", "matrix")),
+        default="auto",
+        show_default=True,
+        help="scalar: a line per unit and weight; matrix: vectors and matrices; auto: by size.",
+    )
+    @click.option(
+        "--notation",
+        type=click.Choice(("auto", "fixed", "sci")),
+        default="auto",
+        show_default=True,
+        help="Computed numbers: auto: scientific only for very small or large values; fixed: never; sci: always.",
+    )
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         return f(*args, **kwargs)
@@ -126,28 +150,56 @@ def read_problem(arg: str | None):
 
     if arg is None or arg == "-":
         if 0 in output.CLOSED:
-            raise ProblemError(Issue("<stdin>", None, None, "", "standard input closed", "a problem file, '-' with a problem on standard input, or an example name"))
+            raise ProblemError(
+                Issue(
+                    "<stdin>",
+                    None,
+                    None,
+                    "",
+                    "standard input closed",
+                    "a problem file, '-' with a problem on standard input, or an example name",
+                )
+            )
         if arg is None and sys.stdin.isatty():
-            raise click.UsageError("no PROBLEM given and standard input is a terminal: "
-                                   "give a problem file, '-', or an example name (backprop examples)")
+            raise click.UsageError(
+                "no PROBLEM given and standard input is a terminal: "
+                "give a problem file, '-', or an example name (backprop examples)"
+            )
         return parsed(source.read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
     if os.path.exists(arg):
         return parsed(source.read_text(arg), arg)
     bundled = examples.file(arg)
     if bundled is not None:
         return parsed(source.read_text(bundled, str(bundled)), str(bundled))
-    raise ProblemError(Issue(arg, None, None, "", "no such file or bundled example",
-                             "a path, - for standard input, or an example name (backprop examples lists them)"))
+    raise ProblemError(
+        Issue(
+            arg,
+            None,
+            None,
+            "",
+            "no such file or bundled example",
+            "a path, - for standard input, or an example name (backprop examples lists them)",
+        )
+    )
 
 
-def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | None = None,
-          plot: str | None = None, exact: bool = False, **options) -> None:
+def train(
+    prob,
+    fmt: str,
+    output: str | None,
+    record: bool,
+    until_loss: float | None = None,
+    plot: str | None = None,
+    exact: bool = False,
+    **options,
+) -> None:
     """Run, watched (progress, Ctrl-C, --until-loss, NDJSON as it goes), then render and report.
 
     ``exact``: in exact fractions (exact.py), refused first (exit 2) when an operation is not rational."""
     from . import render
     from .engine import run as run_float
-    from .exact import refuse_inexact, run as run_exact
+    from .exact import refuse_inexact
+    from .exact import run as run_exact
     from .output import check_target
     from .render.jsontrace import unwritable_parameters
     from .watch import Watch
@@ -157,14 +209,24 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
     run = run_exact if exact else run_float
     if plot:  # refused before the work, naming --plot
         check_target(plot, "--plot", prob.origin, {"--output": output})
-    work = budget.check_run(prob, record=record, fmt=fmt, detail=options.get("detail", "auto"),
-                            command=options.get("command") or "worksheet")
+    work = budget.check_run(
+        prob,
+        record=record,
+        fmt=fmt,
+        detail=options.get("detail", "auto"),
+        command=options.get("command") or "worksheet",
+    )
     for warning in prob.warnings + tuple(work):
         click.echo(f"backprop: warning: {warning}", err=True)
     failure = None
     with open_output(output, prob.origin) as out:
-        with Watch(prob, until_loss=until_loss, progress=sys.stderr.isatty(), ndjson=out if fmt == "ndjson" else None,
-                   record=record) as watch:
+        with Watch(
+            prob,
+            until_loss=until_loss,
+            progress=sys.stderr.isatty(),
+            ndjson=out if fmt == "ndjson" else None,
+            record=record,
+        ) as watch:
             try:
                 trace = run(prob, record=record, on_epoch=watch.on_epoch, should_stop=watch.should_stop)
             except NonFiniteError as e:  # write what was computed before it, then report it (exit 1)
@@ -193,9 +255,12 @@ def train(prob, fmt: str, output: str | None, record: bool, until_loss: float | 
 @main.command(short_help="The worked solution of a problem, every intermediate in textbook order.")
 @click.argument("problem", required=False)
 @output_options
-@click.option("--exact", is_flag=True,
-              help="Compute in exact fractions from the decimals as written, and print exact decimals (or p/q): "
-                   "graphs and networks whose operations are all rational.")
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Compute in exact fractions from the decimals as written, and print exact decimals (or p/q): "
+    "graphs and networks whose operations are all rational.",
+)
 def solve(problem, fmt, output, precision, detail, notation, exact):
     """The full worked solution of PROBLEM: every intermediate, in textbook order.
 
@@ -209,8 +274,11 @@ def solve(problem, fmt, output, precision, detail, notation, exact):
         return commands.solve(prob, fmt, output, precision, exact)
     updates = prob.epochs * len(prob.batches())
     if updates > LONG_PAGE and fmt in PAGES:
-        click.echo(f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
-                   f"backprop step {problem or ''} gives a loss table and the final weights instead".replace("  ", " "), err=True)
+        click.echo(
+            f"backprop: note: solve works all {prob.epochs} epochs ({updates} updates) in full; "
+            f"backprop step {problem or ''} gives a loss table and the final weights instead".replace("  ", " "),
+            err=True,
+        )
     train(prob, fmt, output, record=True, precision=precision, detail=detail, notation=notation, exact=exact)
 
 
@@ -222,9 +290,15 @@ LONG_PAGE = 50
 @click.argument("problem", required=False)
 @click.option("--epochs", type=click.IntRange(min=1), help="Train N epochs (overrides the file's epochs).")
 @click.option("--trace", "with_trace", is_flag=True, help="Record and render every intermediate of every epoch.")
-@click.option("--every", type=click.IntRange(min=1), help="Show every K-th epoch in the loss table (default: about 20 rows).")
-@click.option("--until-loss", type=float, metavar="X", help="Stop after the first epoch whose loss after it is at most X.")
-@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.svg", help="Also draw the loss curve as an SVG picture.")
+@click.option(
+    "--every", type=click.IntRange(min=1), help="Show every K-th epoch in the loss table (default: about 20 rows)."
+)
+@click.option(
+    "--until-loss", type=float, metavar="X", help="Stop after the first epoch whose loss after it is at most X."
+)
+@click.option(
+    "--plot", type=click.Path(dir_okay=False), metavar="FILE.svg", help="Also draw the loss curve as an SVG picture."
+)
 @click.option("--exact", is_flag=True, help="Train in exact fractions (networks whose operations are all rational).")
 @output_options
 def step(problem, epochs, with_trace, every, until_loss, plot, exact, fmt, output, precision, detail, notation):
@@ -239,8 +313,19 @@ def step(problem, epochs, with_trace, every, until_loss, plot, exact, fmt, outpu
         raise click.UsageError("step trains networks; a computational graph (graph:) is worked by backprop solve")
     if epochs is not None:
         prob = prob.with_epochs(epochs)
-    train(prob, fmt, output, record=with_trace, until_loss=until_loss, plot=plot,
-          precision=precision, detail=detail, every=every, notation=notation, exact=exact)
+    train(
+        prob,
+        fmt,
+        output,
+        record=with_trace,
+        until_loss=until_loss,
+        plot=plot,
+        precision=precision,
+        detail=detail,
+        every=every,
+        notation=notation,
+        exact=exact,
+    )
 
 
 @main.command(name="examples", short_help="List the bundled worked examples.")
@@ -263,8 +348,13 @@ def schema():
 
 @main.command(short_help="Check the gradients of the first update against finite differences.")
 @click.argument("problem", required=False)
-@click.option("--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
-              help="The largest relative error that passes.")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=1e-6,
+    show_default=True,
+    help="The largest relative error that passes.",
+)
 @click.option("--format", "fmt", type=click.Choice(("rich", "json")), default="rich", show_default=True)
 def gradcheck(problem, tolerance, fmt):
     """Compare every weight's, bias's and input's gradient of the first update with centred finite differences.
@@ -290,7 +380,9 @@ def gradcheck(problem, tolerance, fmt):
 @main.command(short_help="Draw the network as an SVG picture.")
 @click.argument("problem", required=False)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE.svg instead of standard output.")
-@click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True, help="Decimals of the weights shown.")
+@click.option(
+    "--precision", type=click.IntRange(0, 17), default=4, show_default=True, help="Decimals of the weights shown."
+)
 def draw(problem, output, precision):
     """Draw PROBLEM's network: units as labelled circles in columns, edges labelled with their weights, biases shown.
 
@@ -322,30 +414,105 @@ def _sizes(ctx, param, value: str) -> list[int]:
 
 
 @main.command(name="new", short_help="Write a new exercise: a problem file with numbers to work by hand.")
-@click.option("--layers", "sizes", callback=_sizes, metavar="2-2-1",
-              help="Sizes from the inputs to the output layer.")
-@click.option("--graph", "graph_gates", type=click.IntRange(1, 30), metavar="N",
-              help="Instead of a network: a computational graph (circuit) of N gates.")
-@click.option("--values", type=click.Choice(("integers", "decimals")), default="integers", show_default=True,
-              help="With --graph: small integers (rational gates only) or one-decimal values (sigmoid, tanh too).")
-@click.option("--activation", default="sigmoid", show_default=True,
-              type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
-              help="Activation of the hidden layers (and of the output layer, unless the loss needs another).")
-@click.option("--hidden-activation", type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
-              help="Activation of the hidden layers (overrides --activation).")
-@click.option("--output-activation", type=click.Choice(list(ACTIVATIONS)),
-              help="Activation of the output layer (default: --activation, or what the loss needs).")
-@click.option("--loss", default="half_sse", show_default=True,
-              type=click.Choice(list(LOSSES)))
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise.")
-@click.option("--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update.")
-@click.option("--learning-rate", type=click.FloatRange(min=0, max=100), default=0.5, show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output.")
-@click.option("--roster", type=click.Path(dir_okay=False), metavar="FILE.csv",
-              help="One exercise per student id (the first column), seeded from the id; needs --output-dir.")
-@click.option("--output-dir", type=click.Path(file_okay=False), metavar="DIR", help="Where --roster writes ID.yaml files.")
-def new(sizes, graph_gates, values, activation, hidden_activation, output_activation, loss, seed, examples,
-        learning_rate, output, roster, output_dir):
+@click.option("--layers", "sizes", callback=_sizes, metavar="2-2-1", help="Sizes from the inputs to the output layer.")
+@click.option(
+    "--graph",
+    "graph_gates",
+    type=click.IntRange(1, 30),
+    metavar="N",
+    help="Instead of a network: a computational graph (circuit) of N gates.",
+)
+@click.option(
+    "--values",
+    type=click.Choice(("integers", "decimals")),
+    default="integers",
+    show_default=True,
+    help="With --graph: small integers (rational gates only) or one-decimal values (sigmoid, tanh too).",
+)
+@click.option(
+    "--activation",
+    default="sigmoid",
+    show_default=True,
+    type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
+    help="Activation of the hidden layers (and of the output layer, unless the loss needs another).",
+)
+@click.option(
+    "--hidden-activation",
+    type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
+    help="Activation of the hidden layers (overrides --activation).",
+)
+@click.option(
+    "--output-activation",
+    type=click.Choice(list(ACTIVATIONS)),
+    help="Activation of the output layer (default: --activation, or what the loss needs).",
+)
+@click.option("--loss", default="half_sse", show_default=True, type=click.Choice(list(LOSSES)))
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise."
+)
+@click.option(
+    "--examples", type=click.IntRange(1, 8), default=1, show_default=True, help="Examples in one batch update."
+)
+@click.option(
+    "--learning-rate",
+    type=click.FloatRange(min=0, max=100),
+    help="Default: 0.5, or one whose first step can be followed by hand with --optimizer (0.1 for Adam).",
+)
+@click.option(
+    "--optimizer",
+    type=click.Choice(list(OPTIMIZERS)),
+    help="Train with this optimizer (its β's, ε, … written in the file; sgd gets momentum 0.9).",
+)
+@click.option(
+    "--l2",
+    type=click.FloatRange(min=0, max=10, min_open=True),
+    metavar="λ",
+    help="Add the L2 penalty (λ/2)·Σw² to the loss.",
+)
+@click.option(
+    "--dropout",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    metavar="p",
+    help="Dropout p on every hidden layer, with given masks of 0s and 1s.",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(1, 5),
+    default=1,
+    show_default=True,
+    help="Steps to work by hand (an optimizer's state carries from one to the next).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output."
+)
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False),
+    metavar="FILE.csv",
+    help="One exercise per student id (the first column), seeded from the id; needs --output-dir.",
+)
+@click.option(
+    "--output-dir", type=click.Path(file_okay=False), metavar="DIR", help="Where --roster writes ID.yaml files."
+)
+def new(
+    sizes,
+    graph_gates,
+    values,
+    activation,
+    hidden_activation,
+    output_activation,
+    loss,
+    seed,
+    examples,
+    learning_rate,
+    optimizer,
+    l2,
+    dropout,
+    epochs,
+    output,
+    roster,
+    output_dir,
+):
     """Write a new exercise to standard output: weights, biases and inputs with one decimal, chosen so that
     no unit is saturated or dead and no gradient is zero. Solve it with backprop solve.
 
@@ -353,15 +520,19 @@ def new(sizes, graph_gates, values, activation, hidden_activation, output_activa
     if graph_gates is not None:
         from .graph import commands
 
-        given = click.get_current_context().get_parameter_source("learning_rate") != click.core.ParameterSource.DEFAULT
-        return commands.new(graph_gates, seed, values, learning_rate if given else None)
+        if optimizer or l2 or dropout or epochs > 1:
+            raise click.UsageError("--optimizer, --l2, --dropout and --epochs are for networks (--layers), not --graph")
+        return commands.new(graph_gates, seed, values, learning_rate)
     if sizes is None:
         raise click.UsageError("give --layers 2-2-1 (a network) or --graph N (a computational graph)")
     from .teaching import exercise
 
     hidden = hidden_activation or activation
+    settings = dict(optimizer=optimizer, l2=l2, dropout=dropout, epochs=epochs)
     if roster and not output_dir or output_dir and not roster:
-        raise click.UsageError("--roster and --output-dir go together: backprop new ... --roster roster.csv --output-dir DIR")
+        raise click.UsageError(
+            "--roster and --output-dir go together: backprop new ... --roster roster.csv --output-dir DIR"
+        )
     if roster and output:
         raise click.UsageError("--roster writes one file per student into --output-dir; leave out -o")
     try:
@@ -370,9 +541,15 @@ def new(sizes, graph_gates, values, activation, hidden_activation, output_activa
                 from .teaching.answers import read_bytes
 
                 ids = exercise.roster_ids(read_bytes(f, roster), roster)
-            texts = exercise.variants(ids, sizes, hidden, loss, seed, examples, learning_rate, output_activation)
+            texts = exercise.variants(
+                ids, sizes, hidden, loss, seed, examples, learning_rate, output_activation, **settings
+            )
         else:
-            texts = {None: exercise.new_problem(sizes, hidden, loss, seed, examples, learning_rate, output_activation)}
+            texts = {
+                None: exercise.new_problem(
+                    sizes, hidden, loss, seed, examples, learning_rate, output_activation, **settings
+                )
+            }
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     if roster:
@@ -390,7 +567,9 @@ def new(sizes, graph_gates, values, activation, hidden_activation, output_activa
 @click.argument("problem", required=False)
 @click.option("--answers", is_flag=True, help="Append the answer key (the full worked solution).")
 @click.option("--format", "fmt", type=click.Choice(PAGES), default="rich", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output."
+)
 @click.option("--precision", type=click.IntRange(0, 17), default=4, show_default=True, help="Decimals shown.")
 @click.option("--detail", type=click.Choice(("auto", "scalar", "matrix")), default="auto", show_default=True)
 @click.option("--notation", type=click.Choice(("auto", "fixed", "sci")), default="auto", show_default=True)
@@ -402,21 +581,49 @@ def worksheet(problem, answers, fmt, output, precision, detail, notation):
         from .graph import commands
 
         return commands.worksheet(prob, answers, fmt, output, precision)
-    train(prob, fmt, output, record=True, precision=precision, detail=detail, notation=notation, worksheet=True,
-          answers=answers)
+    train(
+        prob,
+        fmt,
+        output,
+        record=True,
+        precision=precision,
+        detail=detail,
+        notation=notation,
+        worksheet=True,
+        answers=answers,
+    )
 
 
 @main.command(short_help="Grade answers against the true values, and name the usual mistakes.")
 @click.argument("problem")
 @click.argument("answers", nargs=-1, required=True)
-@click.option("--tolerance", type=click.FloatRange(min=0), help="Count an answer right within this absolute difference "
-              "(default: right when it equals the true value rounded to the decimals it was written with).")
-@click.option("--min-decimals", type=click.IntRange(0, 17), help="Decimals a right answer needs "
-              "(default: at least 3 significant figures).")
-@click.option("--points", "points_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Points per answer name or group (forward, loss, delta, gradient, update); 'carried: 0.5'.")
-@click.option("--format", "fmt", type=click.Choice(("rich", "json", "csv")), default="rich", show_default=True,
-              help="rich: a line per answer; json: everything, per file and answer; csv: a gradebook, a row per file.")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    help="Count an answer right within this absolute difference "
+    "(default: right when it equals the true value rounded to the decimals it was written with).",
+)
+@click.option(
+    "--min-decimals",
+    type=click.IntRange(0, 17),
+    help="Decimals a right answer needs (default: at least 3 significant figures).",
+)
+@click.option(
+    "--points",
+    "points_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Points per answer name or group (forward, loss, delta, gradient, update); 'carried: 0.5'.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("rich", "json", "csv", "html")),
+    default="rich",
+    show_default=True,
+    help="rich: a line per answer; json: everything, per file and answer; csv: a gradebook, a row per file; "
+    "html: one self-contained page, the gradebook and each file's answers.",
+)
 def check(problem, answers, tolerance, min_decimals, points_file, fmt):
     """Grade ANSWERS (files, folders, or - for standard input) for PROBLEM.
 
@@ -435,12 +642,16 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt):
         if getattr(problems, "kind", None) == "graph":
             from .graph import commands
 
+            if fmt == "html":
+                raise click.UsageError("--format html grades networks' answers; a graph's check writes rich or json")
             return commands.check(problems, answers[0], tolerance, fmt)
         points = None
         if points_file:
             with _opened(points_file) as f:
                 points = gradebook.load_points(f, points_file)
-        reports = gradebook.grade_class(problems, list(answers), sys.stdin.buffer, Precision(tolerance, min_decimals), points)
+        reports = gradebook.grade_class(
+            problems, list(answers), sys.stdin.buffer, Precision(tolerance, min_decimals), points
+        )
     except ProblemError as e:
         if fmt == "json":
             click.echo(json.dumps({"errors": [report._issue(i) for i in e.issues]}, ensure_ascii=False))
@@ -450,12 +661,15 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt):
         click.echo(report.as_json(reports))
     elif fmt == "csv":
         click.echo(report.as_csv(reports), nl=False)
+    elif fmt == "html":
+        title = problems.title or problem if not isinstance(problems, str) else f"{problem}: one problem per student"
+        click.echo(report.as_html(reports, f"Grades: {title}", points is not None), nl=False)
     elif not (alone and alone.issues):
         buf = io.StringIO()
         report.rich(reports, buf, points is not None)
         click.echo(buf.getvalue(), nl=False)
     if alone and alone.issues:  # the one file given cannot be graded: its errors, as for a problem file
-        raise ProblemError(alone.issues[:report.MAX_LISTED], max(0, len(alone.issues) - report.MAX_LISTED))
+        raise ProblemError(alone.issues[: report.MAX_LISTED], max(0, len(alone.issues) - report.MAX_LISTED))
     if not all(rep.ok for rep in reports):
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -466,6 +680,8 @@ def _opened(path: str):
     try:
         f = open(path, "rb")
     except OSError as e:
-        raise ProblemError(Issue(path, None, None, "", f"a file that cannot be read ({e.strerror})", "a readable file")) from None
+        raise ProblemError(
+            Issue(path, None, None, "", f"a file that cannot be read ({e.strerror})", "a readable file")
+        ) from None
     with f:
         yield f

@@ -30,8 +30,16 @@ CONVENTIONS: dict[str, tuple[str, ...]] = {
     "momentum": ("pytorch", "classical"),
 }
 
-DEFAULTS = {"delta": "dL_dz", "names": "layer", "loss": "L", "net": "net", "out": "out", "error": "δ",
-            "index": "from_to", "momentum": "pytorch"}
+DEFAULTS = {
+    "delta": "dL_dz",
+    "names": "layer",
+    "loss": "L",
+    "net": "net",
+    "out": "out",
+    "error": "δ",
+    "index": "from_to",
+    "momentum": "pytorch",
+}
 
 
 class Preset(NamedTuple):
@@ -42,17 +50,22 @@ class Preset(NamedTuple):
 PRESETS: dict[str, Preset] = {
     "pytorch": Preset(dict(DEFAULTS, net="z", out="a"), "PyTorch, Goodfellow et al., CS231n: δ = ∂L/∂z"),
     "mazur": Preset(dict(DEFAULTS, loss="E"), "Matt Mazur's step-by-step post: E_total, net_h1, out_h1"),
-    "mitchell": Preset(dict(DEFAULTS, delta="error_signal", names="global", loss="E", out="o", index="to_from",
-                            momentum="classical"),
-                       "Mitchell, Machine Learning (1997), ch. 4: δ_k = o_k(1 − o_k)(t_k − o_k), w_ji ← w_ji + η·δ_j·x_ji"),
-    "han_kamber": Preset(dict(DEFAULTS, delta="error_signal", names="global", loss="E", net="I", out="O",
-                              error="Err"),
-                         "Han, Kamber & Pei, Data Mining (3rd ed.), §9.2: Err_j = O_j(1 − O_j)(T_j − O_j), θ_j"),
-    "negnevitsky": Preset(dict(DEFAULTS, delta="error_signal", names="global", loss="E", net="net", out="y",
-                               momentum="classical"),
-                          "Negnevitsky, Artificial Intelligence (2nd ed.), ch. 6: δ = y(1 − y)·e, thresholds θ"),
-    "fausett": Preset(dict(DEFAULTS, delta="error_signal", names="global", loss="E", net="net", out="y"),
-                      "Fausett, Fundamentals of Neural Networks (1994): δ_k = (t_k − y_k) f′(y_in_k)"),
+    "mitchell": Preset(
+        dict(DEFAULTS, delta="error_signal", names="global", loss="E", out="o", index="to_from", momentum="classical"),
+        "Mitchell, Machine Learning (1997), ch. 4: δ_k = o_k(1 − o_k)(t_k − o_k), w_ji ← w_ji + η·δ_j·x_ji",
+    ),
+    "han_kamber": Preset(
+        dict(DEFAULTS, delta="error_signal", names="global", loss="E", net="I", out="O", error="Err"),
+        "Han, Kamber & Pei, Data Mining (3rd ed.), §9.2: Err_j = O_j(1 − O_j)(T_j − O_j), θ_j",
+    ),
+    "negnevitsky": Preset(
+        dict(DEFAULTS, delta="error_signal", names="global", loss="E", net="net", out="y", momentum="classical"),
+        "Negnevitsky, Artificial Intelligence (2nd ed.), ch. 6: δ = y(1 − y)·e, thresholds θ",
+    ),
+    "fausett": Preset(
+        dict(DEFAULTS, delta="error_signal", names="global", loss="E", net="net", out="y"),
+        "Fausett, Fundamentals of Neural Networks (1994): δ_k = (t_k − y_k) f′(y_in_k)",
+    ),
 }
 
 

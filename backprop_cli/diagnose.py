@@ -26,11 +26,15 @@ def diagnose(problem: Problem, step: StepRecord, where: str) -> list[str]:
         if layer.activation.smooth_saturating and rec.da_dz is not None and not layer.dropout:
             for j in np.flatnonzero(np.all(rec.da_dz < SATURATED, axis=0)):
                 z = step.forward[rec.layer - 1].z[:, j]
-                notes.append(f"{where}: unit {j + 1} of layer {rec.layer} ({layer.name}) is saturated: "
-                             f"{layer.activation.name}′(z) < {SATURATED:g} (z = {z[0]:.4g}), so its gradients "
-                             "vanish; smaller weights or inputs keep it learning")
+                notes.append(
+                    f"{where}: unit {j + 1} of layer {rec.layer} ({layer.name}) is saturated: "
+                    f"{layer.activation.name}′(z) < {SATURATED:g} (z = {z[0]:.4g}), so its gradients "
+                    "vanish; smaller weights or inputs keep it learning"
+                )
         largest = float(np.max(np.abs(rec.delta)))
         if step.loss > 1e-6 and largest < SATURATED:
-            notes.append(f"{where}: the gradient of layer {rec.layer} ({layer.name}) has vanished "
-                         f"(largest |δ| = {largest:.3g}) while the loss is {float(step.loss):.4g}")
+            notes.append(
+                f"{where}: the gradient of layer {rec.layer} ({layer.name}) has vanished "
+                f"(largest |δ| = {largest:.3g}) while the loss is {float(step.loss):.4g}"
+            )
     return notes

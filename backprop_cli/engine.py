@@ -23,7 +23,8 @@ through the same functions with no float literal meeting a value.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def forward_pass(layers, W, b, X, masks=None):
     """
     zs, activations, f_values = [], [], []
     a = X
-    for i, (layer, W_l, b_l) in enumerate(zip(layers, W, b)):
+    for i, (layer, W_l, b_l) in enumerate(zip(layers, W, b, strict=False)):
         z = net_input(layer, a, W_l, b_l)
         f = layer.activation(z, layer.activation_params)
         a = f * (masks[i] / (1 - layer.dropout)) if masks is not None and masks[i] is not None else f
@@ -177,8 +178,11 @@ def backward(problem: Problem, W, X, Y, zs, activations, f_values, masks):
             below, mask = layers[i - 1], masks[i - 1] if masks else None
             dL_da, W_used, shortcut = dL_da_in, W[i], False
             da_dz = local_slope(below, zs[i - 1], f_values[i - 1], mask)
-            delta = dL_da * da_dz if da_dz is not None else \
-                below.activation.backward(zs[i - 1], f_values[i - 1], dL_da, below.activation_params)
+            delta = (
+                dL_da * da_dz
+                if da_dz is not None
+                else below.activation.backward(zs[i - 1], f_values[i - 1], dL_da, below.activation_params)
+            )
     return out, scale * dL_da_in
 
 
@@ -231,8 +235,21 @@ def apply_update(problem: Problem, params: Params, i: int, dL_dW, dL_db, record:
     if not record:
         return None
     b_change = None if b is None else (shown_b["change"] if shown_b is not None else np.zeros_like(b))
-    return UpdateRecord(i + 1, W, shown_W["change"], params.W[i], b, b_change, params.b[i],
-                        dict(params.state_W[i]), dict(params.state_b[i]), before_W, before_b, shown_W, shown_b)
+    return UpdateRecord(
+        i + 1,
+        W,
+        shown_W["change"],
+        params.W[i],
+        b,
+        b_change,
+        params.b[i],
+        dict(params.state_W[i]),
+        dict(params.state_b[i]),
+        before_W,
+        before_b,
+        shown_W,
+        shown_b,
+    )
 
 
 def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch: int, record: bool):
@@ -247,7 +264,7 @@ def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch
     L_n = terms.sum(axis=1)
     pen = penalty(problem, W) if (problem.l1 or problem.l2) else None
     if check:
-        for i, (z, a) in enumerate(zip(zs, acts)):
+        for i, (z, a) in enumerate(zip(zs, acts, strict=False)):
             check("z (net input)", i + 1, z)
             check("a (activation)", i + 1, a)
         check("the loss", len(layers), L_n)
@@ -276,22 +293,37 @@ def _record(problem, number, rows, X, zs, acts, masks, terms, L_n, back, dL_dx, 
     backward_records = []
     for j in range(L):
         dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty = back[j]
-        backward_records.append(BackwardRecord(L - j, dL_da, da_dz, -delta if error_signal else delta, dL_dW,
-                                               dL_db, shortcut, W_used, dL_dW_penalty))
+        backward_records.append(
+            BackwardRecord(
+                L - j, dL_da, da_dz, -delta if error_signal else delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty
+            )
+        )
     return StepRecord(
-        number=number, examples=rows,
-        forward=[ForwardRecord(i + 1, X if i == 0 else acts[i - 1], zs[i], acts[i], masks[i] if masks else None)
-                 for i in range(L)],
-        loss_terms=terms, losses=L_n, loss=reduce(problem, L_n) + (pen or 0),
-        backward=backward_records, dL_dx=dL_dx, update=updates,
-        scale=batch_scale(problem, len(rows)), penalty=pen,
+        number=number,
+        examples=rows,
+        forward=[
+            ForwardRecord(i + 1, X if i == 0 else acts[i - 1], zs[i], acts[i], masks[i] if masks else None)
+            for i in range(L)
+        ],
+        loss_terms=terms,
+        losses=L_n,
+        loss=reduce(problem, L_n) + (pen or 0),
+        backward=backward_records,
+        dL_dx=dL_dx,
+        update=updates,
+        scale=batch_scale(problem, len(rows)),
+        penalty=pen,
     )
 
 
 def initial_params(problem: Problem) -> Params:
     layers = problem.layers
-    return Params([layer.W for layer in layers], [layer.b for layer in layers],
-                  [dict(layer.state_W or {}) for layer in layers], [dict(layer.state_b or {}) for layer in layers])
+    return Params(
+        [layer.W for layer in layers],
+        [layer.b for layer in layers],
+        [dict(layer.state_W or {}) for layer in layers],
+        [dict(layer.state_b or {}) for layer in layers],
+    )
 
 
 def evaluate(problem: Problem, params: Params) -> tuple[np.ndarray, float]:
@@ -302,8 +334,12 @@ def evaluate(problem: Problem, params: Params) -> tuple[np.ndarray, float]:
     return L_n, reduce(problem, L_n) + pen
 
 
-def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord], None] | None = None,
-        should_stop: Callable[[], str | None] | None = None) -> Trace:
+def run(
+    problem: Problem,
+    record: bool = True,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    should_stop: Callable[[], str | None] | None = None,
+) -> Trace:
     """Train ``problem.epochs`` epochs and return the trace.
 
     ``record=False`` is the fast path: each epoch keeps only its losses. If it
@@ -338,8 +374,11 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
                     rec = rec if record or rec is None else rec._replace(steps=None)
                 else:
                     params, rec, stopped = fast_epoch(problem, plan, params, epoch, ask, loss_start)
-                    if rec is not None and not (np.isfinite(rec.loss) and np.isfinite(rec.loss_after)
-                                                and all(np.all(np.isfinite(w)) for w in params.W)):
+                    if rec is not None and not (
+                        np.isfinite(rec.loss)
+                        and np.isfinite(rec.loss_after)
+                        and all(np.all(np.isfinite(w)) for w in params.W)
+                    ):
                         _epoch(problem, start, epoch, None, loss_start)  # find and name the first non-finite value
             except NonFiniteError as e:
                 e.partial = _partial_trace(problem, epochs, start, epoch, e, record)
@@ -386,18 +425,21 @@ def _epoch(problem: Problem, params: Params, epoch: int, ask, loss_start: float)
 def _where_not_finite(problem: Problem, params: Params, epoch: int) -> NonFiniteError:
     """Name the first layer whose net input or activation is not finite over all examples (or the loss)."""
     zs, acts = forward(problem.layers, params.W, params.b, problem.X)
-    for i, (z, a) in enumerate(zip(zs, acts)):
+    for i, (z, a) in enumerate(zip(zs, acts, strict=False)):
         for name, arr in (("z (net input)", z), ("a (activation)", a)):
             if not np.all(np.isfinite(arr)):
                 return NonFiniteError(epoch, None, i + 1, f"{name} over all examples, at the weights after the epoch")
-    for i, (W, b) in enumerate(zip(params.W, params.b)):
+    for i, (W, b) in enumerate(zip(params.W, params.b, strict=False)):
         if not (np.all(np.isfinite(W)) and (b is None or np.all(np.isfinite(b)))):
             return NonFiniteError(epoch, None, i + 1, "the weights after the epoch")
-    return NonFiniteError(epoch, None, len(problem.layers), "the loss after the epoch (all examples, at the new weights)")
+    return NonFiniteError(
+        epoch, None, len(problem.layers), "the loss after the epoch (all examples, at the new weights)"
+    )
 
 
-def _partial_trace(problem: Problem, epochs: list[EpochRecord], start: Params, epoch: int, error: NonFiniteError,
-                   record: bool) -> Trace:
+def _partial_trace(
+    problem: Problem, epochs: list[EpochRecord], start: Params, epoch: int, error: NonFiniteError, record: bool
+) -> Trace:
     """What was computed before a non-finite value: the whole epochs, then the failing epoch's finished updates.
 
     Its next_problem holds the last finite weights (before the failing update).
@@ -411,16 +453,18 @@ def _partial_trace(problem: Problem, epochs: list[EpochRecord], start: Params, e
 
 def _trace(problem: Problem, epochs: list[EpochRecord], params: Params, stopped: str | None = None) -> Trace:
     done = problem.epochs_done + sum(1 for e in epochs if not e.partial)
-    nxt = problem.with_parameters(params.W, params.b, [s or None for s in params.state_W],
-                                  [s or None for s in params.state_b], epochs_done=done)
+    nxt = problem.with_parameters(
+        params.W, params.b, [s or None for s in params.state_W], [s or None for s in params.state_b], epochs_done=done
+    )
     notes: list[str] = []
     if epochs and epochs[0].steps:
         notes = diagnose(problem, epochs[0].steps[0], f"epoch {epochs[0].epoch}, update 1")
     elif stopped is None:  # the fast path: look at the first update from the starting weights
         try:
             with np.errstate(all="ignore"):
-                first = _step(problem, initial_params(problem), problem.batches()[0], 1, problem.epochs_done + 1,
-                              True)[3]
+                first = _step(problem, initial_params(problem), problem.batches()[0], 1, problem.epochs_done + 1, True)[
+                    3
+                ]
             notes = diagnose(problem, first, f"epoch {problem.epochs_done + 1}, update 1")
         except NonFiniteError:
             pass

@@ -20,7 +20,10 @@ EXIT_WRITE_FAILED = 1
 EXIT_USAGE = 2
 """Bad usage of the command line, or a problem file that was refused."""
 EXIT_INTERRUPTED = 130
-"""The run was stopped by Ctrl-C; the output written is complete up to the update in progress (128 + SIGINT, as shells report it)."""
+"""The run was stopped by Ctrl-C; the output written is complete up to the update in progress.
+
+(128 + SIGINT, as shells report it.)
+"""
 
 
 class BackpropError(Exception):
@@ -78,7 +81,10 @@ class ProblemError(BackpropError):
         more = self.more
         lines = [str(i) for i in self.issues]
         if more:
-            lines.append(f"{_short(self.issues[0].source)}: and {more:,} more problem{'s' if more > 1 else ''} like these (fix these first)")
+            lines.append(
+                f"{_short(self.issues[0].source)}: and {more:,} more problem{'s' if more > 1 else ''} "
+                "like these (fix these first)"
+            )
         super().__init__("\n".join(lines))
 
 

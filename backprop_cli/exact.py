@@ -28,8 +28,8 @@ for a value that is not finite), naming the update and the quantity.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 
@@ -37,7 +37,6 @@ from .errors import Issue, NonFiniteError, ProblemError
 
 MAX_BITS = 4000
 """The largest numerator or denominator of an exact value, in bits (about 1200 decimal digits)."""
-
 
 
 # --------------------------------------------------------------------------- what the engine asks
@@ -60,8 +59,11 @@ def scalar(x):
 
 def fits(values: np.ndarray) -> bool:
     """Whether every exact value has a numerator and denominator of at most MAX_BITS bits."""
-    return all(max(abs(v.numerator).bit_length(), v.denominator.bit_length()) <= MAX_BITS
-               for v in values.flat if isinstance(v, Fraction))
+    return all(
+        max(abs(v.numerator).bit_length(), v.denominator.bit_length()) <= MAX_BITS
+        for v in values.flat
+        if isinstance(v, Fraction)
+    )
 
 
 class ExactTooLong(NonFiniteError):
@@ -72,8 +74,11 @@ class ExactTooLong(NonFiniteError):
         where = f"epoch {epoch}, update {step}" if step is not None else f"epoch {epoch}"
         if layer is not None:
             where += f", layer {layer}"
-        Exception.__init__(self, f"{where}: {quantity} has an exact value of more than {MAX_BITS} bits (the "
-                                 "digits double with every update); run fewer epochs, or without --exact")
+        Exception.__init__(
+            self,
+            f"{where}: {quantity} has an exact value of more than {MAX_BITS} bits (the "
+            "digits double with every update); run fewer epochs, or without --exact",
+        )
 
 
 # --------------------------------------------------------------------------- refusing
@@ -96,9 +101,16 @@ def refusals(problem) -> list[Issue]:
     issues = []
 
     def refuse(key: str, kind: str, entry, table: dict) -> None:
-        issues.append(Issue(problem.origin, None, None, key,
-                            f"{kind} {entry.name}, which is not rational: {entry.not_rational}",
-                            f"{_rational(table)} under --exact (computed in fractions); or run without --exact"))
+        issues.append(
+            Issue(
+                problem.origin,
+                None,
+                None,
+                key,
+                f"{kind} {entry.name}, which is not rational: {entry.not_rational}",
+                f"{_rational(table)} under --exact (computed in fractions); or run without --exact",
+            )
+        )
 
     for i, layer in enumerate(problem.layers):
         if not layer.activation.rational:
@@ -147,25 +159,39 @@ def _state(state: dict | None, convert: Callable) -> dict | None:
 
 def to_exact(problem):
     """The same problem with every number an exact Fraction (arrays as object arrays): what the engine runs."""
-    layers = tuple(layer._replace(
-        W=fractions(layer.W), b=fractions(layer.b), masks=fractions(layer.masks),
-        state_W=_state(layer.state_W, fractions), state_b=_state(layer.state_b, fractions),
-        activation_params={k: fraction(v) for k, v in layer.activation_params.items()},
-        dropout=fraction(layer.dropout), bias_sign=fraction(layer.bias_sign),
-    ) for layer in problem.layers)
+    layers = tuple(
+        layer._replace(
+            W=fractions(layer.W),
+            b=fractions(layer.b),
+            masks=fractions(layer.masks),
+            state_W=_state(layer.state_W, fractions),
+            state_b=_state(layer.state_b, fractions),
+            activation_params={k: fraction(v) for k, v in layer.activation_params.items()},
+            dropout=fraction(layer.dropout),
+            bias_sign=fraction(layer.bias_sign),
+        )
+        for layer in problem.layers
+    )
     hp = problem.hp
-    given = {name: (tuple(map(fraction, hp[name])) if isinstance(hp[name], tuple) else fraction(hp[name]))
-             for name in problem.optimizer.params}
-    return problem._replace(layers=layers, X=fractions(problem.X), Y=fractions(problem.Y),
-                            learning_rate=fraction(problem.learning_rate), l1=fraction(problem.l1),
-                            l2=fraction(problem.l2), optimizer_params=given)
+    given = {
+        name: (tuple(map(fraction, hp[name])) if isinstance(hp[name], tuple) else fraction(hp[name]))
+        for name in problem.optimizer.params
+    }
+    return problem._replace(
+        layers=layers,
+        X=fractions(problem.X),
+        Y=fractions(problem.Y),
+        learning_rate=fraction(problem.learning_rate),
+        l1=fraction(problem.l1),
+        l2=fraction(problem.l2),
+        optimizer_params=given,
+    )
 
 
 def float_epoch(rec):
     """An epoch record's losses as floats (what progress, --until-loss and NDJSON lines read)."""
     f = lambda v: None if v is None else float(v)  # noqa: E731
-    return rec._replace(loss=f(rec.loss), loss_after=f(rec.loss_after), loss_start=f(rec.loss_start),
-                        steps=None)
+    return rec._replace(loss=f(rec.loss), loss_after=f(rec.loss_after), loss_start=f(rec.loss_start), steps=None)
 
 
 def _as_read(trace, problem):
@@ -173,16 +199,22 @@ def _as_read(trace, problem):
     nxt = trace.next_problem
     state_W = [_state(layer.state_W, floats) for layer in nxt.layers]
     state_b = [_state(layer.state_b, floats) for layer in nxt.layers]
-    nxt = problem.with_parameters([floats(layer.W) for layer in nxt.layers], [floats(layer.b) for layer in nxt.layers],
-                                  state_W, state_b, epochs_done=nxt.epochs_done)
+    nxt = problem.with_parameters(
+        [floats(layer.W) for layer in nxt.layers],
+        [floats(layer.b) for layer in nxt.layers],
+        state_W,
+        state_b,
+        epochs_done=nxt.epochs_done,
+    )
     return trace._replace(problem=problem, next_problem=nxt)
 
 
 # --------------------------------------------------------------------------- running
 
 
-def run(problem, record: bool = True, on_epoch: Callable | None = None,
-        should_stop: Callable[[], str | None] | None = None):
+def run(
+    problem, record: bool = True, on_epoch: Callable | None = None, should_stop: Callable[[], str | None] | None = None
+):
     """Train ``problem`` in exact arithmetic (refused, exit 2, when an operation is not rational).
 
     The trace's records hold Fractions; ``on_epoch`` sees each epoch's losses as floats.

@@ -6,8 +6,9 @@ worked out once per run (:class:`Plan`); an update is then NumPy calls only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,21 +35,35 @@ class Plan(NamedTuple):
         batches = problem.batches()
         layers = problem.layers
         f = [partial(l.activation.function, **l.activation_params) for l in layers]
-        df = [partial(l.activation.derivative, **l.activation_params) if l.activation.elementwise else None
-              for l in layers]
+        df = [
+            partial(l.activation.derivative, **l.activation_params) if l.activation.elementwise else None
+            for l in layers
+        ]
         out, loss = layers[-1], problem.loss
         pair = SHORTCUTS.get((out.activation.name, loss.name))
         if pair is not None:
+
             def out_delta(z, a, Y):
                 return pair.delta(a, Y)
         elif df[-1] is not None:
+
             def out_delta(z, a, Y):
                 return loss.gradient(a, Y) * df[-1](z, a)
         else:
+
             def out_delta(z, a, Y):
                 return out.activation.vjp(z, a, loss.gradient(a, Y))
-        return cls(batches, [problem.X[r] for r in batches], [problem.Y[r] for r in batches],
-                   [batch_scale(problem, len(r)) for r in batches], f, df, out_delta, problem.hp)
+
+        return cls(
+            batches,
+            [problem.X[r] for r in batches],
+            [problem.Y[r] for r in batches],
+            [batch_scale(problem, len(r)) for r in batches],
+            f,
+            df,
+            out_delta,
+            problem.hp,
+        )
 
 
 def fast_step(problem: Problem, plan: Plan, params: Params, k: int, masks) -> np.ndarray:

@@ -93,12 +93,25 @@ class Fields:
             if key not in allowed:
                 close = close_match(str(key), allowed)
                 hint = f"; did you mean {close[0]}?" if close else ""
-                self.issue(path + (key,), f"the unknown key {key!r}", f"one of the {what} keys {', '.join(allowed)}{hint}", at_key=True)
+                self.issue(
+                    path + (key,),
+                    f"the unknown key {key!r}",
+                    f"one of the {what} keys {', '.join(allowed)}{hint}",
+                    at_key=True,
+                )
 
     # ----------------------------------------------------------------- scalars
 
-    def number(self, path: tuple, value: Any, what: str = "a number", *, low: float | None = None,
-               integer: bool = False, positive: bool = False) -> float | int | None:
+    def number(
+        self,
+        path: tuple,
+        value: Any,
+        what: str = "a number",
+        *,
+        low: float | None = None,
+        integer: bool = False,
+        positive: bool = False,
+    ) -> float | int | None:
         if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
             self.issue(path, describe(value), what + quoted_number_hint(value))
             return None
@@ -153,7 +166,11 @@ class Fields:
             if width is None:
                 width = len(row)
             elif len(row) != width:
-                self.issue(path + (i,), f"a row of {len(row)} numbers", f"{width} numbers, like row 1 (rows must all have the same length)")
+                self.issue(
+                    path + (i,),
+                    f"a row of {len(row)} numbers",
+                    f"{width} numbers, like row 1 (rows must all have the same length)",
+                )
                 ok = False
             for j, v in enumerate(row):
                 if not is_number(v):

@@ -45,8 +45,11 @@ class LayerRules(Fields):
     def layer(self, i: int, spec: Any, count: int, default_layout: str, n_in: int | None, rng) -> Layer | None:
         path, number = ("layers", i), i + 1
         if not isinstance(spec, dict):
-            self.issue(path, describe(spec), "a mapping with activation:, weights: and optionally bias:, name:, "
-                       "units:, layout:")
+            self.issue(
+                path,
+                describe(spec),
+                "a mapping with activation:, weights: and optionally bias:, name:, units:, layout:",
+            )
             return None
         self.check_keys(path, spec, LAYER_KEYS, "layer")
         n_issues = len(self.issues)
@@ -55,12 +58,17 @@ class LayerRules(Fields):
             name = "o" if number == count else ("h" if count == 2 else f"h{number}")
         elif not isinstance(name, str) or not name.strip():
             self.issue(path + ("name",), describe(name), "a short name for the layer's units, such as h or o")
-        layout = self.choice(path + ("layout",), spec.get("layout", default_layout), LAYOUTS, "a weight layout") \
+        layout = (
+            self.choice(path + ("layout",), spec.get("layout", default_layout), LAYOUTS, "a weight layout")
             or default_layout
+        )
         activation, params = self.activation(path + ("activation",), spec.get("activation"), number == count)
         if not activation.differentiable and self.rule == "backprop":
-            self.issue(path + ("activation",), f"{activation.name}, which has no derivative (its slope is 0 or "
-                       "undefined everywhere)", "a differentiable activation for backpropagation, or rule: perceptron")
+            self.issue(
+                path + ("activation",),
+                f"{activation.name}, which has no derivative (its slope is 0 or undefined everywhere)",
+                "a differentiable activation for backpropagation, or rule: perceptron",
+            )
         bias_form, sign, extra = self.bias_form(path, spec)
         units = None
         if "units" in spec:
@@ -75,16 +83,35 @@ class LayerRules(Fields):
         if extra:
             b = M_out_in[:, -1].copy()
         state_W, state_b = self.state(path, spec, layout, units, n_in, bias_form)
-        return Layer(number, name, units, n_in, activation, params, layout, bias_form, W, b, state_W, state_b,
-                     sign, dropout, masks)
+        return Layer(
+            number,
+            name,
+            units,
+            n_in,
+            activation,
+            params,
+            layout,
+            bias_form,
+            W,
+            b,
+            state_W,
+            state_b,
+            sign,
+            dropout,
+            masks,
+        )
 
     def bias_form(self, path: tuple, spec: dict) -> tuple[str, float, int]:
         """(form, sign s of z = W·x + s·b, extra weight columns) from bias: / threshold:."""
         bias = spec.get("bias")
         if "threshold" in spec:
             if bias is not None:
-                self.issue(path + ("threshold",), "threshold: beside bias:", "one of them: a threshold is a bias "
-                           "that is subtracted (z = W·x − θ)", at_key=True)
+                self.issue(
+                    path + ("threshold",),
+                    "threshold: beside bias:",
+                    "one of them: a threshold is a bias that is subtracted (z = W·x − θ)",
+                    at_key=True,
+                )
             return "threshold", -1.0, 0
         if bias is None:
             return "none", 1.0, 0
@@ -92,13 +119,19 @@ class LayerRules(Fields):
             return "augmented", 1.0, 1
         if isinstance(bias, dict):
             if len(bias) != 1 or next(iter(bias)) not in ("augmented", "shared"):
-                self.issue(path + ("bias",), f"a mapping with {', '.join(map(str, bias)) or 'no keys'}",
-                           "{augmented: 1}, {augmented: -1} or {shared: value}")
+                self.issue(
+                    path + ("bias",),
+                    f"a mapping with {', '.join(map(str, bias)) or 'no keys'}",
+                    "{augmented: 1}, {augmented: -1} or {shared: value}",
+                )
                 return "none", 1.0, 0
             if "augmented" in bias:
                 if bias["augmented"] not in (1, -1) or isinstance(bias["augmented"], bool):
-                    self.issue(path + ("bias", "augmented"), describe(bias["augmented"]),
-                               "1 or -1: the constant the bias weight multiplies")
+                    self.issue(
+                        path + ("bias", "augmented"),
+                        describe(bias["augmented"]),
+                        "1 or -1: the constant the bias weight multiplies",
+                    )
                     return "none", 1.0, 0
                 return "augmented", float(bias["augmented"]), 1
             return "shared", 1.0, 0
@@ -121,11 +154,16 @@ class LayerRules(Fields):
         if isinstance(value, list):
             vec = self.matrix(path + (key,), value, "a list of numbers, one per unit")
             if vec is not None and (vec.shape[0] != 1 or (units is not None and vec.shape[1] != units)):
-                self.issue(path + (key,), f"{vec.size} {key} value(s)", f"one per unit: {units} (or one number for all)")
+                self.issue(
+                    path + (key,), f"{vec.size} {key} value(s)", f"one per unit: {units} (or one number for all)"
+                )
                 return None
             return None if vec is None else vec[0]
-        expected = "a number or a list of numbers, one per unit" if key == "threshold" else \
-            "a number, a list of numbers (one per unit), augmented, {augmented: -1} or {shared: value}"
+        expected = (
+            "a number or a list of numbers, one per unit"
+            if key == "threshold"
+            else "a number, a list of numbers (one per unit), augmented, {augmented: -1} or {shared: value}"
+        )
         self.issue(path + (key,), describe(value), expected)
         return None
 
@@ -133,8 +171,12 @@ class LayerRules(Fields):
         """The weight matrix as written (or drawn), and the number of units it gives."""
         weights = spec.get("weights")
         if weights is None:
-            self.issue(path, "a layer without weights:", "weights: a matrix, or {init: uniform|normal} with units:",
-                       at_key=True)
+            self.issue(
+                path,
+                "a layer without weights:",
+                "weights: a matrix, or {init: uniform|normal} with units:",
+                at_key=True,
+            )
             return None, units
         if isinstance(weights, dict):
             if units is None:
@@ -153,15 +195,20 @@ class LayerRules(Fields):
         rows, cols = M.shape
         given_units = rows if layout == "out_in" else cols
         if units is not None and units != given_units:
-            self.issue(path + ("units",), f"units: {units}", f"{given_units}, the number of units the weights give "
-                       f"({'rows' if layout == 'out_in' else 'columns'} in {layout})")
+            self.issue(
+                path + ("units",),
+                f"units: {units}",
+                f"{given_units}, the number of units the weights give "
+                f"({'rows' if layout == 'out_in' else 'columns'} in {layout})",
+            )
         units = given_units
         given_in = (cols if layout == "out_in" else rows) - extra
         if n_in is not None and given_in != n_in:
             hint, units = self.shape_hint(i, layout, rows, cols, n_in, extra, units, given_in)
             prev = "the inputs" if i == 0 else f"layer {i}"
-            self.issue(path + ("weights",), f"{rows}×{cols}",
-                       _shape_expected(i + 1, layout, units, n_in, prev, extra) + hint)
+            self.issue(
+                path + ("weights",), f"{rows}×{cols}", _shape_expected(i + 1, layout, units, n_in, prev, extra) + hint
+            )
         return M, units
 
     def shape_hint(self, i, layout, rows, cols, n_in, extra, units, given_in) -> tuple[str, int]:
@@ -169,11 +216,15 @@ class LayerRules(Fields):
         across = cols if layout == "in_out" else rows  # the dimension the other layout reads as inputs
         if across - extra == n_in and self.fits_after(i, cols if layout == "out_in" else rows):
             other = "in_out" if layout == "out_in" else "out_in"
-            return (f" (it fits the {other} layout, one row per {'input' if other == 'in_out' else 'unit'}: "
-                    f"write layout: {other} on this layer, or transpose the matrix)"), (cols if layout == "out_in" else rows)
+            return (
+                f" (it fits the {other} layout, one row per {'input' if other == 'in_out' else 'unit'}: "
+                f"write layout: {other} on this layer, or transpose the matrix)"
+            ), (cols if layout == "out_in" else rows)
         if i == 0 and given_in == 1 and self.flat_inputs:
-            return (f" (a flat list of inputs is one example with {n_in} inputs; for {n_in} examples of one input"
-                    " write one row per example: [[x1], [x2], ...])"), units
+            return (
+                f" (a flat list of inputs is one example with {n_in} inputs; for {n_in} examples of one input"
+                " write one row per example: [[x1], [x2], ...])"
+            ), units
         return "", units
 
     def fits_after(self, i: int, units: int) -> bool:
@@ -231,12 +282,17 @@ class LayerRules(Fields):
         if "masks" in spec:
             masks = self.matrix(path + ("masks",), spec["masks"], "one row of 0s and 1s per example (1 keeps a unit)")
             if masks is not None and not np.all((masks == 0) | (masks == 1)):
-                self.issue(path + ("masks",), f"the value {masks[(masks != 0) & (masks != 1)][0]:g}",
-                           "0 (drop) or 1 (keep)")
-            elif masks is not None and (masks.shape[1] != units or
-                                        (self.n_examples is not None and masks.shape[0] != self.n_examples)):
-                self.issue(path + ("masks",), f"{masks.shape[0]}×{masks.shape[1]}",
-                           f"{self.n_examples}×{units}: one row per example, one column per unit")
+                self.issue(
+                    path + ("masks",), f"the value {masks[(masks != 0) & (masks != 1)][0]:g}", "0 (drop) or 1 (keep)"
+                )
+            elif masks is not None and (
+                masks.shape[1] != units or (self.n_examples is not None and masks.shape[0] != self.n_examples)
+            ):
+                self.issue(
+                    path + ("masks",),
+                    f"{masks.shape[0]}×{masks.shape[1]}",
+                    f"{self.n_examples}×{units}: one row per example, one column per unit",
+                )
         return float(p or 0.0), masks
 
     def state(self, path: tuple, spec: dict, layout: str, units: int, n_in: int, bias_form: str):
@@ -247,8 +303,11 @@ class LayerRules(Fields):
         """
         if spec.get("velocity") is not None:
             v = spec["velocity"]
-            value = {part: {"momentum_buffer": v[part]} for part in ("weights", "bias") if part in v} \
-                if isinstance(v, dict) else v
+            value = (
+                {part: {"momentum_buffer": v[part]} for part in ("weights", "bias") if part in v}
+                if isinstance(v, dict)
+                else v
+            )
             return self.buffers(path + ("velocity",), value, layout, units, n_in, bias_form, legacy=True)
         if spec.get("state") is None:
             return None, None
@@ -256,8 +315,11 @@ class LayerRules(Fields):
 
     def buffers(self, spath, value, layout, units, n_in, bias_form, legacy=False):
         if not isinstance(value, dict):
-            self.issue(spath, describe(value), "a mapping {weights: {...}, bias: {...}} (written by backprop into "
-                       "next_problem)")
+            self.issue(
+                spath,
+                describe(value),
+                "a mapping {weights: {...}, bias: {...}} (written by backprop into next_problem)",
+            )
             return None, None
         self.check_keys(spath, value, ("weights", "bias"), "state")
         extra = 1 if bias_form == "augmented" else 0

@@ -12,7 +12,8 @@ any other says in ``not_rational`` why it has no exact value.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -88,7 +89,10 @@ LOSSES: dict[str, Loss] = {
             lambda yh, y: (yh - y) ** 2 / yh.shape[1],
             lambda yh, y: 2 * (yh - y) / yh.shape[1],
             formula=("L = (1/K)·Σₖ (ŷₖ − yₖ)²", r"L = \frac{1}{K} \sum_k (\hat y_k - y_k)^2"),
-            gradient_formula=("∂L/∂ŷₖ = (2/K)·(ŷₖ − yₖ)", r"\frac{\partial L}{\partial \hat y_k} = \frac{2}{K}(\hat y_k - y_k)"),
+            gradient_formula=(
+                "∂L/∂ŷₖ = (2/K)·(ŷₖ − yₖ)",
+                r"\frac{\partial L}{\partial \hat y_k} = \frac{2}{K}(\hat y_k - y_k)",
+            ),
             term=_per_output(("($a − $py)²", r"($a - $py)^2"), ("(1/$K)·($a − $py)²", r"\frac{1}{$K}($a - $py)^2")),
             dterm=_per_output(("2·($a − $py)", r"2\,($a - $py)"), ("(2/$K)·($a − $py)", r"\frac{2}{$K}($a - $py)")),
             rational=True,
@@ -97,14 +101,25 @@ LOSSES: dict[str, Loss] = {
             "bce",
             lambda yh, y: -(_xlogy(y, yh) + _xlogy(1.0 - y, 1.0 - yh)) / yh.shape[1],
             lambda yh, y: (yh - y) / (yh * (1.0 - yh)) / yh.shape[1],
-            formula=("L = −(1/K)·Σₖ [yₖ·ln ŷₖ + (1 − yₖ)·ln(1 − ŷₖ)]",
-                     r"L = -\frac{1}{K} \sum_k \left[ y_k \ln \hat y_k + (1 - y_k) \ln(1 - \hat y_k) \right]"),
-            gradient_formula=("∂L/∂ŷₖ = (ŷₖ − yₖ)/(K·ŷₖ·(1 − ŷₖ))",
-                              r"\frac{\partial L}{\partial \hat y_k} = \frac{\hat y_k - y_k}{K\, \hat y_k (1 - \hat y_k)}"),
-            term=_per_output(("−[$y·ln $a + (1 − $y)·ln(1 − $a)]", r"-\left[$y \ln $a + (1 - $y) \ln(1 - $a)\right]"),
-                             ("−(1/$K)·[$y·ln $a + (1 − $y)·ln(1 − $a)]", r"-\frac{1}{$K}\left[$y \ln $a + (1 - $y) \ln(1 - $a)\right]")),
-            dterm=_per_output(("($a − $py)/($a·(1 − $a))", r"\frac{$a - $py}{$a\,(1 - $a)}"),
-                              ("($a − $py)/($K·$a·(1 − $a))", r"\frac{$a - $py}{$K \cdot $a\,(1 - $a)}")),
+            formula=(
+                "L = −(1/K)·Σₖ [yₖ·ln ŷₖ + (1 − yₖ)·ln(1 − ŷₖ)]",
+                r"L = -\frac{1}{K} \sum_k \left[ y_k \ln \hat y_k + (1 - y_k) \ln(1 - \hat y_k) \right]",
+            ),
+            gradient_formula=(
+                "∂L/∂ŷₖ = (ŷₖ − yₖ)/(K·ŷₖ·(1 − ŷₖ))",
+                r"\frac{\partial L}{\partial \hat y_k} = \frac{\hat y_k - y_k}{K\, \hat y_k (1 - \hat y_k)}",
+            ),
+            term=_per_output(
+                ("−[$y·ln $a + (1 − $y)·ln(1 − $a)]", r"-\left[$y \ln $a + (1 - $y) \ln(1 - $a)\right]"),
+                (
+                    "−(1/$K)·[$y·ln $a + (1 − $y)·ln(1 − $a)]",
+                    r"-\frac{1}{$K}\left[$y \ln $a + (1 - $y) \ln(1 - $a)\right]",
+                ),
+            ),
+            dterm=_per_output(
+                ("($a − $py)/($a·(1 − $a))", r"\frac{$a - $py}{$a\,(1 - $a)}"),
+                ("($a − $py)/($K·$a·(1 − $a))", r"\frac{$a - $py}{$K \cdot $a\,(1 - $a)}"),
+            ),
             target_range=(0.0, 1.0),
             needs_unit_interval=True,
             not_rational="ln ŷ and ln(1 − ŷ) have no exact value",
@@ -187,7 +202,8 @@ SHORTCUTS: dict[tuple[str, str], Shortcut] = {
     ("softmax", "cross_entropy"): Shortcut(
         _softmax_ce_delta,
         lambda K, one: ("$a − $py", r"$a - $py") if one else ("$a·$ysum − $py", r"$a \cdot $ysum - $py"),
-        "softmax with cross-entropy: the softmax Jacobian times −y/ŷ sums to δ = ŷ·Σⱼyⱼ − y, which is ŷ − y when the targets sum to 1",
+        "softmax with cross-entropy: the softmax Jacobian times −y/ŷ sums to δ = ŷ·Σⱼyⱼ − y, "
+        "which is ŷ − y when the targets sum to 1",
         _softmax_ce_terms,
         matrix=lambda K: ("Ŷ − Y", r"\hat Y - Y"),
     ),

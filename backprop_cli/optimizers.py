@@ -26,6 +26,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from . import optimizer_mistakes as wrong
 from .params import Param
 
 Array = np.ndarray
@@ -213,6 +214,11 @@ _WD = Param(0.0, ("λ", r"\lambda"), low=0.0, meaning="weight decay: λ·w is ad
 _EPS = Param(1e-8, ("ε", r"\epsilon"), low=0.0, meaning="added to the denominator")
 
 
+def _mistakes(pairs) -> tuple[Mistake, ...]:
+    """The usual mistakes of a rule (optimizer_mistakes.py) as the table's entries."""
+    return tuple(Mistake(name, change) for name, change in pairs)
+
+
 def _flag(name: str) -> Callable[[dict], bool]:
     return lambda hp: bool(hp.get(name))
 
@@ -262,6 +268,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
                                                 r"-$lr \cdot $g_decayed + $momentum \cdot $change_prev"),
                             lambda hp: hp.get("momentum", 0) != 0 and not hp.get("nesterov")
                             and not hp.get("dampening")),),
+            mistakes=_mistakes(wrong.SGD),
         ),
         Optimizer(
             "adam", "torch.optim.Adam",
@@ -305,6 +312,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ),
             symbols={"g_decayed": ("g", "g"), "square_avg": ("s", "s"), "grad_avg": ("ḡ", r"\bar g"),
                      "denom": ("d", "d"), "momentum_buffer": ("v", "v"), "change": _CHANGE},
+            mistakes=_mistakes(wrong.RMSPROP),
         ),
         Optimizer(
             "adagrad", "torch.optim.Adagrad",
@@ -326,6 +334,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             symbols={"g_decayed": ("g", "g"), "clr": ("η_t", r"\eta_t"), "sum": ("s", "s"), "denom": ("d", "d"),
                      "change": _CHANGE},
             starts={"sum": "initial_accumulator_value"},
+            mistakes=_mistakes(wrong.ADAGRAD),
         ),
     ]
 }
@@ -356,7 +365,8 @@ _ADAM_LINES = (
 _ADAM_SYMBOLS = {"g_decayed": ("g", "g"), "w_decayed": ("w′", "w'"), "exp_avg": ("m", "m"), "exp_avg_sq": ("v", "v"),
                  "max_exp_avg_sq": ("v_max", r"v_{\max}"), "m_hat": ("m̂", r"\hat m"), "v_hat": ("v̂", r"\hat v"),
                  "change": _CHANGE}
-OPTIMIZERS["adam"] = OPTIMIZERS["adam"]._replace(lines=_ADAM_LINES, symbols=_ADAM_SYMBOLS)
+OPTIMIZERS["adam"] = OPTIMIZERS["adam"]._replace(lines=_ADAM_LINES, symbols=_ADAM_SYMBOLS,
+                                                 mistakes=_mistakes(wrong.ADAM))
 OPTIMIZERS["adamw"] = OPTIMIZERS["adam"]._replace(
     name="adamw", torch_name="torch.optim.AdamW", step=adamw_step,
     params={**OPTIMIZERS["adam"].params,

@@ -28,7 +28,6 @@ import os
 import signal
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import IO
 
@@ -208,6 +207,8 @@ def open_output(path: str | None, input_name: str | None = None, option: str = "
         return
     target = os.path.realpath(path)  # through a symbolic link, which stays a link
     try:
+        import tempfile  # only when a file is written: not on the start-up path of every run
+
         fd, tmp = tempfile.mkstemp(prefix=".backprop-", suffix=".tmp", dir=os.path.dirname(target))
     except OSError as e:
         raise _write_failed(f"{option} {path}", e) from None

@@ -16,8 +16,8 @@ at the first epoch without one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 
@@ -55,8 +55,13 @@ def _mean(problem: Problem, values: list) -> Fraction:
     return total if problem.batch_reduction == "sum" else total / len(values)
 
 
-def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord], None] | None = None,
-        should_stop: Callable[[], str | None] | None = None, keep_exact: bool = False) -> Trace:
+def run(
+    problem: Problem,
+    record: bool = True,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    should_stop: Callable[[], str | None] | None = None,
+    keep_exact: bool = False,
+) -> Trace:
     """Train with the perceptron rule; every value computed exactly, written to the trace as float64
     (``keep_exact``: as the Fractions themselves, for ``--exact``)."""
     num, keep = (_same, _same) if keep_exact else (float, _as_float)
@@ -82,8 +87,14 @@ def run(problem: Problem, record: bool = True, on_epoch: Callable[[EpochRecord],
         if not all_L:
             break
         loss_after = _mean(problem, list(_evaluate(problem, W, b, X, Y)))
-        rec = EpochRecord(epoch, steps if record else None, num(_mean(problem, all_L)), num(loss_after),
-                          len(all_L) < problem.n_examples, num(loss_start))
+        rec = EpochRecord(
+            epoch,
+            steps if record else None,
+            num(_mean(problem, all_L)),
+            num(loss_after),
+            len(all_L) < problem.n_examples,
+            num(loss_start),
+        )
         loss_start = loss_after
         epochs.append(rec)
         if on_epoch is not None:
@@ -125,11 +136,24 @@ def _step(problem: Problem, layer, W, b, X, Y, n: int, lr: Fraction, number: int
             raise NonFiniteError(problem.epochs_done + 1, number, 1, "the updated weights")
     f = keep or _as_float
     rec = StepRecord(
-        number=number, examples=np.array([n]),
+        number=number,
+        examples=np.array([n]),
         forward=[ForwardRecord(1, f(x), f(z), f(y_hat))],
-        loss_terms=f((y - y_hat) ** 2 / 2), losses=f(L_n), loss=_mean(problem, list(L_n)) if f is _same else float(_mean(problem, list(L_n))),
-        backward=[], dL_dx=None,
-        update=[UpdateRecord(1, f(W), f(W_change), f(new_W), None if b is None else f(b),
-                             None if b is None else f(b_change), None if b is None else f(new_b))],
+        loss_terms=f((y - y_hat) ** 2 / 2),
+        losses=f(L_n),
+        loss=_mean(problem, list(L_n)) if f is _same else float(_mean(problem, list(L_n))),
+        backward=[],
+        dL_dx=None,
+        update=[
+            UpdateRecord(
+                1,
+                f(W),
+                f(W_change),
+                f(new_W),
+                None if b is None else f(b),
+                None if b is None else f(b_change),
+                None if b is None else f(new_b),
+            )
+        ],
     )
     return new_W, new_b, L_n[0], rec

@@ -30,12 +30,42 @@ RULES = ("backprop", "perceptron")
 INITS = {"uniform": {"low": 0.0, "high": 1.0}, "normal": {"mean": 0.0, "std": 1.0}}
 
 TOP_KEYS = (
-    "title", "source", "notes", "layout", "layers", "inputs", "targets", "loss",
-    "learning_rate", "update", "batch_size", "batch_reduction", "epochs",
-    "train_bias", "momentum", "seed", "optimizer", "l2", "l1", "rule", "conventions", "epochs_done",
+    "title",
+    "source",
+    "notes",
+    "layout",
+    "layers",
+    "inputs",
+    "targets",
+    "loss",
+    "learning_rate",
+    "update",
+    "batch_size",
+    "batch_reduction",
+    "epochs",
+    "train_bias",
+    "momentum",
+    "seed",
+    "optimizer",
+    "l2",
+    "l1",
+    "rule",
+    "conventions",
+    "epochs_done",
 )
-LAYER_KEYS = ("name", "activation", "weights", "bias", "threshold", "units", "layout", "dropout", "masks",
-              "state", "velocity")
+LAYER_KEYS = (
+    "name",
+    "activation",
+    "weights",
+    "bias",
+    "threshold",
+    "units",
+    "layout",
+    "dropout",
+    "masks",
+    "state",
+    "velocity",
+)
 
 
 class Layer(NamedTuple):
@@ -148,8 +178,9 @@ class Problem(NamedTuple):
         """Whether the problem uses any key of SPEC §4 (its trace then says version 2)."""
         plain = not self.optimizer_given and set(self.optimizer_params) <= {"momentum"}
         layers_v1 = all(l.bias_sign == 1.0 and l.bias_form != "shared" and not l.dropout for l in self.layers)
-        return not (plain and layers_v1 and not self.l1 and not self.l2 and self.rule == "backprop"
-                    and not self.conventions)
+        return not (
+            plain and layers_v1 and not self.l1 and not self.l2 and self.rule == "backprop" and not self.conventions
+        )
 
     def batches(self) -> list[np.ndarray]:
         """Row indices of each update of one epoch, in file order."""
@@ -164,11 +195,14 @@ class Problem(NamedTuple):
         """The same problem starting from other weights, biases and optimizer buffers."""
         layers = []
         for i, layer in enumerate(self.layers):
-            layers.append(layer._replace(
-                W=W[i], b=b[i],
-                state_W=None if state_W is None else state_W[i],
-                state_b=None if state_b is None else state_b[i],
-            ))
+            layers.append(
+                layer._replace(
+                    W=W[i],
+                    b=b[i],
+                    state_W=None if state_W is None else state_W[i],
+                    state_b=None if state_b is None else state_b[i],
+                )
+            )
         done = self.epochs_done if epochs_done is None else epochs_done
         return self._replace(layers=tuple(layers), epochs_done=done)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 
+from .activations import ACTIVATION_ALIASES, ACTIVATIONS
 from .conventions import CONVENTIONS, PRESETS
+from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .problem import INITS, LAYOUTS, REDUCTIONS, RULES, UPDATES
-from .activations import ACTIVATION_ALIASES, ACTIVATIONS
-from .losses import LOSSES
 
 SCHEMA_ID = "https://backprop.invalid/problem.schema.json"
 
@@ -71,7 +71,8 @@ def problem_schema() -> dict:
         "additionalProperties": False,
     }
     weights = {
-        "description": "out_in: one row per unit (weights into it); in_out: one row per input. Or {init: uniform|normal}.",
+        "description": "out_in: one row per unit (weights into it); in_out: one row per input. "
+        "Or {init: uniform|normal}.",
         "oneOf": [
             {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 1}, "minItems": 1},
             init,
@@ -79,10 +80,14 @@ def problem_schema() -> dict:
     }
     optimizer = {
         "description": "torch.optim's rules, names and defaults: a name, or {name: ..., <parameter>: ...}.",
-        "oneOf": [{"enum": list(OPTIMIZERS)}] + [
-            {"type": "object",
-             "properties": {"name": {"const": name}, **{k: _param_schema(p) for k, p in opt.params.items()}},
-             "required": ["name"], "additionalProperties": False}
+        "oneOf": [{"enum": list(OPTIMIZERS)}]
+        + [
+            {
+                "type": "object",
+                "properties": {"name": {"const": name}, **{k: _param_schema(p) for k, p in opt.params.items()}},
+                "required": ["name"],
+                "additionalProperties": False,
+            }
             for name, opt in OPTIMIZERS.items()
         ],
     }
@@ -94,29 +99,56 @@ def problem_schema() -> dict:
             "weights": weights,
             "bias": {
                 "description": "Omitted: no bias. A number: every unit starts with it. A list: one per unit. "
-                               "augmented: the weights carry an extra column (out_in) or row (in_out) for a constant 1 "
-                               "input ({augmented: -1}: a constant −1). {shared: v}: one bias for the whole layer.",
-                "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1},
-                          {"const": "augmented"}, {"type": "null"},
-                          {"type": "object", "properties": {"augmented": {"enum": [1, -1]}}, "required": ["augmented"],
-                           "additionalProperties": False},
-                          {"type": "object", "properties": {"shared": {"type": "number"}}, "required": ["shared"],
-                           "additionalProperties": False}],
+                "augmented: the weights carry an extra column (out_in) or row (in_out) for a constant 1 "
+                "input ({augmented: -1}: a constant −1). {shared: v}: one bias for the whole layer.",
+                "oneOf": [
+                    {"type": "number"},
+                    {"type": "array", "items": {"type": "number"}, "minItems": 1},
+                    {"const": "augmented"},
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "properties": {"augmented": {"enum": [1, -1]}},
+                        "required": ["augmented"],
+                        "additionalProperties": False,
+                    },
+                    {
+                        "type": "object",
+                        "properties": {"shared": {"type": "number"}},
+                        "required": ["shared"],
+                        "additionalProperties": False,
+                    },
+                ],
             },
-            "threshold": {"description": "In place of bias: z = W·x − θ (a number, or one per unit).",
-                          "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1}]},
-            "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1,
-                        "description": "p, the probability of dropping a unit (hidden layers only)."},
-            "masks": {"type": "array", "items": {"type": "array", "items": {"enum": [0, 1]}},
-                      "description": "One row per example: 1 keeps a unit, 0 drops it; reused every epoch."},
-            "state": {"type": "object", "description": "The optimizer's buffers, written by backprop into next_problem.",
-                      "properties": {"weights": {"type": "object"}, "bias": {"type": "object"}},
-                      "additionalProperties": False},
+            "threshold": {
+                "description": "In place of bias: z = W·x − θ (a number, or one per unit).",
+                "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1}],
+            },
+            "dropout": {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMaximum": 1,
+                "description": "p, the probability of dropping a unit (hidden layers only).",
+            },
+            "masks": {
+                "type": "array",
+                "items": {"type": "array", "items": {"enum": [0, 1]}},
+                "description": "One row per example: 1 keeps a unit, 0 drops it; reused every epoch.",
+            },
+            "state": {
+                "type": "object",
+                "description": "The optimizer's buffers, written by backprop into next_problem.",
+                "properties": {"weights": {"type": "object"}, "bias": {"type": "object"}},
+                "additionalProperties": False,
+            },
             "units": {"type": "integer", "minimum": 1},
             "layout": {"enum": list(LAYOUTS), "description": "Overrides the top-level layout for this layer."},
-            "velocity": {"type": "object", "description": "Momentum buffers, written by backprop into next_problem.",
-                         "properties": {"weights": {"type": "array"}, "bias": {"type": "array"}},
-                         "additionalProperties": False},
+            "velocity": {
+                "type": "object",
+                "description": "Momentum buffers, written by backprop into next_problem.",
+                "properties": {"weights": {"type": "array"}, "bias": {"type": "array"}},
+                "additionalProperties": False,
+            },
         },
         "required": ["activation", "weights"],
         "additionalProperties": False,
@@ -132,8 +164,12 @@ def problem_schema() -> dict:
             "source": {"type": "string"},
             "notes": {"type": "string"},
             "layout": {"enum": list(LAYOUTS), "default": "out_in"},
-            "layers": {"type": "array", "items": layer, "minItems": 1,
-                       "description": "First hidden layer first, output layer last."},
+            "layers": {
+                "type": "array",
+                "items": layer,
+                "minItems": 1,
+                "description": "First hidden layer first, output layer last.",
+            },
             "inputs": _matrix("One row per example; a flat list is one example."),
             "targets": _matrix("One row per example, one value per output unit."),
             "loss": {"enum": list(LOSSES), "default": "half_sse"},
@@ -151,12 +187,17 @@ def problem_schema() -> dict:
             "rule": {"enum": list(RULES), "default": "backprop"},
             "conventions": {
                 "type": "object",
-                "properties": {"preset": {"enum": list(PRESETS)},
-                               **{k: {"enum": list(v)} for k, v in CONVENTIONS.items()}},
+                "properties": {
+                    "preset": {"enum": list(PRESETS)},
+                    **{k: {"enum": list(v)} for k, v in CONVENTIONS.items()},
+                },
                 "additionalProperties": False,
             },
-            "epochs_done": {"type": "integer", "minimum": 0,
-                            "description": "Epochs run before these weights (written into next_problem)."},
+            "epochs_done": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Epochs run before these weights (written into next_problem).",
+            },
         },
         "required": ["layers", "inputs", "targets", "learning_rate"],
         "additionalProperties": False,

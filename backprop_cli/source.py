@@ -54,16 +54,21 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (T + "timestamp", T + "int", T + "float")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(T + "int", re.compile(r"^(?:[-+]?[0-9][0-9_]*|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+)$"),
-                              list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    T + "int", re.compile(r"^(?:[-+]?[0-9][0-9_]*|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+)$"), list("-+0123456789")
+)
 _Loader.add_implicit_resolver(
     T + "float",
-    re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
-               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+0123456789."),
 )
 
-_RISKY_ESCAPE = re.compile(r"\\u(?:00[01][0-9a-fA-F]|007[fF]|008[0-9a-fA-F]|009[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_RISKY_ESCAPE = re.compile(
+    r"\\u(?:00[01][0-9a-fA-F]|007[fF]|008[0-9a-fA-F]|009[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
 """A JSON escape of a control character or a lone surrogate: left to the reader that says where."""
 
 
@@ -145,7 +150,15 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            raise ProblemError(Issue(self.doc.name, *_mark(node), "", "a document that expands to too many values", f"at most {MAX_NODES:,}"))
+            raise ProblemError(
+                Issue(
+                    self.doc.name,
+                    *_mark(node),
+                    "",
+                    "a document that expands to too many values",
+                    f"at most {MAX_NODES:,}",
+                )
+            )
         self.doc.positions[path] = _mark(node)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
@@ -165,8 +178,12 @@ class _Builder:
                 sources = vnode.value if isinstance(vnode, yaml.SequenceNode) else [vnode]
                 for src in sources:
                     if not isinstance(src, yaml.MappingNode):
-                        self.issue(vnode, path, "a merge key (<<) whose value is not a mapping",
-                                   "<<: *name, where &name marks a mapping")
+                        self.issue(
+                            vnode,
+                            path,
+                            "a merge key (<<) whose value is not a mapping",
+                            "<<: *name, where &name marks a mapping",
+                        )
                     else:
                         merged.extend(src.value)
                 continue
@@ -175,8 +192,12 @@ class _Builder:
                 continue
             if key in out:
                 first = self.doc.key_positions.get(path + (key,), (None, None))
-                self.issue(knode, path + (key,), f"the key {key!r} a second time (first at line {first[0]})",
-                           "each key once; YAML would silently keep only the last")
+                self.issue(
+                    knode,
+                    path + (key,),
+                    f"the key {key!r} a second time (first at line {first[0]})",
+                    "each key once; YAML would silently keep only the last",
+                )
                 continue
             self.doc.key_positions[path + (key,)] = _mark(knode)
             out[key] = self.build(vnode, path + (key,))
@@ -208,9 +229,13 @@ class _Builder:
         if tag == T + "int":
             digits = len(text.replace("_", "").lstrip("+-"))
             value = _int(text) if digits <= MAX_DIGITS else None
-            if digits > MAX_DIGITS or value is not None and abs(value) >= 2 ** 1024:
-                self.issue(node, path, f"an integer of {digits:,} digits",
-                           "a number a float64 can hold (at most about ±1.8e308, 309 digits)")
+            if digits > MAX_DIGITS or value is not None and abs(value) >= 2**1024:
+                self.issue(
+                    node,
+                    path,
+                    f"an integer of {digits:,} digits",
+                    "a number a float64 can hold (at most about ±1.8e308, 309 digits)",
+                )
                 return _BAD
             if value is not None:
                 return value
@@ -221,12 +246,20 @@ class _Builder:
                 value = _BAD
             if value is not _BAD:
                 if tag == T + "float" and math.isinf(value) and "inf" not in text.lower():
-                    self.issue(node, path, f"{text.strip()[:40]}, too large for a float64",
-                               "a number of magnitude at most about 1.8e308")
+                    self.issue(
+                        node,
+                        path,
+                        f"{text.strip()[:40]}, too large for a float64",
+                        "a number of magnitude at most about 1.8e308",
+                    )
                     return _BAD
                 return value
-        self.issue(node, path, f"{text[:40]!r} tagged {_describe_tag(tag)}, which cannot be read as one",
-                   f"a value that is a {_describe_tag(tag)[2:]}, or no tag")
+        self.issue(
+            node,
+            path,
+            f"{text[:40]!r} tagged {_describe_tag(tag)}, which cannot be read as one",
+            f"a value that is a {_describe_tag(tag)[2:]}, or no tag",
+        )
         return _BAD
 
 
@@ -301,10 +334,26 @@ def _json_syntax_error(text: str, e: json.JSONDecodeError, name: str) -> Problem
                 json.loads(ln)
             except (ValueError, RecursionError) as bad:
                 col = getattr(bad, "colno", 1)
-                return ProblemError(Issue(name, number, col, "", f"a damaged line of an NDJSON stream ({getattr(bad, 'msg', bad)})",
-                                          "one complete JSON object per line, the last one the backprop-trace-end line"))
-        return ProblemError(Issue(name, len(lines), 1, "", "an NDJSON stream that does not end with its backprop-trace-end line "
-                                  "(was it cut short?)", 'a last line with "format": "backprop-trace-end" and next_problem'))
+                return ProblemError(
+                    Issue(
+                        name,
+                        number,
+                        col,
+                        "",
+                        f"a damaged line of an NDJSON stream ({getattr(bad, 'msg', bad)})",
+                        "one complete JSON object per line, the last one the backprop-trace-end line",
+                    )
+                )
+        return ProblemError(
+            Issue(
+                name,
+                len(lines),
+                1,
+                "",
+                "an NDJSON stream that does not end with its backprop-trace-end line (was it cut short?)",
+                'a last line with "format": "backprop-trace-end" and next_problem',
+            )
+        )
     return ProblemError(Issue(name, e.lineno, e.colno, "", f"a JSON syntax error ({e.msg})", "valid JSON (or YAML)"))
 
 
@@ -321,8 +370,16 @@ def _check_strings(data: Any, name: str) -> None:
         elif isinstance(value, list):
             stack.extend((v, path + (i,)) for i, v in enumerate(value))
         elif isinstance(value, str) and (m := BAD_IN_TEXT.search(value)):
-            raise ProblemError(Issue(name, None, None, _key(path), f"text with {character(m.group())}",
-                                     "printable text (tab and newline are fine)"))
+            raise ProblemError(
+                Issue(
+                    name,
+                    None,
+                    None,
+                    _key(path),
+                    f"text with {character(m.group())}",
+                    "printable text (tab and newline are fine)",
+                )
+            )
 
 
 def parse_json_fast(text: str, name: str) -> Document | None:
@@ -346,7 +403,9 @@ def parse_json_fast(text: str, name: str) -> Document | None:
         data = _json(last)
     except ValueError:
         return None
-    return _finish(Document(name, data)) if isinstance(data, dict) and data.get("format") == "backprop-trace-end" else None
+    return (
+        _finish(Document(name, data)) if isinstance(data, dict) and data.get("format") == "backprop-trace-end" else None
+    )
 
 
 # --------------------------------------------------------------------------- the whole document
@@ -355,7 +414,9 @@ def parse_json_fast(text: str, name: str) -> Document | None:
 def parse(text: str, name: str) -> Document:
     """Parse YAML (or JSON) text into a :class:`Document`, or raise :class:`ProblemError`."""
     if len(text) > MAX_BYTES:
-        raise ProblemError(Issue(name, None, None, "", f"more than {MAX_BYTES:,} characters", f"at most {MAX_BYTES:,} bytes (16 MiB)"))
+        raise ProblemError(
+            Issue(name, None, None, "", f"more than {MAX_BYTES:,} characters", f"at most {MAX_BYTES:,} bytes (16 MiB)")
+        )
     bounded.refuse_control_characters(text, name)
     json_data, json_error = None, None
     if _looks_like_json(text):
@@ -383,7 +444,9 @@ def parse(text: str, name: str) -> Document:
             raise _json_syntax_error(text, json_error, name) from None
         raise
     if root is None:
-        raise ProblemError(Issue(name, 1, 1, "", "an empty file", "a mapping of keys such as layers:, inputs:, targets:"))
+        raise ProblemError(
+            Issue(name, 1, 1, "", "an empty file", "a mapping of keys such as layers:, inputs:, targets:")
+        )
     doc = Document(name, None)
     builder = _Builder(doc, _Loader(""))
     doc.data = builder.build(root, ())
@@ -407,11 +470,25 @@ def _finish(doc: Document) -> Document:
     if isinstance(data, dict):
         where = doc.where(("format",)) if "format" in data else doc.where(())
         if data.get("format") in TRACE_FORMATS and data.get("version", 1) not in TRACE_VERSIONS:
-            raise ProblemError(Issue(doc.name, *doc.where(("version",)), "version", f"a trace of version {data.get('version')!r}",
-                                     f"version {', '.join(map(str, TRACE_VERSIONS))}, the trace this backprop writes and reads"))
+            raise ProblemError(
+                Issue(
+                    doc.name,
+                    *doc.where(("version",)),
+                    "version",
+                    f"a trace of version {data.get('version')!r}",
+                    f"version {', '.join(map(str, TRACE_VERSIONS))}, the trace this backprop writes and reads",
+                )
+            )
         if "format" not in data and "next_problem" in data and ("epochs" in data or "problem" in data):
-            raise ProblemError(Issue(doc.name, *where, "format", "a JSON trace without its format key",
-                                     '"format": "backprop-trace" (as backprop writes it), or the next_problem alone'))
+            raise ProblemError(
+                Issue(
+                    doc.name,
+                    *where,
+                    "format",
+                    "a JSON trace without its format key",
+                    '"format": "backprop-trace" (as backprop writes it), or the next_problem alone',
+                )
+            )
     from . import budget
 
     budget.check_document(doc)

@@ -43,8 +43,9 @@ def loads(text: str, name: str = "<string>") -> Problem:
     ``next_problem`` is then the problem, so a run continues where it stopped.
     """
     if len(text.encode("utf-8", "surrogatepass")) > source.MAX_BYTES:
-        raise ProblemError(Issue(name, None, None, "", "more text than a problem file holds",
-                                 f"at most {source.MAX_BYTES:,} bytes"))
+        raise ProblemError(
+            Issue(name, None, None, "", "more text than a problem file holds", f"at most {source.MAX_BYTES:,} bytes")
+        )
     fast = source.parse_json_fast(text, name)
     if fast is not None:
         try:
@@ -64,8 +65,15 @@ def _validate(doc: source.Document) -> Problem:
     data = doc.data
     if isinstance(data, dict) and data.get("format") in ("backprop-trace", "backprop-trace-end"):
         if "next_problem" not in data:
-            raise ProblemError(Issue(doc.name, *doc.where(()), "next_problem", "a trace without next_problem",
-                                     "a JSON trace written by backprop"))
+            raise ProblemError(
+                Issue(
+                    doc.name,
+                    *doc.where(()),
+                    "next_problem",
+                    "a trace without next_problem",
+                    "a JSON trace written by backprop",
+                )
+            )
         prefix = ("next_problem",)
     return Rules(doc, prefix).problem()
 
@@ -103,18 +111,29 @@ class Rules(LayerRules):
                 seed = None
         loss = self.loss(data, rule)
 
-        X = self.matrix(("inputs",), data["inputs"], "a list of rows of numbers, one row per example") \
-            if "inputs" in data else None
+        X = (
+            self.matrix(("inputs",), data["inputs"], "a list of rows of numbers, one row per example")
+            if "inputs" in data
+            else None
+        )
         raw, raw_targets = data.get("inputs"), data.get("targets")
         # [x1, x2, ...] beside [y1, y2, ...] of the same length: probably meant as one example per number
-        self.flat_inputs = (isinstance(raw, list) and len(raw) > 1 and all(is_number(v) for v in raw)
-                            and isinstance(raw_targets, list) and len(raw_targets) == len(raw)
-                            and all(is_number(v) for v in raw_targets))
+        self.flat_inputs = (
+            isinstance(raw, list)
+            and len(raw) > 1
+            and all(is_number(v) for v in raw)
+            and isinstance(raw_targets, list)
+            and len(raw_targets) == len(raw)
+            and all(is_number(v) for v in raw_targets)
+        )
         self.n_examples = None if X is None else X.shape[0]
         self.optimizer_entry, self.hp_given = optimizer, optimizer_params
         rng = _LazyRandom(seed if seed is not None else 0)
-        layers = self.layers(data.get("layers"), settings["layout"], None if X is None else X.shape[1], rng) \
-            if "layers" in data else None
+        layers = (
+            self.layers(data.get("layers"), settings["layout"], None if X is None else X.shape[1], rng)
+            if "layers" in data
+            else None
+        )
         Y = self.targets(data, layers, X)
         if rule == "perceptron":
             self.perceptron(data, layers)
@@ -126,45 +145,79 @@ class Rules(LayerRules):
         if self.issues:
             raise ProblemError(self.issues, self.more)
         return Problem(
-            layers=tuple(layers), X=X, Y=Y, loss=loss, seed=seed, rule=rule,
-            optimizer=optimizer, optimizer_params=optimizer_params, momentum_given=momentum_given,
+            layers=tuple(layers),
+            X=X,
+            Y=Y,
+            loss=loss,
+            seed=seed,
+            rule=rule,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
+            momentum_given=momentum_given,
             optimizer_given=data.get("optimizer") is not None,
-            conventions=conventions, origin=self.doc.name, warnings=tuple(self.warnings), **texts, **settings,
+            conventions=conventions,
+            origin=self.doc.name,
+            warnings=tuple(self.warnings),
+            **texts,
+            **settings,
         )
 
     def training(self, data: dict, rule: str) -> dict[str, Any]:
         """The scalar settings: layout, η, update mode, batch size and reduction, epochs, penalties."""
         layout = self.choice(("layout",), data.get("layout", "out_in"), LAYOUTS, "a weight layout") or "out_in"
-        lr = self.number(("learning_rate",), data.get("learning_rate"), "a number ≥ 0 (η)", low=0) \
-            if "learning_rate" in data else None
+        lr = (
+            self.number(("learning_rate",), data.get("learning_rate"), "a number ≥ 0 (η)", low=0)
+            if "learning_rate" in data
+            else None
+        )
         default_update = "stochastic" if rule == "perceptron" else "batch"
         update = self.choice(("update",), data.get("update", default_update), UPDATES, "an update mode")
         if rule == "perceptron" and update not in (None, "stochastic"):
-            self.issue(("update",), f"update: {update} with rule: perceptron",
-                       "update: stochastic (the perceptron rule updates after each example)")
+            self.issue(
+                ("update",),
+                f"update: {update} with rule: perceptron",
+                "update: stochastic (the perceptron rule updates after each example)",
+            )
         batch_size = None
         if "batch_size" in data:
-            batch_size = self.number(("batch_size",), data["batch_size"], "a whole number ≥ 1", integer=True,
-                                     positive=True)
+            batch_size = self.number(
+                ("batch_size",), data["batch_size"], "a whole number ≥ 1", integer=True, positive=True
+            )
             if update is not None and update != "minibatch":
                 self.warn(("batch_size",), f"ignored: it applies only with update: minibatch (update is {update})")
                 batch_size = None
         elif update == "minibatch":
-            self.issue(("update",), "update: minibatch without batch_size:", "batch_size: N (examples per update) beside it")
-        reduction = self.choice(("batch_reduction",), data.get("batch_reduction", "mean"), REDUCTIONS,
-                                "a batch reduction")
+            self.issue(
+                ("update",), "update: minibatch without batch_size:", "batch_size: N (examples per update) beside it"
+            )
+        reduction = self.choice(
+            ("batch_reduction",), data.get("batch_reduction", "mean"), REDUCTIONS, "a batch reduction"
+        )
         epochs = self.number(("epochs",), data.get("epochs", 1), "a whole number ≥ 1", integer=True, positive=True)
         done = self.number(("epochs_done",), data.get("epochs_done", 0), "a whole number ≥ 0", integer=True, low=0)
         train_bias = self.boolean(("train_bias",), data.get("train_bias", True))
-        penalties = {key: self.number((key,), data.get(key, 0), f"a number ≥ 0 (λ of the {key} penalty)", low=0)
-                     for key in ("l2", "l1")}
+        penalties = {
+            key: self.number((key,), data.get(key, 0), f"a number ≥ 0 (λ of the {key} penalty)", low=0)
+            for key in ("l2", "l1")
+        }
         if rule == "perceptron":
             for key in ("l2", "l1", "optimizer", "momentum"):
                 if data.get(key):
-                    self.issue((key,), f"{key} with rule: perceptron", "no penalty or optimizer: the rule is its own update")
-        return dict(layout=layout, learning_rate=float(lr) if lr is not None else 0.0, update=update,
-                    batch_size=batch_size, batch_reduction=reduction, epochs=epochs, epochs_done=done or 0,
-                    train_bias=train_bias, l2=float(penalties["l2"] or 0), l1=float(penalties["l1"] or 0))
+                    self.issue(
+                        (key,), f"{key} with rule: perceptron", "no penalty or optimizer: the rule is its own update"
+                    )
+        return dict(
+            layout=layout,
+            learning_rate=float(lr) if lr is not None else 0.0,
+            update=update,
+            batch_size=batch_size,
+            batch_reduction=reduction,
+            epochs=epochs,
+            epochs_done=done or 0,
+            train_bias=train_bias,
+            l2=float(penalties["l2"] or 0),
+            l1=float(penalties["l1"] or 0),
+        )
 
     def optimizer(self, data: dict) -> tuple[Optimizer, dict, bool]:
         """``optimizer:`` as a name or {name: …, parameters…}; the v1 top-level ``momentum:`` means SGD's."""
@@ -172,12 +225,18 @@ class Rules(LayerRules):
         if "momentum" in data:
             mu = self.number(("momentum",), data["momentum"], "a number ≥ 0 (0 is plain SGD)", low=0)
             if value is not None:
-                self.issue(("momentum",), "momentum: at the top level beside optimizer:",
-                           "one of them: write momentum inside optimizer: {name: sgd, momentum: …}", at_key=True)
+                self.issue(
+                    ("momentum",),
+                    "momentum: at the top level beside optimizer:",
+                    "one of them: write momentum inside optimizer: {name: sgd, momentum: …}",
+                    at_key=True,
+                )
             return OPTIMIZERS[DEFAULT], ({"momentum": float(mu)} if mu else {}), True
         if value is None:
             return OPTIMIZERS[DEFAULT], {}, False
-        entry, params = self.named_entry(("optimizer",), value, OPTIMIZERS, {}, "an optimizer", "{name: adam, eps: 1e-8}")
+        entry, params = self.named_entry(
+            ("optimizer",), value, OPTIMIZERS, {}, "an optimizer", "{name: adam, eps: 1e-8}"
+        )
         return entry or OPTIMIZERS[DEFAULT], params, False
 
     def named_entry(self, path: tuple, value: Any, table: dict, aliases: dict, what: str, example: str):
@@ -215,25 +274,40 @@ class Rules(LayerRules):
         K = layers[-1].units if layers else None
         N = X.shape[0] if X is not None else None
         # A flat list of N numbers for N examples of one output each is a column.
-        flat_column = N is not None and N > 1 and isinstance(raw, list) and len(raw) == N \
-            and all(is_number(v) for v in raw) and K in (None, 1)
-        Y = self.matrix(("targets",), raw, "a list of rows of numbers, one row per example", flat_is_row=not flat_column)
+        flat_column = (
+            N is not None
+            and N > 1
+            and isinstance(raw, list)
+            and len(raw) == N
+            and all(is_number(v) for v in raw)
+            and K in (None, 1)
+        )
+        Y = self.matrix(
+            ("targets",), raw, "a list of rows of numbers, one row per example", flat_is_row=not flat_column
+        )
         if Y is not None and N is not None and Y.shape[0] != N:
             self.issue(("targets",), f"{Y.shape[0]} row(s) of targets", f"one row per example: {N} row(s), like inputs")
         elif Y is not None and K is not None and Y.shape[1] != K:
-            self.issue(("targets",), f"rows of {Y.shape[1]} target(s)",
-                       f"{K} target(s) per row, one per unit of the output layer ({layers[-1].name})")
+            self.issue(
+                ("targets",),
+                f"rows of {Y.shape[1]} target(s)",
+                f"{K} target(s) per row, one per unit of the output layer ({layers[-1].name})",
+            )
         return Y
 
     def loss_fits(self, loss, out, Y) -> None:
         if loss.requires_output and out.activation.name != loss.requires_output:
-            self.issue(("loss",), f"loss {loss.name} with a {out.activation.name} output layer",
-                       f"activation: {loss.requires_output} on the output layer ({loss.name} is defined on its "
-                       "probabilities)")
+            self.issue(
+                ("loss",),
+                f"loss {loss.name} with a {out.activation.name} output layer",
+                f"activation: {loss.requires_output} on the output layer ({loss.name} is defined on its probabilities)",
+            )
         elif loss.needs_unit_interval and not out.activation.unit_interval:
-            self.issue(("loss",), f"loss {loss.name} with a {out.activation.name} output layer, whose outputs can "
-                       "leave (0, 1)", f"an output layer with sigmoid or softmax: {loss.name} takes the logarithm of "
-                       "ŷ and of 1 − ŷ")
+            self.issue(
+                ("loss",),
+                f"loss {loss.name} with a {out.activation.name} output layer, whose outputs can leave (0, 1)",
+                f"an output layer with sigmoid or softmax: {loss.name} takes the logarithm of ŷ and of 1 − ŷ",
+            )
         if Y is not None and loss.target_range is not None:
             lo, hi = loss.target_range
             bad = Y[(Y < lo) | (Y > hi)]
@@ -246,12 +320,18 @@ class Rules(LayerRules):
         if not layers:
             return
         if len(layers) != 1:
-            self.issue(("layers",), f"{len(layers)} layers with rule: perceptron",
-                       "one layer: the perceptron rule trains a single layer of threshold units")
+            self.issue(
+                ("layers",),
+                f"{len(layers)} layers with rule: perceptron",
+                "one layer: the perceptron rule trains a single layer of threshold units",
+            )
         act = layers[-1].activation
         if act.differentiable:
-            self.issue(("layers", len(layers) - 1, "activation"), f"{act.name} with rule: perceptron",
-                       "activation: step or sign (the perceptron rule compares a thresholded output with the target)")
+            self.issue(
+                ("layers", len(layers) - 1, "activation"),
+                f"{act.name} with rule: perceptron",
+                "activation: step or sign (the perceptron rule compares a thresholded output with the target)",
+            )
 
     def conventions(self, value: Any) -> dict:
         """``conventions:`` — a preset and/or single conventions, each from its table (conventions.py)."""
@@ -276,11 +356,13 @@ class Rules(LayerRules):
 
     def activation(self, path: tuple, value: Any, is_output: bool) -> tuple[Activation, dict]:
         if value is None:
-            self.issue(path[:-1], "a layer without activation:", f"activation: one of {', '.join(ACTIVATIONS)}",
-                       at_key=True)
+            self.issue(
+                path[:-1], "a layer without activation:", f"activation: one of {', '.join(ACTIVATIONS)}", at_key=True
+            )
             return ACTIVATIONS["linear"], {}
-        act, given = self.named_entry(path, value, ACTIVATIONS, ACTIVATION_ALIASES, "an activation",
-                                      "{name: leaky_relu, alpha: 0.1}")
+        act, given = self.named_entry(
+            path, value, ACTIVATIONS, ACTIVATION_ALIASES, "an activation", "{name: leaky_relu, alpha: 0.1}"
+        )
         if act is None:
             return ACTIVATIONS["linear"], {}
         if act.output_only and not is_output:

@@ -21,8 +21,14 @@ REFRESH = 0.1  # seconds between its updates
 class Watch:
     """The callbacks of one run, and what it needs to report when it ends."""
 
-    def __init__(self, problem, until_loss: float | None = None, progress: bool = False,
-                 ndjson: IO[str] | None = None, record: bool = False):
+    def __init__(
+        self,
+        problem,
+        until_loss: float | None = None,
+        progress: bool = False,
+        ndjson: IO[str] | None = None,
+        record: bool = False,
+    ):
         self.problem = problem
         self.until_loss = until_loss
         self.want_progress = progress
@@ -48,7 +54,9 @@ class Watch:
             self.ndjson.flush()
         if self.until_loss is not None and not rec.partial:
             # The perceptron rule stops at the first epoch without a mistake (SPEC §4.6): its own loss.
-            which, loss = ("of epoch", rec.loss) if self.problem.rule == "perceptron" else ("after epoch", rec.loss_after)
+            which, loss = (
+                ("of epoch", rec.loss) if self.problem.rule == "perceptron" else ("after epoch", rec.loss_after)
+            )
             if loss <= self.until_loss:
                 self.reason = f"the loss {which} {rec.epoch} is {loss:.6g}, at most --until-loss {self.until_loss:g}"
         if self.want_progress:
@@ -59,7 +67,7 @@ class Watch:
 
     # ----------------------------------------------------------------- Ctrl-C
 
-    def __enter__(self) -> "Watch":
+    def __enter__(self) -> Watch:
         try:
             self._previous_handler = signal.signal(signal.SIGINT, self._on_sigint)
         except ValueError:  # not the main thread: leave Ctrl-C alone
@@ -89,9 +97,16 @@ class Watch:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self._bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"),
-                                 TextColumn("loss {task.fields[loss]}"), TimeRemainingColumn(),
-                                 console=Console(file=sys.stderr), transient=True)
+            self._bar = Progress(
+                TextColumn("training"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("epochs"),
+                TextColumn("loss {task.fields[loss]}"),
+                TimeRemainingColumn(),
+                console=Console(file=sys.stderr),
+                transient=True,
+            )
             self._task = self._bar.add_task("train", total=self.problem.epochs, loss="")
             self._bar.start()
         self._bar.update(self._task, completed=epoch, loss=f"{self.last_loss:.6g}")
@@ -102,8 +117,12 @@ class Watch:
         from .problem import to_dict
         from .render.jsontrace import dumps
 
-        line = {"format": "backprop-trace-end", "version": 1, "epochs_done": len(trace.epochs),
-                "next_problem": to_dict(trace.next_problem)}
+        line = {
+            "format": "backprop-trace-end",
+            "version": 1,
+            "epochs_done": len(trace.epochs),
+            "next_problem": to_dict(trace.next_problem),
+        }
         if trace.stopped:
             line["stopped"] = trace.stopped
         self.ndjson.write(dumps(line) + "\n")
@@ -114,6 +133,11 @@ class Watch:
         if not trace.stopped:
             return None
         last = trace.epochs[-1] if trace.epochs else None
-        where = ("before the first epoch ended" if last is None
-                 else f"during epoch {last.epoch}" if last.partial else f"after epoch {last.epoch}")
+        where = (
+            "before the first epoch ended"
+            if last is None
+            else f"during epoch {last.epoch}"
+            if last.partial
+            else f"after epoch {last.epoch}"
+        )
         return f"stopped {where} of {self.problem.epochs}: {trace.stopped}; next_problem continues from there"

@@ -23,7 +23,7 @@ def main():
         base.append(run(numpy_cmd)[0])
         time.sleep(0.01)
     o, b = min(ours), min(base)
-    paired = statistics.median(x / y for x, y in zip(ours, base))
+    paired = statistics.median(x / y for x, y in zip(ours, base, strict=False))
     print(f"cold start: backprop solve mazur-2-2-2 --format json ({machine()}); {REPEAT} alternating pairs")
     print(f"  backprop solve --format json   {o * 1000:7.1f} ms best, {statistics.median(ours) * 1000:.1f} median")
     print(f"  python -c 'import numpy'       {b * 1000:7.1f} ms best, {statistics.median(base) * 1000:.1f} median")

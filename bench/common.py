@@ -32,7 +32,7 @@ def backprop_cmd(*args: str) -> list[str]:
 def run(cmd: list[str], stdin: bytes | None = None) -> tuple[float, bytes]:
     """Wall time of one whole process (start-up included), and its standard output."""
     t = time.perf_counter()
-    r = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    r = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
     elapsed = time.perf_counter() - t
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{r.stderr.decode()[-2000:]}")
@@ -60,22 +60,45 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}"
 
 
-def write_problem(path: Path, sizes: list[int], activations: list[str], n: int, loss: str, update: str,
-                  epochs: int, lr: float, seed: int = 0, reduction: str = "mean") -> dict:
+def write_problem(
+    path: Path,
+    sizes: list[int],
+    activations: list[str],
+    n: int,
+    loss: str,
+    update: str,
+    epochs: int,
+    lr: float,
+    seed: int = 0,
+    reduction: str = "mean",
+) -> dict:
     """A problem with seeded weights written out as numbers (so every program reads the same ones)."""
     rng = np.random.RandomState(seed)
     layers = []
-    for fan_in, units, act in zip(sizes[:-1], sizes[1:], activations):
+    for fan_in, units, act in zip(sizes[:-1], sizes[1:], activations, strict=False):
         bound = 1 / np.sqrt(fan_in)
-        layers.append({"activation": act, "weights": rng.uniform(-bound, bound, (units, fan_in)).tolist(),
-                       "bias": rng.uniform(-bound, bound, units).tolist()})
+        layers.append(
+            {
+                "activation": act,
+                "weights": rng.uniform(-bound, bound, (units, fan_in)).tolist(),
+                "bias": rng.uniform(-bound, bound, units).tolist(),
+            }
+        )
     X = rng.uniform(-1, 1, (n, sizes[0]))
     if loss == "cross_entropy":
         Y = np.eye(sizes[-1])[rng.randint(0, sizes[-1], n)]
     else:
         Y = rng.uniform(0, 1, (n, sizes[-1]))
-    problem = {"layers": layers, "inputs": X.tolist(), "targets": Y.tolist(), "loss": loss, "update": update,
-               "epochs": epochs, "learning_rate": lr, "batch_reduction": reduction}
+    problem = {
+        "layers": layers,
+        "inputs": X.tolist(),
+        "targets": Y.tolist(),
+        "loss": loss,
+        "update": update,
+        "epochs": epochs,
+        "learning_rate": lr,
+        "batch_reduction": reduction,
+    }
     path.write_text(json.dumps(problem))
     return problem
 

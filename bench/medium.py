@@ -16,9 +16,20 @@ REPEAT = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 
 def main():
     problem = Path(tempfile.mkdtemp()) / "medium.json"
-    write_problem(problem, [64, 128, 128, 10], ["relu", "tanh", "softmax"], n=256, loss="cross_entropy",
-                  update="batch", epochs=100, lr=0.1)
-    print(f"medium: 64-128-128-10 relu/tanh/softmax + cross-entropy, 256 examples, batch, 100 epochs ({machine()}); best of {REPEAT}")
+    write_problem(
+        problem,
+        [64, 128, 128, 10],
+        ["relu", "tanh", "softmax"],
+        n=256,
+        loss="cross_entropy",
+        update="batch",
+        epochs=100,
+        lr=0.1,
+    )
+    print(
+        "medium: 64-128-128-10 relu/tanh/softmax + cross-entropy, 256 examples, batch, 100 epochs "
+        f"({machine()}); best of {REPEAT}"
+    )
     ours_t, _, torch_t = against_baselines(problem, REPEAT)
     if torch_t is not None:
         print("ratios:")

@@ -23,16 +23,28 @@ def main():
         out = tmp / f"out{epochs}.json"
         cmd = backprop_cmd("step", str(problem), "--epochs", str(epochs), "--format", "json", "--output", str(out))
         # each measurement in its own child so that ru_maxrss is this run's own peak
-        code = ("import sys; sys.path.insert(0, %r); from common import peak_rss_mb; print(peak_rss_mb(%r))"
-                % (str(Path(__file__).parent), cmd))
+        code = (
+            f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            f"from common import peak_rss_mb; print(peak_rss_mb({cmd!r}))"
+        )
         peak = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
         size = out.stat().st_size / 1e6
         rows.append((epochs, peak, size))
-        print(f"  {epochs:>7} epochs   peak {peak:6.1f} MB   output {size:6.2f} MB ({size * 1e6 / epochs:.0f} bytes per epoch)")
+        print(
+            f"  {epochs:>7} epochs   peak {peak:6.1f} MB   output {size:6.2f} MB "
+            f"({size * 1e6 / epochs:.0f} bytes per epoch)"
+        )
     print("ratios:")
     print(ratio_line("peak MB at 100,000 epochs", rows[-1][1], "< 100", rows[-1][1] < 100))
     per_epoch = [s / e for e, _, s in rows]
-    print(ratio_line("output bytes per epoch, 100k run / 1k run", per_epoch[-1] / per_epoch[0], "≈ 1", 0.8 < per_epoch[-1] / per_epoch[0] < 1.25))
+    print(
+        ratio_line(
+            "output bytes per epoch, 100k run / 1k run",
+            per_epoch[-1] / per_epoch[0],
+            "≈ 1",
+            0.8 < per_epoch[-1] / per_epoch[0] < 1.25,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ EPOCHS = 5000
 
 def timed(folder: Path, optimizer: dict | None, epochs: int) -> float:
     path = folder / f"{(optimizer or {}).get('name', 'sgd')}-{epochs}.json"
-    problem = write_problem(path, [2, 10, 10, 1], ["sigmoid"] * 3, n=4, loss="half_sse", update="stochastic",
-                            epochs=epochs, lr=0.05)
+    problem = write_problem(
+        path, [2, 10, 10, 1], ["sigmoid"] * 3, n=4, loss="half_sse", update="stochastic", epochs=epochs, lr=0.05
+    )
     if optimizer:
         problem["optimizer"] = optimizer
         path.write_text(json.dumps(problem))

@@ -16,7 +16,9 @@ REPEAT = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 
 def main():
     problem = Path(tempfile.mkdtemp()) / "tiny.json"
-    write_problem(problem, [2, 10, 10, 1], ["sigmoid"] * 3, n=4, loss="half_sse", update="stochastic", epochs=5000, lr=0.5)
+    write_problem(
+        problem, [2, 10, 10, 1], ["sigmoid"] * 3, n=4, loss="half_sse", update="stochastic", epochs=5000, lr=0.5
+    )
     print(f"tiny: 2-10-10-1 sigmoid, 4 examples, stochastic, 5000 epochs ({machine()}); best of {REPEAT}")
     ours_t, np_t, torch_t = against_baselines(problem, REPEAT)
     print("ratios:")

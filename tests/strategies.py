@@ -124,16 +124,21 @@ def rational_problems(draw, max_layers: int = 3, max_units: int = 3, max_example
     n = len(data["inputs"])
     for i, spec in enumerate(data["layers"]):
         spec["activation"] = activation(draw, draw(st.sampled_from(RATIONAL_HIDDEN)))
-        units = spec.get("units") or (len(spec["weights"]) if spec.get("layout", data["layout"]) == "out_in"
-                                      else len(spec["weights"][0]))
+        units = spec.get("units") or (
+            len(spec["weights"]) if spec.get("layout", data["layout"]) == "out_in" else len(spec["weights"][0])
+        )
         if i < len(data["layers"]) - 1 and draw(st.integers(0, 3)) == 0:
             spec["dropout"] = draw(st.sampled_from([0.2, 0.5]))
             spec["masks"] = [[draw(st.sampled_from([0, 1])) for _ in range(units)] for _ in range(n)]
     momentum = data.pop("momentum")
     nesterov = momentum > 0 and draw(st.booleans())
-    data["optimizer"] = {"name": "sgd", "momentum": momentum, "nesterov": nesterov,
-                         "dampening": 0 if nesterov else draw(st.sampled_from([0, 0.1])),
-                         "weight_decay": draw(st.sampled_from([0, 0.01]))}
+    data["optimizer"] = {
+        "name": "sgd",
+        "momentum": momentum,
+        "nesterov": nesterov,
+        "dampening": 0 if nesterov else draw(st.sampled_from([0, 0.1])),
+        "weight_decay": draw(st.sampled_from([0, 0.01])),
+    }
     for key in ("l2", "l1"):
         if draw(st.booleans()):
             data[key] = draw(st.sampled_from([0.001, 0.01]))

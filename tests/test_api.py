@@ -29,8 +29,14 @@ def test_a_problem_is_a_name_a_path_or_yaml_text(given):
 
 
 def test_a_problem_is_a_dict():
-    r = solve({"layers": [{"activation": "sigmoid", "weights": [[0.5]], "bias": 0.0}], "inputs": [[0.0]],
-               "targets": [[1.0]], "learning_rate": 1.0})
+    r = solve(
+        {
+            "layers": [{"activation": "sigmoid", "weights": [[0.5]], "bias": 0.0}],
+            "inputs": [[0.0]],
+            "targets": [[1.0]],
+            "learning_rate": 1.0,
+        }
+    )
     assert r.value("out_o1") == 0.5
 
 
@@ -100,13 +106,17 @@ def test_to_frame_without_pandas_says_how_to_get_it(monkeypatch):
 
 
 def test_importing_the_package_stays_cheap():
-    code = ("import sys, backprop_cli; heavy = {'rich', 'pandas', 'click'} & set(sys.modules); "
-            "assert not heavy, heavy; backprop_cli.solve; assert 'backprop_cli.api' in sys.modules")
+    code = (
+        "import sys, backprop_cli; heavy = {'rich', 'pandas', 'click'} & set(sys.modules); "
+        "assert not heavy, heavy; backprop_cli.solve; assert 'backprop_cli.api' in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-@pytest.mark.parametrize("command", [["solve", "mazur-2-2-2"], ["solve", "minibatch"], ["solve", "momentum"],
-                                     ["step", "xor-2-2-1", "--epochs", "30"]])
+@pytest.mark.parametrize(
+    "command",
+    [["solve", "mazur-2-2-2"], ["solve", "minibatch"], ["solve", "momentum"], ["step", "xor-2-2-1", "--epochs", "30"]],
+)
 def test_csv_loads_with_pandas_and_holds_the_exact_values(command):
     pd = pytest.importorskip("pandas")
     r = CliRunner().invoke(main, [*command, "--format", "csv"])

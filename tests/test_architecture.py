@@ -40,10 +40,12 @@ def test_engine_modules_never_print_or_exit():
 
 
 def test_json_output_does_not_import_rich():
-    code = ("import sys, io, contextlib; from backprop_cli.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try: main(['solve', '--format', 'json'])\n"
-            "    except SystemExit: pass\n"
-            "print('rich' in sys.modules)")
+    code = (
+        "import sys, io, contextlib; from backprop_cli.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: main(['solve', '--format', 'json'])\n"
+        "    except SystemExit: pass\n"
+        "print('rich' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert out.strip().endswith("False")

@@ -17,7 +17,9 @@ STEP_KEYS = {"examples", "forward", "losses", "loss", "backward", "dL_dx", "upda
 
 
 def backprop(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "backprop_cli", *args], input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_cli", *args], input=stdin, capture_output=True, text=True, timeout=120
+    )
 
 
 def write(tmp_path: Path, text: str, name: str = "p.yaml") -> str:
@@ -54,15 +56,19 @@ def test_problem_on_stdin_with_dash():
 
 
 def test_chaining_through_stdin_lands_on_the_same_weights_as_epochs(tmp_path):
-    problem = write(tmp_path, examples.path("mazur-2-2-2").read_text().replace("update: batch", "update: batch\nmomentum: 0.9"))
+    problem = write(
+        tmp_path, examples.path("mazur-2-2-2").read_text().replace("update: batch", "update: batch\nmomentum: 0.9")
+    )
     first = backprop("solve", problem, "--format", "json")
     chained = backprop("step", "--epochs", "5", "--format", "json", stdin=first.stdout)
     direct = backprop("step", problem, "--epochs", "6", "--format", "json")
     assert chained.returncode == direct.returncode == 0, chained.stderr + direct.stderr
     a, b = json.loads(chained.stdout)["next_problem"], json.loads(direct.stdout)["next_problem"]
-    for la, lb in zip(a["layers"], b["layers"]):
+    for la, lb in zip(a["layers"], b["layers"], strict=False):
         np.testing.assert_allclose(la["weights"], lb["weights"], rtol=1e-13)
-    assert json.loads(chained.stdout)["epochs"][-1]["loss_after"] == pytest.approx(json.loads(direct.stdout)["epochs"][-1]["loss_after"], rel=1e-13)
+    assert json.loads(chained.stdout)["epochs"][-1]["loss_after"] == pytest.approx(
+        json.loads(direct.stdout)["epochs"][-1]["loss_after"], rel=1e-13
+    )
 
 
 def test_step_writes_steps_only_with_trace():
@@ -108,7 +114,9 @@ def test_bad_problem_names_file_line_key_found_and_expected(tmp_path):
 
 
 def test_non_finite_exits_1_naming_epoch_layer_and_quantity(tmp_path):
-    problem = write(tmp_path, """
+    problem = write(
+        tmp_path,
+        """
 layers:
   - {activation: linear, weights: [[3.0]]}
   - {activation: linear, weights: [[3.0]]}
@@ -116,7 +124,8 @@ inputs: [[10.0]]
 targets: [[0.0]]
 learning_rate: 10
 epochs: 50
-""")
+""",
+    )
     r = backprop("step", problem, "--format", "json")
     assert r.returncode == 1
     assert "Traceback" not in r.stderr

@@ -62,8 +62,10 @@ def test_the_column_rule(values, expected):
 
 
 def test_the_latex_side_of_a_column_is_one_style_too():
-    assert [m.t for m in Numbers(4).column([0.48878899, 1.2345678e-6])] == [r"4.888 \times 10^{-1}",
-                                                                           r"1.235 \times 10^{-6}"]
+    assert [m.t for m in Numbers(4).column([0.48878899, 1.2345678e-6])] == [
+        r"4.888 \times 10^{-1}",
+        r"1.235 \times 10^{-6}",
+    ]
 
 
 @pytest.mark.parametrize("notation", ["fixed", "sci"])
@@ -75,9 +77,14 @@ def test_fixed_and_sci_notations_are_one_style_already_and_unchanged(notation):
 
 def test_the_loss_table_of_a_long_run_keeps_one_style_per_column():
     """step xor-2-2-1 --epochs 500 printed 0.0124 above 8.961e−3 in the same column."""
-    out = subprocess.run([sys.executable, "-m", "backprop_cli", "step", "xor-2-2-1", "--epochs", "500"],
-                         capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "100"}).stdout
-    table = out[out.index("epoch"):out.index("loss after each epoch")]
+    out = subprocess.run(
+        [sys.executable, "-m", "backprop_cli", "step", "xor-2-2-1", "--epochs", "500"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    ).stdout
+    table = out[out.index("epoch") : out.index("loss after each epoch")]
     rows = [line.split() for line in table.splitlines() if re.match(r"^\d+\s", line)]
     assert len(rows) == 11
     for column in zip(*rows, strict=True):

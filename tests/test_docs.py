@@ -62,18 +62,27 @@ def test_every_command_in_the_docs_runs(page, tmp_path):
     for command, expected in sh_commands(text):
         if "jq" in command and shutil.which("jq") is None:
             continue  # the jq cookbook needs jq
-        r = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert r.returncode == expected, f"{page}: {command}\n{r.stderr[-2000:]}"
         assert "Traceback" not in r.stderr, command
 
 
 def all_options() -> dict[str, set[str]]:
-    from backprop_cli.cli import main
-
     import click
 
-    return {name: {o for p in cmd.params if isinstance(p, click.Option) for o in p.opts} for name, cmd in main.commands.items()}
+    from backprop_cli.cli import main
+
+    return {
+        name: {o for p in cmd.params if isinstance(p, click.Option) for o in p.opts}
+        for name, cmd in main.commands.items()
+    }
 
 
 def test_command_reference_matches_the_real_help():
@@ -83,14 +92,14 @@ def test_command_reference_matches_the_real_help():
         for opt in options:
             assert f"`{opt}" in text, f"{name} {opt} is not in docs/commands.md"
     known = set().union(*all_options().values()) | {"--help", "--version"}
-    for opt in set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text)):
+    for opt in set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text)):
         assert opt in known, f"docs/commands.md mentions {opt}, which no command has"
 
 
 def test_problem_file_reference_covers_the_whole_contract():
-    from backprop_cli.problem import LAYER_KEYS, LAYOUTS, REDUCTIONS, TOP_KEYS, UPDATES
     from backprop_cli.activations import ACTIVATIONS
     from backprop_cli.losses import LOSSES
+    from backprop_cli.problem import LAYER_KEYS, LAYOUTS, REDUCTIONS, TOP_KEYS, UPDATES
 
     text = (DOCS / "problem-file.md").read_text()
     for word in (*TOP_KEYS, *LAYER_KEYS, *ACTIVATIONS, *LOSSES, *LAYOUTS, *UPDATES, *REDUCTIONS, "augmented", "alpha"):
@@ -104,9 +113,33 @@ def test_trace_reference_names_every_key_and_commands_every_format():
     from backprop_cli.cli import FORMATS
 
     text = (DOCS / "json-trace.md").read_text()
-    for key in ("format", "version", "problem", "epochs", "next_problem", "epoch", "steps", "examples", "forward",
-                "losses", "loss", "backward", "dL_dx", "update", "layer", "z", "a", "delta", "dL_dW", "dL_db",
-                "W_change", "W", "b_change", "b", "loss_after"):
+    for key in (
+        "format",
+        "version",
+        "problem",
+        "epochs",
+        "next_problem",
+        "epoch",
+        "steps",
+        "examples",
+        "forward",
+        "losses",
+        "loss",
+        "backward",
+        "dL_dx",
+        "update",
+        "layer",
+        "z",
+        "a",
+        "delta",
+        "dL_dW",
+        "dL_db",
+        "W_change",
+        "W",
+        "b_change",
+        "b",
+        "loss_after",
+    ):
         assert f'"{key}"' in text or f"`{key}`" in text, key
     commands = (DOCS / "commands.md").read_text()
     for fmt in FORMATS:
@@ -117,7 +150,13 @@ def test_the_tutorials_error_output_is_what_the_program_prints(tmp_path):
     text = (DOCS / "tutorial.md").read_text()
     (tmp_path / "broken.yaml").write_text(doc_files(text)["broken.yaml"])
     shown = re.search(r"backprop solve broken\.yaml.*?```text\n(.*?)```", text, re.S).group(1)
-    r = subprocess.run([sys.executable, "-m", "backprop_cli", "solve", "broken.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "backprop_cli", "solve", "broken.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and r.stderr == shown
 
 
@@ -126,6 +165,11 @@ def test_the_teaching_pages_check_output_is_what_the_program_prints(tmp_path):
     for name, content in doc_files(text).items():
         (tmp_path / name).write_text(content)
     shown = re.search(r"backprop check exercise\.yaml answers\.yaml.*?```text\n(.*?)```", text, re.S).group(1)
-    r = subprocess.run([sys.executable, "-m", "backprop_cli", "check", "exercise.yaml", "answers.yaml"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "backprop_cli", "check", "exercise.yaml", "answers.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 1 and r.stdout == shown

@@ -22,23 +22,110 @@ from backprop_cli.render.escape import printable
 
 CANARY_TEXT = "CANARY-7f3a9-SECRET"
 
-LATEX = ["\\", "&", "%", "$", "#", "_", "{", "}", "~", "^", "a_b^c", "x^", "x_", "a^b^c", "{{{", "}}}", "}{", "$$",
-         "\\\\", "\\input{CANARY}", "x\\input{CANARY}", "}\\input{CANARY}{", "$\\input{CANARY}$", "\\include{CANARY}",
-         "\\write18{touch PWNED}", "\\immediate\\write18{touch PWNED}", "^^5cinput{CANARY}", "^^5c^^69nput{CANARY}",
-         "\\csname input\\endcsname{CANARY}", "\\def\\x{\\input{CANARY}}\\x", "\\catcode`\\@=0 @input{CANARY}",
-         "\\begin{filecontents}{PWNED}x\\end{filecontents}", "\\end{document}", "\\text{\\input{CANARY}}",
-         "\\mathrm{\\input{CANARY}}", "\\left(", "\\right)", "\\frac", "\\frac{", "\\begin{cases}", "\\end{cases}",
-         "& \\\\ &", "\\verb|x|", "\\url{x}", "\\href{javascript:alert(1)}{x}", "\\newline", "\\par", "\\section{x}"]
-HTML = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "&lt;b&gt;", "&#60;script&#62;", "<!-- x -->",
-        "</table><b>", "a<b", "\"'><svg onload=alert(1)>"]
-MARKDOWN = ["[link](javascript:alert(1))", "![img](http://example.org/x.png)", "*em* _u_ **b**", "`code`",
-            "# heading", "| pipe |", "<https://example.org>", "---", "> quote", "1. list", "~~strike~~", "\\*"]
-TERMINAL = ["\x1b[31mred\x1b[0m", "\x1b]0;title\x07", "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "\x9b31m",
-            "over\rwritten", "back\bspace", "\x07bell", "\x00nul", "a\n\nb", "form\x0cfeed", "line\u2028sep",
-            "\x7f", "tab\there"]
-UNICODE = ["\u202eevil\u202c", "\u2066isolate\u2069", "\ud800", "\udfff lone", "é ñ ß", "σ δ η", "隐藏层", "😀", "ȷ",
-           "\u0301", "\ufeff", "\u00a0"]
-CSV = ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "-2+3"]
+LATEX = [
+    "\\",
+    "&",
+    "%",
+    "$",
+    "#",
+    "_",
+    "{",
+    "}",
+    "~",
+    "^",
+    "a_b^c",
+    "x^",
+    "x_",
+    "a^b^c",
+    "{{{",
+    "}}}",
+    "}{",
+    "$$",
+    "\\\\",
+    "\\input{CANARY}",
+    "x\\input{CANARY}",
+    "}\\input{CANARY}{",
+    "$\\input{CANARY}$",
+    "\\include{CANARY}",
+    "\\write18{touch PWNED}",
+    "\\immediate\\write18{touch PWNED}",
+    "^^5cinput{CANARY}",
+    "^^5c^^69nput{CANARY}",
+    "\\csname input\\endcsname{CANARY}",
+    "\\def\\x{\\input{CANARY}}\\x",
+    "\\catcode`\\@=0 @input{CANARY}",
+    "\\begin{filecontents}{PWNED}x\\end{filecontents}",
+    "\\end{document}",
+    "\\text{\\input{CANARY}}",
+    "\\mathrm{\\input{CANARY}}",
+    "\\left(",
+    "\\right)",
+    "\\frac",
+    "\\frac{",
+    "\\begin{cases}",
+    "\\end{cases}",
+    "& \\\\ &",
+    "\\verb|x|",
+    "\\url{x}",
+    "\\href{javascript:alert(1)}{x}",
+    "\\newline",
+    "\\par",
+    "\\section{x}",
+]
+HTML = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "&lt;b&gt;",
+    "&#60;script&#62;",
+    "<!-- x -->",
+    "</table><b>",
+    "a<b",
+    "\"'><svg onload=alert(1)>",
+]
+MARKDOWN = [
+    "[link](javascript:alert(1))",
+    "![img](http://example.org/x.png)",
+    "*em* _u_ **b**",
+    "`code`",
+    "# heading",
+    "| pipe |",
+    "<https://example.org>",
+    "---",
+    "> quote",
+    "1. list",
+    "~~strike~~",
+    "\\*",
+]
+TERMINAL = [
+    "\x1b[31mred\x1b[0m",
+    "\x1b]0;title\x07",
+    "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\",
+    "\x9b31m",
+    "over\rwritten",
+    "back\bspace",
+    "\x07bell",
+    "\x00nul",
+    "a\n\nb",
+    "form\x0cfeed",
+    "line\u2028sep",
+    "\x7f",
+    "tab\there",
+]
+UNICODE = [
+    "\u202eevil\u202c",
+    "\u2066isolate\u2069",
+    "\ud800",
+    "\udfff lone",
+    "é ñ ß",
+    "σ δ η",
+    "隐藏层",
+    "😀",
+    "ȷ",
+    "\u0301",
+    "\ufeff",
+    "\u00a0",
+]
+CSV = ['=HYPERLINK("http://x")', "+1", "@SUM(A1)", "-2+3"]
 RICH = ["[/]", "[bold]x[/bold]", "[link=http://x]y[/link]", ":smile:", "[", "]", "[/bold]"]
 CORPUS = LATEX + HTML + MARKDOWN + TERMINAL + UNICODE + RICH + CSV
 
@@ -46,12 +133,22 @@ CORPUS = LATEX + HTML + MARKDOWN + TERMINAL + UNICODE + RICH + CSV
 def problem(text: str, layer_name: str | None = None, epochs: int = 1):
     name = layer_name if layer_name is not None else text
     name = name if name.strip() else "h" + name  # a blank name is refused at the edge, rightly
-    return from_dict({
-        "title": f"T {text}", "source": f"S {text}", "notes": f"N {text}", "layout": "out_in",
-        "layers": [{"name": name, "activation": "sigmoid", "weights": [[0.15, 0.2], [0.25, 0.3]], "bias": 0.35},
-                   {"name": "o" + name, "activation": "sigmoid", "weights": [[0.4, 0.45]], "bias": 0.6}],
-        "inputs": [[0.05, 0.1]], "targets": [[0.01]], "learning_rate": 0.5, "epochs": epochs,
-    })
+    return from_dict(
+        {
+            "title": f"T {text}",
+            "source": f"S {text}",
+            "notes": f"N {text}",
+            "layout": "out_in",
+            "layers": [
+                {"name": name, "activation": "sigmoid", "weights": [[0.15, 0.2], [0.25, 0.3]], "bias": 0.35},
+                {"name": "o" + name, "activation": "sigmoid", "weights": [[0.4, 0.45]], "bias": 0.6},
+            ],
+            "inputs": [[0.05, 0.1]],
+            "targets": [[0.01]],
+            "learning_rate": 0.5,
+            "epochs": epochs,
+        }
+    )
 
 
 def render(fmt: str, text: str, **options) -> str:
@@ -103,8 +200,28 @@ def allowed_latex_words() -> set[str]:
 
 
 LATEX_WORDS = allowed_latex_words()
-READERS = {"input", "include", "write", "immediate", "csname", "def", "catcode", "openin", "read", "verb", "url",
-           "href", "newline", "par", "input@path", "special", "directlua", "endcsname", "let", "expandafter"}
+READERS = {
+    "input",
+    "include",
+    "write",
+    "immediate",
+    "csname",
+    "def",
+    "catcode",
+    "openin",
+    "read",
+    "verb",
+    "url",
+    "href",
+    "newline",
+    "par",
+    "input@path",
+    "special",
+    "directlua",
+    "endcsname",
+    "let",
+    "expandafter",
+}
 
 
 def test_the_allowed_words_hold_nothing_that_reads_writes_or_defines():
@@ -140,8 +257,10 @@ def test_terminal_escapes_in_a_title_are_shown_not_obeyed():
     assert "T ␛]0;pwned␇␛[2J" in out
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
-                    reason="pdflatex and pdftotext are not installed")
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+    reason="pdflatex and pdftotext are not installed",
+)
 def test_hostile_files_compile_and_include_nothing(tmp_path):
     """Every LaTeX case, five to a document (title, source, notes and two layer names), compiled with -shell-escape."""
     secret = tmp_path / "secret.tex"
@@ -154,11 +273,22 @@ def test_hostile_files_compile_and_include_nothing(tmp_path):
             doc = tmp_path / f"key{k}.tex"
             with doc.open("w", encoding="utf-8") as f:
                 get("latex")(trace, f, {"precision": 4, **view})
-            r = subprocess.run(["pdflatex", "-shell-escape", "-interaction=nonstopmode", "-halt-on-error", doc.name],
-                               cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=120)
+            r = subprocess.run(
+                ["pdflatex", "-shell-escape", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=120,
+            )
             assert r.returncode == 0, (title, name, view, r.stdout[-1500:])
-            pdf_text = subprocess.run(["pdftotext", doc.with_suffix(".pdf").name, "-"], cwd=tmp_path,
-                                      capture_output=True, text=True, errors="replace").stdout
+            pdf_text = subprocess.run(
+                ["pdftotext", doc.with_suffix(".pdf").name, "-"],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                errors="replace",
+            ).stdout
             assert CANARY_TEXT not in pdf_text, (title, name)
             assert "0.3775" in pdf_text or "Z(1)" in pdf_text  # the page itself is there
             assert not (tmp_path / "PWNED").exists() and not (tmp_path / "PWNED.tex").exists()
@@ -199,8 +329,18 @@ def test_any_string_as_math_or_text_compiles(tmp_path):
         name = tex.math(r"\mathrm{net}_{\mathit{" + s + "}_{1}}")
         lines.append(f"${name} = {tex.math(s)}$ {tex.text(s)}" + r"\par")
     doc = tmp_path / "fuzz.tex"
-    doc.write_text(r"\documentclass{article}\usepackage[utf8]{inputenc}\usepackage{amsmath,amssymb}\begin{document}"
-                   + "\n".join(lines) + "\n\\end{document}\n", encoding="utf-8")
-    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
-                       capture_output=True, text=True, errors="replace", timeout=120)
+    doc.write_text(
+        r"\documentclass{article}\usepackage[utf8]{inputenc}\usepackage{amsmath,amssymb}\begin{document}"
+        + "\n".join(lines)
+        + "\n\\end{document}\n",
+        encoding="utf-8",
+    )
+    r = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout[-1500:]

@@ -102,8 +102,10 @@ def test_exact_net_input_zero_takes_the_kink_branch_by_hand():
     assert engine.run(problem).epochs[0].steps[0].forward[0].z[2, 1] != 0  # float64 misses the kink
     # ∂L/∂b3 = (1/3)·Σ δ_o = (1/3)·(2·(0.651 − 1) + 2·0.0505 + 2·(0.4 − 0.5)) = −797/3000
     assert step.backward_of(2).dL_db[0] == Fraction(-797, 3000)
-    assert "∂L/∂b3 = (1/3)·Σₙ δ_o1 = (1/3)·(−0.698 + 0.101 + (−0.2)) = −797/3000" in cli(
-        "solve", "-", "--exact", text_in=KINK).output
+    assert (
+        "∂L/∂b3 = (1/3)·Σₙ δ_o1 = (1/3)·(−0.698 + 0.101 + (−0.2)) = −797/3000"
+        in cli("solve", "-", "--exact", text_in=KINK).output
+    )
 
 
 def test_negnevitsky_perceptron_table_exactly_under_exact():
@@ -112,8 +114,28 @@ def test_negnevitsky_perceptron_table_exactly_under_exact():
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
     z = [s["forward"][0]["z"][0][0] for e in d["exact"]["epochs"] for s in e["steps"]]
-    assert z == ["-1/5", "-3/10", "1/10", "-1/10", "-1/5", "-1/5", "1/10", "0", "-1/5", "-1/5", "0", "-1/10",
-                 "-1/5", "-1/10", "0", "0", "-1/5", "-1/10", "-1/10", "0"]
+    assert z == [
+        "-1/5",
+        "-3/10",
+        "1/10",
+        "-1/10",
+        "-1/5",
+        "-1/5",
+        "1/10",
+        "0",
+        "-1/5",
+        "-1/5",
+        "0",
+        "-1/10",
+        "-1/5",
+        "-1/10",
+        "0",
+        "0",
+        "-1/5",
+        "-1/10",
+        "-1/10",
+        "0",
+    ]
     plain = json.loads(cli("solve", "perceptron-and", "--format", "json").output)
     assert d["epochs"] == plain["epochs"] and d["next_problem"] == plain["next_problem"]
 
@@ -123,8 +145,12 @@ def test_negnevitsky_perceptron_table_exactly_under_exact():
 
 def _kinked_near_zero(problem, trace) -> bool:
     """A kinked unit whose float64 net input is within 1e-9 of 0: float64 and exact may take different branches."""
-    return any(ACTIVATIONS[problem.layers[f.layer - 1].activation.name].kinked and np.any(np.abs(f.z) < 1e-9)
-               for e in trace.epochs for s in e.steps for f in s.forward)
+    return any(
+        ACTIVATIONS[problem.layers[f.layer - 1].activation.name].kinked and np.any(np.abs(f.z) < 1e-9)
+        for e in trace.epochs
+        for s in e.steps
+        for f in s.forward
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -143,14 +169,14 @@ def test_exact_equals_float64_on_rational_problems(data):
         assert float(ee.loss) == pytest.approx(fe.loss, **approx)
         assert float(ee.loss_after) == pytest.approx(fe.loss_after, **approx)
         for fs, es in zip(fe.steps, ee.steps, strict=True):
-            pairs = [(f.a, e.a) for f, e in zip(fs.forward, es.forward)]
-            pairs += [(f.delta, e.delta) for f, e in zip(fs.backward, es.backward)]
-            pairs += [(f.dL_dW, e.dL_dW) for f, e in zip(fs.backward, es.backward)]
-            pairs += [(f.W, e.W) for f, e in zip(fs.update, es.update)]
+            pairs = [(f.a, e.a) for f, e in zip(fs.forward, es.forward, strict=False)]
+            pairs += [(f.delta, e.delta) for f, e in zip(fs.backward, es.backward, strict=False)]
+            pairs += [(f.dL_dW, e.dL_dW) for f, e in zip(fs.backward, es.backward, strict=False)]
+            pairs += [(f.W, e.W) for f, e in zip(fs.update, es.update, strict=False)]
             for f, e in pairs:
                 assert e.dtype == object and all(isinstance(v, (Fraction, int)) for v in e.flat)
                 np.testing.assert_allclose(e.astype(float), f, **close)
-    for fl, el in zip(floats.next_problem.layers, exacts.next_problem.layers):
+    for fl, el in zip(floats.next_problem.layers, exacts.next_problem.layers, strict=False):
         np.testing.assert_allclose(el.W, fl.W, **close)
         assert el.W.dtype == np.float64
 
@@ -172,12 +198,19 @@ def test_rational_entries_keep_float64():
 # --------------------------------------------------------------------------- refusals
 
 
-@pytest.mark.parametrize("change, key, reason", [
-    ("activation: sigmoid", "layers[1].activation", "activation sigmoid, which is not rational: e^(−z) has no exact"),
-    ("activation: tanh", "layers[1].activation", "activation tanh, which is not rational"),
-    ("loss: bce", "loss", "loss bce, which is not rational: ln ŷ"),
-    ("optimizer: adam", "optimizer", "optimizer adam, which is not rational: takes square roots"),
-])
+@pytest.mark.parametrize(
+    "change, key, reason",
+    [
+        (
+            "activation: sigmoid",
+            "layers[1].activation",
+            "activation sigmoid, which is not rational: e^(−z) has no exact",
+        ),
+        ("activation: tanh", "layers[1].activation", "activation tanh, which is not rational"),
+        ("loss: bce", "loss", "loss bce, which is not rational: ln ŷ"),
+        ("optimizer: adam", "optimizer", "optimizer adam, which is not rational: takes square roots"),
+    ],
+)
 def test_refused_with_the_reason(change, key, reason):
     text_in = RELU.replace("activation: relu", change) if change.startswith("activation") else RELU + change + "\n"
     if change == "loss: bce":
@@ -221,7 +254,7 @@ def test_json_keeps_the_spec_keys_as_numbers_and_adds_exact():
     assert all(isinstance(v, float) for row in step["backward"][0]["dL_dW"] for v in row)
     assert exact_step["backward"][0]["dL_db"] == ["-797/3000"]
     assert step["backward"][0]["dL_db"] == [float(Fraction(-797, 3000))]
-    for f, e in zip(step["update"][0]["W"], exact_step["update"][0]["W"]):
+    for f, e in zip(step["update"][0]["W"], exact_step["update"][0]["W"], strict=False):
         assert f == [float(Fraction(v)) for v in e]
     assert exact_step["examples"] == step["examples"] == [0, 1, 2]
     assert "exact" not in json.loads(cli("solve", "-", "--format", "json", text_in=KINK).output)
@@ -230,14 +263,22 @@ def test_json_keeps_the_spec_keys_as_numbers_and_adds_exact():
 def test_step_exact_loss_table_and_ndjson():
     out = cli("step", "-", "--exact", "--epochs", "2", text_in=KINK)
     assert out.exit_code == 0 and "0.045965" in out.output and "0.0245875544263..." in out.output
-    lines = [json.loads(line) for line in cli("step", "-", "--exact", "--epochs", "2", "--format", "ndjson",
-                                              text_in=KINK).output.splitlines()]
+    lines = [
+        json.loads(line)
+        for line in cli("step", "-", "--exact", "--epochs", "2", "--format", "ndjson", text_in=KINK).output.splitlines()
+    ]
     assert lines[0]["loss"] == 0.045965 and lines[-1]["format"] == "backprop-trace-end"
 
 
 def test_exact_numbers_as_text():
-    assert [text(Fraction(*p)) for p in [(3, 80), (-1, 3), (2, 1), (0, 1), (1, 1024), (-5, 2)]] == \
-        ["0.0375", "-1/3", "2", "0", "0.0009765625", "-2.5"]
+    assert [text(Fraction(*p)) for p in [(3, 80), (-1, 3), (2, 1), (0, 1), (1, 1024), (-5, 2)]] == [
+        "0.0375",
+        "-1/3",
+        "2",
+        "0",
+        "0.0009765625",
+        "-2.5",
+    ]
     assert text(Fraction(4779820580490650194941927267941, 194400000000000000000000000000000)) == "0.0245875544263..."
 
 
@@ -254,6 +295,10 @@ def test_latex_compiles(tmp_path):
     for source in (THIRDS, KINK):
         tex = tmp_path / "exact.tex"
         tex.write_text(cli("solve", "-", "--exact", "--format", "latex", text_in=source).output)
-        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tmp_path,
-                              capture_output=True, timeout=120)
+        done = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stdout[-2000:]

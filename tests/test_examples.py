@@ -23,7 +23,7 @@ def first(t: dict) -> dict:
 
 def printed(value: float, decimals: int):
     """Equal to a number printed with ``decimals`` decimals."""
-    return pytest.approx(value, abs=0.5 * 10 ** -decimals)
+    return pytest.approx(value, abs=0.5 * 10**-decimals)
 
 
 @pytest.mark.parametrize("name", examples.names())
@@ -121,8 +121,18 @@ def test_mazur_is_the_default_example():
 
 def test_2_10_10_1_reproduces_the_printed_losses_as_twice_half_sse():
     t = trace("sigmoid-2-10-10-1")
-    shown = [27.70769141, 0.16445874, 0.00095962, 5.59923213e-06, 3.2670576e-08, 1.90627393e-10,
-             1.11227919e-12, 6.48996442e-15, 3.78678678e-17, 2.20952638e-19]
+    shown = [
+        27.70769141,
+        0.16445874,
+        0.00095962,
+        5.59923213e-06,
+        3.2670576e-08,
+        1.90627393e-10,
+        1.11227919e-12,
+        6.48996442e-15,
+        3.78678678e-17,
+        2.20952638e-19,
+    ]
     # printed with 5 to 10 significant digits; by epoch 10 the residual ŷ − y is 5e-10 and
     # float64 rounding in it shows at 1e-6 relative, so the two agree to rtol 1e-5.
     np.testing.assert_allclose([2 * e["loss"] for e in t["epochs"]], shown, rtol=1e-5)
@@ -151,11 +161,17 @@ def test_mazur_notebook_matrix_cell_mistakes_reproduce_its_printed_w1():
     W1, W2 = np.array([[0.15, 0.20], [0.25, 0.30]]), np.array([[0.40, 0.45], [0.50, 0.55]])
     x = np.array([0.05, 0.10])
     delta_o = np.array(s["backward"][0]["delta"][0])
-    sig = lambda z: 1 / (1 + np.exp(-z))
+
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
+
     wrong_hidden_delta = (W2 @ delta_o) * sig(W1 @ x) * (1 - sig(W1 @ x))
-    np.testing.assert_allclose(W1 - 0.5 * np.outer(wrong_hidden_delta, x),
-                               [[0.14976095, 0.1995219], [0.24969829, 0.29939658]], atol=0.5e-8)
-    np.testing.assert_allclose(s["update"][0]["W"], [[0.149780716, 0.199561432], [0.249751144, 0.299502287]], atol=0.5e-9)
+    np.testing.assert_allclose(
+        W1 - 0.5 * np.outer(wrong_hidden_delta, x), [[0.14976095, 0.1995219], [0.24969829, 0.29939658]], atol=0.5e-8
+    )
+    np.testing.assert_allclose(
+        s["update"][0]["W"], [[0.149780716, 0.199561432], [0.249751144, 0.299502287]], atol=0.5e-9
+    )
 
 
 # The classics: numbers computed independently with PyTorch float64 autograd and
@@ -203,7 +219,7 @@ def test_mazur_in_out_is_mazur_transposed():
     a = trace("mazur-2-2-2")["epochs"][0]["steps"][0]
     b = trace("mazur-in-out")["epochs"][0]["steps"][0]
     assert a["forward"] == b["forward"] and a["losses"] == b["losses"]
-    for ua, ub in zip(a["update"], b["update"]):
+    for ua, ub in zip(a["update"], b["update"], strict=False):
         np.testing.assert_array_equal(np.array(ua["W"]).T, ub["W"])
 
 

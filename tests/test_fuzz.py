@@ -9,10 +9,21 @@ from hypothesis import strategies as st
 from backprop_cli import examples
 from backprop_cli.cli import main
 
-SMALL = ["mazur-2-2-2", "folded-bias-2-2-2", "sigmoid-4-3-1-no-bias", "relu-relu-sigmoid-bce",
-         "softmax-3-class", "minibatch", "momentum", "leaky-relu-elu", "mazur-in-out"]
+SMALL = [
+    "mazur-2-2-2",
+    "folded-bias-2-2-2",
+    "sigmoid-4-3-1-no-bias",
+    "relu-relu-sigmoid-bce",
+    "softmax-3-class",
+    "minibatch",
+    "momentum",
+    "leaky-relu-elu",
+    "mazur-in-out",
+]
 TEXTS = {name: examples.path(name).read_text() for name in SMALL}
-NOISE = st.text(alphabet=st.sampled_from(list("[]{}:,-#'\"!&*|>?%@`\t\n 0123456789.eE+-abcxyz_ nanNaN.inf")), max_size=12)
+NOISE = st.text(
+    alphabet=st.sampled_from(list("[]{}:,-#'\"!&*|>?%@`\t\n 0123456789.eE+-abcxyz_ nanNaN.inf")), max_size=12
+)
 
 
 @st.composite
@@ -90,10 +101,31 @@ def nested(draw) -> str:
 
 
 NUMBER = st.one_of(
-    st.integers(-10 ** 400, 10 ** 400).map(str),
+    st.integers(-(10**400), 10**400).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(["1e400", "-1e400", "1e-400", "010", "0x1F", "0b101", "1:30", "1_000", ".inf", "-.inf", ".nan",
-                     "1e" + "9" * 400, "9" * 320, "!!float abc", "!!int 1.5", "2001-13-45", "0o17", "+.5", "-0"]),
+    st.sampled_from(
+        [
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "010",
+            "0x1F",
+            "0b101",
+            "1:30",
+            "1_000",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "1e" + "9" * 400,
+            "9" * 320,
+            "!!float abc",
+            "!!int 1.5",
+            "2001-13-45",
+            "0o17",
+            "+.5",
+            "-0",
+        ]
+    ),
 )
 
 
@@ -104,8 +136,12 @@ def test_deep_nesting_is_refused_or_read(text):
 
 
 @HOSTILE
-@given(NUMBER, st.sampled_from(["learning_rate", "weight", "alpha", "epochs", "seed", "momentum", "bias", "input",
-                                "units", "low"]))
+@given(
+    NUMBER,
+    st.sampled_from(
+        ["learning_rate", "weight", "alpha", "epochs", "seed", "momentum", "bias", "input", "units", "low"]
+    ),
+)
 def test_huge_and_strange_numbers(number, where):
     text = {
         "learning_rate": OK.replace("0.1", number),
@@ -125,20 +161,33 @@ def test_huge_and_strange_numbers(number, where):
     assert_clean(result)
 
 
-SATURATING = st.sampled_from([
-    ("sigmoid", "bce", "[[0]]"), ("sigmoid", "half_sse", "[[1]]"), ("tanh", "half_sse", "[[-1]]"),
-    ("softmax", "cross_entropy", "[[0, 1]]"), ("relu", "half_sse", "[[0]]"), ("linear", "mse", "[[0]]"),
-])
+SATURATING = st.sampled_from(
+    [
+        ("sigmoid", "bce", "[[0]]"),
+        ("sigmoid", "half_sse", "[[1]]"),
+        ("tanh", "half_sse", "[[-1]]"),
+        ("softmax", "cross_entropy", "[[0, 1]]"),
+        ("relu", "half_sse", "[[0]]"),
+        ("linear", "mse", "[[0]]"),
+    ]
+)
 
 
 @HOSTILE
-@given(SATURATING, st.floats(1, 1e308), st.floats(1e-3, 1e308), st.sampled_from(["json", "ndjson", "rich", "markdown", "latex"]))
+@given(
+    SATURATING,
+    st.floats(1, 1e308),
+    st.floats(1e-3, 1e308),
+    st.sampled_from(["json", "ndjson", "rich", "markdown", "latex"]),
+)
 def test_saturated_outputs_in_every_format(case, weight, learning_rate, fmt):
     activation, loss, targets = case
     units = 2 if activation == "softmax" else 1
     weights = [[weight] if k == 0 else [-weight] for k in range(units)]
-    text = (f"layers:\n  - {{activation: {activation}, weights: {weights}}}\ninputs: [[1]]\ntargets: {targets}\n"
-            f"loss: {loss}\nlearning_rate: {learning_rate!r}\nepochs: 3\n")
+    text = (
+        f"layers:\n  - {{activation: {activation}, weights: {weights}}}\ninputs: [[1]]\ntargets: {targets}\n"
+        f"loss: {loss}\nlearning_rate: {learning_rate!r}\nepochs: 3\n"
+    )
     result = CliRunner().invoke(main, ["step", "-", "--trace", "--format", fmt], input=text)
     assert_clean(result)
     if fmt in ("json", "ndjson"):
@@ -150,9 +199,25 @@ def test_saturated_outputs_in_every_format(case, weight, learning_rate, fmt):
 
 
 @HOSTILE
-@given(st.sampled_from(["", " ", "missing/x", "x/", ".", "..", "/", "/dev/full", "/proc/version", "a\x00b",
-                        "x" * 300, "/nonexistent/deeper/x.json"]),
-       st.sampled_from([["solve", "--format", "json"], ["draw"], ["worksheet"], ["step", "--plot"]]))
+@given(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "missing/x",
+            "x/",
+            ".",
+            "..",
+            "/",
+            "/dev/full",
+            "/proc/version",
+            "a\x00b",
+            "x" * 300,
+            "/nonexistent/deeper/x.json",
+        ]
+    ),
+    st.sampled_from([["solve", "--format", "json"], ["draw"], ["worksheet"], ["step", "--plot"]]),
+)
 def test_write_errors_are_messages(tmp_path_factory, target, command):
     import os
 

@@ -19,7 +19,7 @@ from backprop_cli.render.jsontrace import trace_dict
 
 def approx(value, digits):
     """Equal to the published value at the number of decimals it was printed with."""
-    return pytest.approx(value, abs=0.5 * 10 ** -digits)
+    return pytest.approx(value, abs=0.5 * 10**-digits)
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +76,20 @@ def test_hidden_layer_backward(step):
 
 def test_updated_weights(step):
     w = {u["layer"]: u for u in step["update"]}
-    assert w[2]["W"] == [[approx(0.35891648, 8), approx(0.408666186, 9)], [approx(0.511301270, 9), approx(0.561370121, 9)]]
-    assert w[1]["W"] == [[approx(0.149780716, 9), approx(0.19956143, 8)], [approx(0.24975114, 8), approx(0.29950229, 8)]]
+    assert w[2]["W"] == [
+        [approx(0.35891648, 8), approx(0.408666186, 9)],
+        [approx(0.511301270, 9), approx(0.561370121, 9)],
+    ]
+    assert w[1]["W"] == [
+        [approx(0.149780716, 9), approx(0.19956143, 8)],
+        [approx(0.24975114, 8), approx(0.29950229, 8)],
+    ]
     # train_bias: false keeps the biases, as in the post
     assert w[1]["b"] == [0.35, 0.35] and w[1]["b_change"] == [0.0, 0.0]
     assert w[2]["b"] == [0.6, 0.6]
-    np.testing.assert_allclose(w[2]["W_change"], [[-0.0410835205, -0.0413338139], [0.0113012702, 0.0113701211]], rtol=1e-8)
+    np.testing.assert_allclose(
+        w[2]["W_change"], [[-0.0410835205, -0.0413338139], [0.0113012702, 0.0113701211]], rtol=1e-8
+    )
 
 
 def test_loss_after_the_update(mazur):

@@ -11,14 +11,16 @@ import json
 
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
-
-from backprop_cli import engine, from_dict
-from backprop_cli.teaching.gradcheck import H
-from backprop_cli.teaching.gradcheck import difference as central_difference
-from backprop_cli.problem import to_dict
 from strategies import KINKED, problems, run_finite
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+from backprop_cli import engine, from_dict
+from backprop_cli.problem import to_dict
+from backprop_cli.teaching.gradcheck import H
+from backprop_cli.teaching.gradcheck import difference as central_difference
+
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 
 def first_update_loss(problem, W, b, X, Y):
@@ -41,7 +43,7 @@ def assert_matches_differences(analytic: np.ndarray, f, x: np.ndarray, atol: flo
 
 def away_from_kinks(problem, step) -> bool:
     """False when a kinked activation's net input lies within reach of the finite-difference step."""
-    for layer, fwd in zip(problem.layers, step.forward):
+    for layer, fwd in zip(problem.layers, step.forward, strict=False):
         if layer.activation.name in KINKED and np.min(np.abs(fwd.z)) < 1e-4:
             return False
     return True
@@ -58,7 +60,10 @@ def test_gradients_equal_central_differences(data):
     W = [l.W.copy() for l in problem.layers]
     b = [None if l.b is None else l.b.copy() for l in problem.layers]
     X, Y = problem.X[rows].copy(), problem.Y[rows]
-    f = lambda: first_update_loss(problem, W, b, X, Y)
+
+    def f():
+        return first_update_loss(problem, W, b, X, Y)
+
     scale = max(1.0, abs(step.loss))
     by_layer = {r.layer: r for r in step.backward}
     for i in range(len(problem.layers)):
@@ -81,7 +86,10 @@ def test_delta_is_the_per_example_derivative_of_the_loss_by_the_net_input(data):
     Y = problem.Y[step.examples]
     for n in range(z.shape[0]):
         row = z[n : n + 1].copy()
-        f = lambda: float(engine.losses(problem, row, out.activation(row, out.activation_params), Y[n : n + 1])[0])
+
+        def f(row=row, n=n):
+            return float(engine.losses(problem, row, out.activation(row, out.activation_params), Y[n : n + 1])[0])
+
         assert_matches_differences(step.backward[0].delta[n : n + 1], f, row, 1e-8)
 
 
@@ -102,7 +110,7 @@ def test_k_epochs_equal_k_chained_single_epochs(data):
     problem = from_dict(data)
     whole = to_dict(run_finite(problem, record=False).next_problem)
     chained = chain(data, problem.epochs)
-    for a, b in zip(whole["layers"], chained["layers"]):
+    for a, b in zip(whole["layers"], chained["layers"], strict=False):
         np.testing.assert_allclose(a["weights"], b["weights"], rtol=1e-12, atol=0)
         if isinstance(a.get("bias"), list):
             np.testing.assert_allclose(a["bias"], b["bias"], rtol=1e-12, atol=0)
@@ -116,7 +124,7 @@ def test_fast_path_equals_recorded_run(data):
     full = run_finite(problem, record=True)
     assert [e.loss for e in fast.epochs] == [e.loss for e in full.epochs]
     assert [e.loss_after for e in fast.epochs] == [e.loss_after for e in full.epochs]
-    for a, b in zip(fast.next_problem.layers, full.next_problem.layers):
+    for a, b in zip(fast.next_problem.layers, full.next_problem.layers, strict=False):
         assert np.array_equal(a.W, b.W)
         assert (a.b is None and b.b is None) or np.array_equal(a.b, b.b)
     # loss_after of the last epoch is the loss of next_problem's weights
@@ -136,5 +144,5 @@ def test_stochastic_equals_chained_single_example_batches(data):
         single = dict(current, inputs=[data["inputs"][row]], targets=[data["targets"][row]], update="batch")
         nxt = to_dict(run_finite(from_dict(single)).next_problem)
         current = dict(data, layers=nxt["layers"])
-    for a, b in zip(whole.layers, from_dict(current).layers):
+    for a, b in zip(whole.layers, from_dict(current).layers, strict=False):
         np.testing.assert_allclose(a.W, b.W, rtol=1e-12, atol=1e-15)

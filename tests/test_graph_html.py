@@ -19,13 +19,14 @@ from backprop_cli import examples  # noqa: E402
 
 
 def cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "backprop_cli", *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_cli", *args], input=stdin, capture_output=True, text=True, timeout=120
+    )
 
 
 def svg_of(html: str) -> ET.Element:
     """The inline circuit drawing, which must be well-formed XML on its own."""
-    return ET.fromstring(html[html.index("<svg"):html.index("</svg>") + len("</svg>")])
+    return ET.fromstring(html[html.index("<svg") : html.index("</svg>") + len("</svg>")])
 
 
 @pytest.mark.parametrize("name", examples.names(kind="graph"))
@@ -41,8 +42,10 @@ def test_every_circuit_is_one_self_contained_page_with_its_drawing(name):
     assert "<?xml" not in html  # the drawing's prolog has no place inside HTML
     svg_of(html)
     # the drawing comes after the title and before the first section; the sections in lecture order
-    order = [html.find(s) for s in ("<h1>", "<svg", "<h2>The circuit", "<h2>Forward pass", "<h2>Backward pass",
-                                    "<h2>Summary")]
+    order = [
+        html.find(s)
+        for s in ("<h1>", "<svg", "<h2>The circuit", "<h2>Forward pass", "<h2>Backward pass", "<h2>Summary")
+    ]
     assert -1 not in order and order == sorted(order), order
     assert r"\text" not in html and "\\backslash" not in html  # formulas are MathML, never TeX shown as text
 
@@ -75,8 +78,10 @@ def test_a_worksheet_draws_the_givens_only_and_its_key_has_every_answer():
 
 def test_text_from_the_file_is_escaped_in_the_page_and_its_drawing(tmp_path):
     hostile = tmp_path / "hostile.yaml"
-    hostile.write_text('title: "<script>alert(1)</script> & <b>bold</b>"\n'
-                       "inputs: {x: 2, y: 3}\ngraph:\n  f: x * y\noutput: f\n", encoding="utf-8")
+    hostile.write_text(
+        'title: "<script>alert(1)</script> & <b>bold</b>"\ninputs: {x: 2, y: 3}\ngraph:\n  f: x * y\noutput: f\n',
+        encoding="utf-8",
+    )
     r = cli("solve", str(hostile), "--format", "html")
     assert r.returncode == 0, r.stderr
     assert "<script" not in r.stdout and "<b>" not in r.stdout

@@ -1,4 +1,6 @@
-"""Hostile and extreme input (issue 17): never a traceback, a hang, a memory blow-up, a lost file or an injected command.
+"""Hostile and extreme input (issue 17).
+
+Never a traceback, a hang, a memory blow-up, a lost file or an injected command.
 
 The promise: exit 0, 1 or 2 (130 after Ctrl-C) with a message naming the file, line, key, what was found and what
 was expected. tests/hostile/ holds a corpus, one file per case, named CLASS--WHAT; CORPUS below says what each must
@@ -227,7 +229,10 @@ def test_answers_endless_or_binary_are_refused(tmp_path):
 @pytest.mark.parametrize("closed", ["stdin", "stdout", "stderr"])
 def test_closed_standard_streams(closed, tmp_path):
     fd = {"stdin": 0, "stdout": 1, "stderr": 2}[closed]
-    script = f"import os, sys; os.close({fd}); from backprop_cli.cli import main; sys.argv = ['backprop'] + sys.argv[1:]; main()"
+    script = (
+        f"import os, sys; os.close({fd}); from backprop_cli.cli import main; "
+        "sys.argv = ['backprop'] + sys.argv[1:]; main()"
+    )
     args = ["step"] if closed == "stdin" else ["solve", "--format", "json"]
     r = subprocess.run(
         [sys.executable, "-c", script, *args],
@@ -439,12 +444,18 @@ def test_ctrl_c_during_a_run_to_a_file_gives_complete_json(tmp_path):
 
 # ----------------------------------------------------------------------------- non-finite values in JSON
 
-SATURATED = "layers:\n  - {activation: sigmoid, weights: [[40]]}\ninputs: [[1]]\ntargets: [[0]]\nloss: bce\nlearning_rate: 0.1\n"
+SATURATED = (
+    "layers:\n  - {activation: sigmoid, weights: [[40]]}\ninputs: [[1]]\ntargets: [[0]]\n"
+    "loss: bce\nlearning_rate: 0.1\n"
+)
 SOFTMAX = (
     "layers:\n  - {activation: softmax, weights: [[800, 0], [0, 800], [-800, 0]]}\ninputs: [[1, 0.5]]\n"
     "targets: [[0, 0, 1]]\nloss: cross_entropy\nlearning_rate: 0.1\n"
 )
-WEIGHTS_OVERFLOW = "layers:\n  - {activation: sigmoid, weights: [[0]]}\ninputs: [[1e10]]\ntargets: [[0]]\nlearning_rate: 1.0e308\nepochs: 3\n"
+WEIGHTS_OVERFLOW = (
+    "layers:\n  - {activation: sigmoid, weights: [[0]]}\ninputs: [[1e10]]\ntargets: [[0]]\n"
+    "learning_rate: 1.0e308\nepochs: 3\n"
+)
 
 
 def strict_json(text: str):
@@ -583,7 +594,6 @@ def test_the_sparkline_agrees_with_the_svg(values):
     assert sparkline(values, 20)[1] is use_log_scale(values)
 
 
-
 @pytest.mark.parametrize(
     "values, expected",
     [
@@ -627,10 +637,13 @@ def test_every_svg_is_valid_xml_whatever_text_reaches_it(title):
     problem = loads(OK.replace("{activation", "{name: h, activation") + "epochs: 3\n")
     problem = problem._replace(title=title, layers=[problem.layers[0]._replace(name=title)])
     circuit = read_if_graph("inputs: {x: 2, y: 3}\ngraph:\n  f: x * y\noutput: f\n", "c.yaml")
-    drawings = [network_svg(problem), plot_svg(engine.run(problem)),
-                circuit_svg(run_graph(circuit._replace(title=title)))]
+    drawings = [
+        network_svg(problem),
+        plot_svg(engine.run(problem)),
+        circuit_svg(run_graph(circuit._replace(title=title))),
+    ]
     for svg in drawings:
-        root = ET.fromstring(svg[svg.find("<svg"):])
+        root = ET.fromstring(svg[svg.find("<svg") :])
         assert any("U+" in s or "<tag>" in s for s in root.itertext()) or title == "\ufffe"
 
 

@@ -72,10 +72,18 @@ def balanced(html: str) -> Balance:
     return b
 
 
-@pytest.mark.parametrize("name,options", [("mazur-2-2-2", {}), ("sigmoid-2-10-10-1", {"detail": "matrix"}),
-                                          ("softmax-3-class", {}), ("leaky-relu-elu", {}), ("momentum", {}),
-                                          ("mazur-2-2-2", {"worksheet": True, "answers": True}),
-                                          ("xor-2-2-1", {"record": False, "epochs": 300})])
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("mazur-2-2-2", {}),
+        ("sigmoid-2-10-10-1", {"detail": "matrix"}),
+        ("softmax-3-class", {}),
+        ("leaky-relu-elu", {}),
+        ("momentum", {}),
+        ("mazur-2-2-2", {"worksheet": True, "answers": True}),
+        ("xor-2-2-1", {"record": False, "epochs": 300}),
+    ],
+)
 def test_the_page_is_one_self_contained_well_formed_file(name, options):
     record = options.pop("record", True)
     html = page(name, record=record, epochs=options.pop("epochs", None), **options)
@@ -89,8 +97,18 @@ def test_the_page_is_one_self_contained_well_formed_file(name, options):
 
 def test_the_textbook_order_and_numbers_of_the_terminal_page():
     html = page("mazur-2-2-2")
-    order = [html.find(s) for s in ("<h2>The problem", "<svg", "<h2>Forward pass", "<h2>Loss<", "<h2>Backward pass",
-                                    "<h2>Updates", "Loss after the update")]
+    order = [
+        html.find(s)
+        for s in (
+            "<h2>The problem",
+            "<svg",
+            "<h2>Forward pass",
+            "<h2>Loss<",
+            "<h2>Backward pass",
+            "<h2>Updates",
+            "Loss after the update",
+        )
+    ]
     assert -1 not in order and order[1] < order[2] and order[2:] == sorted(order[2:])
     for number in ("0.3775", "0.5933", "0.7514", "0.2748", "0.1385", "0.0822", "0.3589", "0.2984"):
         assert f"<mn>{number}</mn>" in html
@@ -101,15 +119,21 @@ def test_a_wide_worksheet_key_starts_on_a_new_page():
     assert '<h1 class="key">Answer key' in html and 'class="blank"' in html
 
 
-@pytest.mark.parametrize("tex,mathml_part", [
-    (r"\mathrm{net}_{h_{1}}", "<msub><mi>net</mi><msub><mi>h</mi><mn>1</mn></msub></msub>"),
-    (r"8.771 \times 10^{-3}", "<mn>8.771</mn><mo>×</mo><msup><mn>10</mn><mrow><mo>−</mo><mn>3</mn></mrow></msup>"),
-    (r"\frac{\partial L}{\partial w_{5}}", "<mfrac><mrow><mi>∂</mi><mi>L</mi></mrow><mrow><mi>∂</mi><msub>"),
-    (r"\sigma'(z)", '<mi>σ</mi><mo lspace="0" rspace="0">′</mo>'),
-    (r"\hat y_k", '<msub><mover accent="true"><mi>y</mi>'),
-    (r"\begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}", "<mtable columnalign=\"left\"><mtr><mtd><mn>1</mn></mtd>"),
-    (r"x\input{/etc/passwd}<script>", "<mo>\\</mo><mrow></mrow><mi>i</mi>"),
-])
+@pytest.mark.parametrize(
+    "tex,mathml_part",
+    [
+        (r"\mathrm{net}_{h_{1}}", "<msub><mi>net</mi><msub><mi>h</mi><mn>1</mn></msub></msub>"),
+        (r"8.771 \times 10^{-3}", "<mn>8.771</mn><mo>×</mo><msup><mn>10</mn><mrow><mo>−</mo><mn>3</mn></mrow></msup>"),
+        (r"\frac{\partial L}{\partial w_{5}}", "<mfrac><mrow><mi>∂</mi><mi>L</mi></mrow><mrow><mi>∂</mi><msub>"),
+        (r"\sigma'(z)", '<mi>σ</mi><mo lspace="0" rspace="0">′</mo>'),
+        (r"\hat y_k", '<msub><mover accent="true"><mi>y</mi>'),
+        (
+            r"\begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}",
+            '<mtable columnalign="left"><mtr><mtd><mn>1</mn></mtd>',
+        ),
+        (r"x\input{/etc/passwd}<script>", "<mo>\\</mo><mrow></mrow><mi>i</mi>"),
+    ],
+)
 def test_tex_becomes_mathml(tex, mathml_part):
     out = mathml(tex)
     assert mathml_part in out
@@ -119,23 +143,64 @@ def test_tex_becomes_mathml(tex, mathml_part):
 
 def chromium(args: list[str], html_path: Path, cwd: Path) -> None:
     profile = tempfile.mkdtemp(dir=cwd)
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={profile}", *args, html_path.as_uri()],
-                   cwd=cwd, capture_output=True, timeout=180, check=False)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            *args,
+            html_path.as_uri(),
+        ],
+        cwd=cwd,
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
 
 
-needs_chromium = pytest.mark.skipif(CHROMIUM is None or shutil.which("pdftotext") is None,
-                                    reason="Chromium and pdftotext are not installed")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None or shutil.which("pdftotext") is None, reason="Chromium and pdftotext are not installed"
+)
 
 
 @needs_chromium
-@pytest.mark.parametrize("name,options,expected", [
-    ("mazur-2-2-2", {}, ["0.3775", "0.5933", "0.7514", "0.2748", "0.2984", "0.1385", "0.0822", "0.3589", "net", "out",
-                         "δ", "∂L", "σ", "w5", "Forward pass", "Backward pass", "Updates"]),
-    ("sigmoid-2-10-10-1", {"detail": "matrix"}, ["10×10", "=X·W", "sigmoid(Z", "δ", "×", "10−4"]),
-    ("softmax-3-class", {}, ["softmax", "Forward pass"]),
-])
+@pytest.mark.parametrize(
+    "name,options,expected",
+    [
+        (
+            "mazur-2-2-2",
+            {},
+            [
+                "0.3775",
+                "0.5933",
+                "0.7514",
+                "0.2748",
+                "0.2984",
+                "0.1385",
+                "0.0822",
+                "0.3589",
+                "net",
+                "out",
+                "δ",
+                "∂L",
+                "σ",
+                "w5",
+                "Forward pass",
+                "Backward pass",
+                "Updates",
+            ],
+        ),
+        ("sigmoid-2-10-10-1", {"detail": "matrix"}, ["10×10", "=X·W", "sigmoid(Z", "δ", "×", "10−4"]),
+        ("softmax-3-class", {}, ["softmax", "Forward pass"]),
+    ],
+)
 def test_printed_by_chromium_the_pdf_holds_the_numbers_and_symbols(name, options, expected, tmp_path):
     html = tmp_path / "page.html"
     html.write_text(page(name, **options), encoding="utf-8")

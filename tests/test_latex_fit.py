@@ -15,16 +15,27 @@ from backprop_cli.render import get
 pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 
 
-@pytest.mark.parametrize("name,options", [("sigmoid-2-10-10-1", {"detail": "matrix"}),
-                                          ("sigmoid-2-10-10-1", {"record": False}),
-                                          ("mazur-2-2-2", {"detail": "matrix"})])
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("sigmoid-2-10-10-1", {"detail": "matrix"}),
+        ("sigmoid-2-10-10-1", {"record": False}),
+        ("mazur-2-2-2", {"detail": "matrix"}),
+    ],
+)
 def test_no_overfull_box_in_the_matrix_key(name, options, tmp_path):
     trace = engine.run(load(examples.path(name)), record=options.pop("record", True))
     out = io.StringIO()
     get("latex")(trace, out, {"precision": 4, **options})
     (tmp_path / "key.tex").write_text(out.getvalue())
-    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"], cwd=tmp_path,
-                       capture_output=True, text=True, errors="replace", timeout=180)
+    r = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=180,
+    )
     assert r.returncode == 0, r.stdout[-2000:]
     log = (tmp_path / "key.log").read_text(errors="replace")
     overfull = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)

@@ -39,11 +39,16 @@ def test_ndjson_chains_like_json():
     first = backprop("step", "momentum", "--epochs", "2", "--format", "ndjson").stdout
     chained = json.loads(backprop("step", "--epochs", "3", "--format", "json", stdin=first).stdout)
     direct = json.loads(backprop("step", "momentum", "--epochs", "5", "--format", "json").stdout)
-    np.testing.assert_allclose(chained["next_problem"]["layers"][0]["weights"], direct["next_problem"]["layers"][0]["weights"], rtol=1e-13)
+    np.testing.assert_allclose(
+        chained["next_problem"]["layers"][0]["weights"], direct["next_problem"]["layers"][0]["weights"], rtol=1e-13
+    )
 
 
 def test_ndjson_with_trace_carries_the_steps():
-    lines = [json.loads(l) for l in backprop("step", "minibatch", "--epochs", "2", "--trace", "--format", "ndjson").stdout.splitlines()]
+    lines = [
+        json.loads(l)
+        for l in backprop("step", "minibatch", "--epochs", "2", "--trace", "--format", "ndjson").stdout.splitlines()
+    ]
     assert [len(l["steps"]) for l in lines[:2]] == [3, 3]
 
 
@@ -80,8 +85,12 @@ def test_plot_of_a_loss_that_reaches_zero_keeps_its_log_scale(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_with_a_complete_trace():
-    p = subprocess.Popen([*BACKPROP, "step", "xor-2-2-1", "--epochs", "5000000", "--format", "json"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [*BACKPROP, "step", "xor-2-2-1", "--epochs", "5000000", "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(2.5)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
@@ -113,8 +122,12 @@ def test_no_progress_bar_on_a_pipe():
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_progress_bar_on_a_terminal_for_a_long_run(tmp_path):
     master, slave = os.openpty()
-    p = subprocess.Popen([*BACKPROP, "step", "xor-2-2-1", "--epochs", "150000", "--format", "json", "-o", str(tmp_path / "t.json")],
-                         stderr=slave, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [*BACKPROP, "step", "xor-2-2-1", "--epochs", "150000", "--format", "json", "-o", str(tmp_path / "t.json")],
+        stderr=slave,
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(slave)
     buf = b""
     while True:

@@ -20,7 +20,9 @@ CORPUS = sorted((Path(__file__).parent / "malformed").glob("*.yaml"))
 
 
 def expectation(path: Path) -> tuple[int, str, str]:
-    m = re.match(r"# expect: (\d+)\s*([^|]*?)\s*\|\s*(.+)", path.read_text().splitlines()[0] if path.read_text() else "")
+    m = re.match(
+        r"# expect: (\d+)\s*([^|]*?)\s*\|\s*(.+)", path.read_text().splitlines()[0] if path.read_text() else ""
+    )
     assert m, f"{path.name} has no '# expect:' line"
     return int(m.group(1)), m.group(2), m.group(3).strip()
 

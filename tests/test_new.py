@@ -123,3 +123,106 @@ def test_a_bad_roster_is_refused_with_its_line(tmp_path, roster, message):
 
 def test_roster_and_output_dir_go_together():
     assert run("new", "--layers", "2-2-1", "--roster", "r.csv").returncode == 2
+
+
+# ----------------------------------------------------------------------------- new with an optimizer, l2 and dropout
+
+from backprop_cli.optimizers import OPTIMIZERS  # noqa: E402
+from backprop_cli.teaching import gradcheck  # noqa: E402
+from backprop_cli.teaching.exercise import new_problem  # noqa: E402
+
+
+def one_decimal(values) -> bool:
+    values = np.asarray(values, dtype=float)
+    return bool(np.all(np.abs(values * 10 - np.round(values * 10)) < 1e-9))
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("extra", [{}, {"l2": 0.1}, {"dropout": 0.5, "examples": 2}, {"epochs": 2, "dropout": 0.25}])
+def test_new_with_an_optimizer_works_by_hand_and_its_state_moves(optimizer, extra):
+    extra = dict(extra)
+    examples_ = extra.pop("examples", 1)
+    text = new_problem([2, 2, 1], seed=5, examples=examples_, optimizer=optimizer, **extra)
+    assert text == new_problem([2, 2, 1], seed=5, examples=examples_, optimizer=optimizer, **extra)  # reproducible
+    problem = loads(text)
+    assert problem.optimizer.name == optimizer and problem.l2 == extra.get("l2", 0.0)
+    assert problem.epochs == extra.get("epochs", 1)
+    assert all(one_decimal(l.W) and np.all(l.W != 0) for l in problem.layers) and one_decimal(problem.X)
+    for key, value in OPTIMIZERS[optimizer].params.items():  # the β's, ε, α written out as usual
+        if value.kind != "bool" and value.default not in (0, 0.0):
+            assert f"{key}: " in text.split("optimizer:", 1)[1], key
+    hidden = problem.layers[0]
+    if "dropout" in extra:
+        assert hidden.dropout == extra["dropout"] and hidden.masks.shape == (examples_, 2)
+        assert set(np.unique(hidden.masks)) <= {0.0, 1.0} and np.all(hidden.masks.any(axis=1))
+        assert not hidden.masks.all()  # something is dropped
+        assert problem.layers[-1].dropout == 0
+    trace = engine.run(problem)
+    assert trace.stopped is None
+    for epoch in trace.epochs:
+        assert np.isfinite(epoch.loss) and np.isfinite(epoch.loss_after)
+        for step in epoch.steps:
+            for upd in step.update:
+                assert upd.state_W, "the optimizer keeps state"
+                for key, value in upd.state_W.items():
+                    if key != "step":
+                        assert np.all(np.isfinite(value))
+                        assert not np.array_equal(value, (upd.state_W_before or {}).get(key)), key
+    assert gradcheck.check(problem).ok
+
+
+def test_new_with_an_optimizer_on_the_command_line():
+    args = ["new", "--layers", "2-2-1", "--optimizer", "adam", "--l2", "0.1", "--dropout", "0.5", "--seed", "2"]
+    r = run(*args)
+    assert r.returncode == 0 and r.stdout == run(*args).stdout
+    assert "optimizer: {name: adam, betas: [0.9, 0.999], eps: 1.0e-8}" in r.stdout
+    assert "learning_rate: 0.1" in r.stdout and "l2: 0.1" in r.stdout and "masks: [[" in r.stdout
+    assert r.stdout.startswith("# A new exercise: backprop new --layers 2-2-1")
+    command = r.stdout.splitlines()[0].split(": ", 1)[1]
+    assert run(*command.split()[1:]).stdout == r.stdout  # the header's command writes it again
+    assert run("solve", "-", "--format", "json", stdin=r.stdout).returncode == 0
+
+
+def test_new_sgd_gets_momentum_and_a_given_learning_rate_wins():
+    text = run("new", "--layers", "2-2-1", "--optimizer", "sgd", "--learning-rate", "0.3", "--epochs", "2").stdout
+    problem = loads(text)
+    assert problem.momentum == 0.9 and problem.learning_rate == 0.3 and problem.epochs == 2
+    assert "--learning-rate 0.3" in text.splitlines()[0] and "--epochs 2" in text.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--layers", "2-1", "--dropout", "0.5"], "needs a hidden layer"),
+        (["--layers", "2-2-1", "--dropout", "1"], "--dropout"),
+        (["--layers", "2-2-1", "--l2", "-1"], "--l2"),
+        (["--layers", "2-2-1", "--optimizer", "lbfgs"], "--optimizer"),
+        (["--graph", "3", "--optimizer", "adam"], "not --graph"),
+    ],
+)
+def test_new_refuses_bad_optimizer_settings(args, message):
+    r = run("new", *args)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_roster_variants_with_an_optimizer(tmp_path):
+    (tmp_path / "roster.csv").write_text("ann\nbo\n")
+    r = run(
+        "new",
+        "--layers",
+        "2-2-1",
+        "--optimizer",
+        "rmsprop",
+        "--dropout",
+        "0.5",
+        "--roster",
+        "roster.csv",
+        "--output-dir",
+        "out",
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0
+    for student in ("ann", "bo"):
+        problem = load(tmp_path / "out" / f"{student}.yaml")
+        assert problem.optimizer.name == "rmsprop" and problem.layers[0].masks is not None
+        assert "--optimizer rmsprop --dropout 0.5" in (tmp_path / "out" / f"{student}.yaml").read_text()

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import problems, run_finite
 
 from backprop_cli import engine, from_dict
 from backprop_cli.optimizers import OPTIMIZERS
 from backprop_cli.problem import to_dict
 from backprop_cli.render.jsontrace import trace_dict
-from strategies import problems, run_finite
 
 RTOL, ATOL = 1e-8, 1e-12
 
@@ -30,10 +30,12 @@ OPTIMIZER_CHOICES = {
     "sgd": dict(momentum=[0.0, 0.5, 0.9], dampening=[0.0, 0.3], nesterov=[False, True], weight_decay=[0.0, 0.1]),
     "adam": dict(betas=[[0.9, 0.999], [0.5, 0.8]], eps=[1e-8, 0.1], weight_decay=[0.0, 0.1], amsgrad=[False, True]),
     "adamw": dict(betas=[[0.9, 0.999], [0.5, 0.8]], eps=[1e-8, 0.1], weight_decay=[0.0, 0.1], amsgrad=[False, True]),
-    "rmsprop": dict(alpha=[0.99, 0.5], eps=[1e-8, 0.1], momentum=[0.0, 0.7], centered=[False, True],
-                    weight_decay=[0.0, 0.1]),
-    "adagrad": dict(lr_decay=[0.0, 0.1], eps=[1e-10, 0.1], initial_accumulator_value=[0.0, 0.5],
-                    weight_decay=[0.0, 0.1]),
+    "rmsprop": dict(
+        alpha=[0.99, 0.5], eps=[1e-8, 0.1], momentum=[0.0, 0.7], centered=[False, True], weight_decay=[0.0, 0.1]
+    ),
+    "adagrad": dict(
+        lr_decay=[0.0, 0.1], eps=[1e-10, 0.1], initial_accumulator_value=[0.0, 0.5], weight_decay=[0.0, 0.1]
+    ),
 }
 
 
@@ -83,8 +85,9 @@ def _units(layer, data, i):
 
 
 def close(actual, expected, what):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=RTOL,
-                               atol=ATOL, err_msg=what)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=RTOL, atol=ATOL, err_msg=what
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -134,7 +137,7 @@ def test_a_run_continued_through_next_problem_lands_on_the_same_weights(data):
     again = from_dict(json.loads(json.dumps(to_dict(first.next_problem))))
     assert again.epochs_done == 1
     rest = run_finite(again.with_epochs(problem.epochs - 1)) if problem.epochs > 1 else first
-    for a, b in zip(whole.next_problem.layers, rest.next_problem.layers):
+    for a, b in zip(whole.next_problem.layers, rest.next_problem.layers, strict=False):
         close(a.W, b.W, "W")
         if a.b is not None:
             close(a.b, b.b, "b")
@@ -147,7 +150,7 @@ def test_a_run_continued_through_next_problem_lands_on_the_same_weights(data):
 def test_the_fast_path_equals_the_recorded_run_for_every_optimizer(data):
     problem = from_dict(data)
     slow, fast = run_finite(problem), run_finite(problem, record=False)
-    for a, b in zip(slow.next_problem.layers, fast.next_problem.layers):
+    for a, b in zip(slow.next_problem.layers, fast.next_problem.layers, strict=False):
         assert np.array_equal(a.W, b.W)
         assert (a.b is None and b.b is None) or np.array_equal(a.b, b.b)
     assert [e.loss for e in slow.epochs] == [e.loss for e in fast.epochs]
@@ -155,12 +158,20 @@ def test_the_fast_path_equals_the_recorded_run_for_every_optimizer(data):
 
 def test_the_first_adam_step_is_plus_or_minus_eta_in_every_coordinate():
     """m̂ = g and v̂ = g² at t = 1, so Δw = −η·g/(|g| + ε) ≈ −η·sign(g) (a classic hand check)."""
-    problem = from_dict({
-        "layers": [{"activation": "sigmoid", "weights": [[0.15, 0.2], [0.25, 0.3]], "bias": 0.35},
-                   {"activation": "sigmoid", "weights": [[0.4, 0.45], [0.5, 0.55]], "bias": 0.6}],
-        "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]], "learning_rate": 0.5, "optimizer": "adam"})
+    problem = from_dict(
+        {
+            "layers": [
+                {"activation": "sigmoid", "weights": [[0.15, 0.2], [0.25, 0.3]], "bias": 0.35},
+                {"activation": "sigmoid", "weights": [[0.4, 0.45], [0.5, 0.55]], "bias": 0.6},
+            ],
+            "inputs": [[0.05, 0.1]],
+            "targets": [[0.01, 0.99]],
+            "learning_rate": 0.5,
+            "optimizer": "adam",
+        }
+    )
     step = engine.run(problem).epochs[0].steps[0]
-    for upd, back in zip(step.update, reversed(step.backward)):
+    for upd, back in zip(step.update, reversed(step.backward), strict=False):
         g = back.dL_dW
         np.testing.assert_allclose(upd.W_change, -0.5 * g / (np.abs(g) + 1e-8), rtol=1e-12)
         assert np.all(np.abs(np.abs(upd.W_change) - 0.5) < 1e-3)
@@ -168,24 +179,38 @@ def test_the_first_adam_step_is_plus_or_minus_eta_in_every_coordinate():
 
 
 def test_top_level_momentum_means_sgd_momentum_and_both_are_refused():
-    base = {"layers": [{"activation": "linear", "weights": [[0.5]]}], "inputs": [[1]], "targets": [[0]],
-            "learning_rate": 0.1}
+    base = {
+        "layers": [{"activation": "linear", "weights": [[0.5]]}],
+        "inputs": [[1]],
+        "targets": [[0]],
+        "learning_rate": 0.1,
+    }
     assert from_dict({**base, "momentum": 0.9}).hp["momentum"] == 0.9
     with pytest.raises(Exception, match="momentum"):
         from_dict({**base, "momentum": 0.9, "optimizer": {"name": "sgd", "momentum": 0.5}})
 
 
-@pytest.mark.parametrize("optimizer, message", [
-    ({"name": "adam", "beta1": 0.9}, "adam takes betas"),
-    ({"name": "adam", "betas": [0.9, 1.0]}, r"in \[0, 1\)"),
-    ({"name": "adam", "eps": -1e-8}, "≥ 0"),
-    ({"name": "rmsprop", "centered": "yes"}, "true or false"),
-    ({"name": "adamm"}, "did you mean adam"),
-])
+@pytest.mark.parametrize(
+    "optimizer, message",
+    [
+        ({"name": "adam", "beta1": 0.9}, "adam takes betas"),
+        ({"name": "adam", "betas": [0.9, 1.0]}, r"in \[0, 1\)"),
+        ({"name": "adam", "eps": -1e-8}, "≥ 0"),
+        ({"name": "rmsprop", "centered": "yes"}, "true or false"),
+        ({"name": "adamm"}, "did you mean adam"),
+    ],
+)
 def test_bad_optimizer_parameters_are_refused_with_the_key(optimizer, message):
     with pytest.raises(Exception, match=message):
-        from_dict({"layers": [{"activation": "linear", "weights": [[0.5]]}], "inputs": [[1]], "targets": [[0]],
-                   "learning_rate": 0.1, "optimizer": optimizer})
+        from_dict(
+            {
+                "layers": [{"activation": "linear", "weights": [[0.5]]}],
+                "inputs": [[1]],
+                "targets": [[0]],
+                "learning_rate": 0.1,
+                "optimizer": optimizer,
+            }
+        )
 
 
 def test_every_optimizer_has_a_derivation_ending_in_the_change():

@@ -49,31 +49,37 @@ def refused(text: str) -> list:
 
 def test_in_out_layout_is_the_transpose_of_out_in():
     in_out = BASE.replace("[[0.15, 0.20], [0.25, 0.30]]", "[[0.15, 0.25], [0.20, 0.30]]").replace(
-        "[[0.40, 0.45], [0.50, 0.55]]", "[[0.40, 0.50], [0.45, 0.55]]")
+        "[[0.40, 0.45], [0.50, 0.55]]", "[[0.40, 0.50], [0.45, 0.55]]"
+    )
     a, b = trace_of(BASE), trace_of("layout: in_out\n" + in_out)
     sa, sb = a["epochs"][0]["steps"][0], b["epochs"][0]["steps"][0]
     assert sa["forward"] == sb["forward"] and sa["dL_dx"] == sb["dL_dx"]
-    for ua, ub in zip(sa["update"], sb["update"]):
+    for ua, ub in zip(sa["update"], sb["update"], strict=False):
         assert np.array_equal(np.array(ua["W"]).T, ub["W"])  # written back in the file's own layout
-    for ba, bb in zip(sa["backward"], sb["backward"]):
+    for ba, bb in zip(sa["backward"], sb["backward"], strict=False):
         assert np.array_equal(np.array(ba["dL_dW"]).T, bb["dL_dW"])
 
 
 def test_per_layer_layout_overrides_the_top_level_one():
-    text = BASE.replace("    weights: [[0.40, 0.45], [0.50, 0.55]]", "    layout: in_out\n    weights: [[0.40, 0.50], [0.45, 0.55]]")
+    text = BASE.replace(
+        "    weights: [[0.40, 0.45], [0.50, 0.55]]", "    layout: in_out\n    weights: [[0.40, 0.50], [0.45, 0.55]]"
+    )
     assert trace_of(text)["epochs"][0]["steps"][0]["forward"] == trace_of(BASE)["epochs"][0]["steps"][0]["forward"]
 
 
 def test_augmented_bias_equals_a_separate_bias():
-    aug = (BASE.replace("[[0.15, 0.20], [0.25, 0.30]]", "[[0.15, 0.20, 0.35], [0.25, 0.30, 0.35]]")
-               .replace("[[0.40, 0.45], [0.50, 0.55]]", "[[0.40, 0.45, 0.60], [0.50, 0.55, 0.60]]")
-               .replace("bias: 0.35", "bias: augmented").replace("bias: 0.60", "bias: augmented"))
+    aug = (
+        BASE.replace("[[0.15, 0.20], [0.25, 0.30]]", "[[0.15, 0.20, 0.35], [0.25, 0.30, 0.35]]")
+        .replace("[[0.40, 0.45], [0.50, 0.55]]", "[[0.40, 0.45, 0.60], [0.50, 0.55, 0.60]]")
+        .replace("bias: 0.35", "bias: augmented")
+        .replace("bias: 0.60", "bias: augmented")
+    )
     a, b = trace_of(BASE)["epochs"][0]["steps"][0], trace_of(aug)["epochs"][0]["steps"][0]
     assert a["forward"] == b["forward"] and a["dL_dx"] == b["dL_dx"]
-    for ua, ub in zip(a["update"], b["update"]):
+    for ua, ub in zip(a["update"], b["update"], strict=False):
         assert ub["b"] is None and ub["b_change"] is None
         assert np.array_equal(np.column_stack([ua["W"], ua["b"]]), ub["W"])
-    for ba, bb in zip(a["backward"], b["backward"]):
+    for ba, bb in zip(a["backward"], b["backward"], strict=False):
         assert bb["dL_db"] is None
         assert np.array_equal(np.column_stack([ba["dL_dW"], ba["dL_db"]]), bb["dL_dW"])
 
@@ -140,7 +146,11 @@ def test_defaults_are_filled_in_the_problem_as_run():
 
 
 def test_activation_parameters_and_aliases():
-    p = loads(BASE.replace("activation: sigmoid", "activation: {name: leaky_relu, alpha: 0.2}", 1).replace("activation: sigmoid", "activation: identity"))
+    p = loads(
+        BASE.replace("activation: sigmoid", "activation: {name: leaky_relu, alpha: 0.2}", 1).replace(
+            "activation: sigmoid", "activation: identity"
+        )
+    )
     assert p.layers[0].activation_params == {"alpha": 0.2}
     assert p.layers[1].activation.name == "linear"
 
@@ -203,8 +213,10 @@ def test_minibatch_needs_batch_size():
 
 
 def test_json_indented_with_tabs_is_read():
-    p = loads('{\n\t"layers": [{"activation": "sigmoid", "weights": [[1.0e5, 1E-1]]}],\n'
-              '\t"inputs": [1, 2], "targets": 0.5, "learning_rate": 1e-3\n}\n')
+    p = loads(
+        '{\n\t"layers": [{"activation": "sigmoid", "weights": [[1.0e5, 1E-1]]}],\n'
+        '\t"inputs": [1, 2], "targets": 0.5, "learning_rate": 1e-3\n}\n'
+    )
     assert p.layers[0].W.tolist() == [[1e5, 0.1]] and p.Y.tolist() == [[0.5]]
 
 
@@ -214,15 +226,24 @@ def test_yaml_syntax_error_says_where_the_unclosed_list_began():
 
 
 def test_json_problems_with_mistakes_still_get_line_numbers():
-    text = '{\n  "layers": [{"activation": "sigmoid", "weights": [[1, 2]]}],\n  "inputs": [1, 2],\n  "targets": [1],\n  "learning_rate": "fast"\n}\n'
+    text = (
+        '{\n  "layers": [{"activation": "sigmoid", "weights": [[1, 2]]}],\n  "inputs": [1, 2],\n  "targets": [1],\n'
+        '  "learning_rate": "fast"\n}\n'
+    )
     issue = refused(text)[0]
     assert (issue.line, issue.key) == (5, "learning_rate")
 
 
 def test_json_duplicate_keys_and_nan_are_refused_with_lines():
-    dup = '{"layers": [{"activation": "sigmoid", "weights": [[1, 2]]}], "inputs": [1, 2], "targets": [1],\n "learning_rate": 1,\n "learning_rate": 2}'
+    dup = (
+        '{"layers": [{"activation": "sigmoid", "weights": [[1, 2]]}], "inputs": [1, 2], "targets": [1],\n'
+        ' "learning_rate": 1,\n "learning_rate": 2}'
+    )
     assert "second time" in refused(dup)[0].found and refused(dup)[0].line == 3
-    nan = '{"layers": [{"activation": "sigmoid", "weights": [[NaN, 2]]}], "inputs": [1, 2], "targets": [1], "learning_rate": 1}'
+    nan = (
+        '{"layers": [{"activation": "sigmoid", "weights": [[NaN, 2]]}], "inputs": [1, 2], "targets": [1], '
+        '"learning_rate": 1}'
+    )
     issue = refused(nan)[0]
     assert issue.key == "layers[1].weights[1][1]" and "NaN" in issue.found and issue.line == 1
 
@@ -230,8 +251,11 @@ def test_json_duplicate_keys_and_nan_are_refused_with_lines():
 def test_a_bad_activation_name_does_not_make_valid_flat_targets_wrong():
     """Issue 11 item 13: the first error must not cascade into the targets written as a flat list."""
     with pytest.raises(ProblemError) as e:
-        loads("layers:\n  - {activation: sigmiod, weights: [[0.5, 0.5]]}\n"
-              "inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]\ntargets: [0, 1, 1, 0]\nlearning_rate: 0.5\n", "x.yaml")
+        loads(
+            "layers:\n  - {activation: sigmiod, weights: [[0.5, 0.5]]}\n"
+            "inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]\ntargets: [0, 1, 1, 0]\nlearning_rate: 0.5\n",
+            "x.yaml",
+        )
     assert [i.key for i in e.value.issues] == ["layers[1].activation"]
 
 

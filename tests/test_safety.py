@@ -65,8 +65,11 @@ def test_no_warning_for_a_healthy_network():
 
 @pytest.mark.parametrize("fmt", ["rich", "json", "ndjson", "markdown", "latex"])
 def test_a_closed_pipe_ends_quietly(fmt):
-    p = subprocess.Popen([*BACKPROP, "step", "xor-2-2-1", "--epochs", "300", "--trace", "--format", fmt],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [*BACKPROP, "step", "xor-2-2-1", "--epochs", "300", "--trace", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     p.stdout.read(200)
     p.stdout.close()
     err = p.stderr.read().decode()

@@ -21,7 +21,11 @@ def shipped() -> dict:
 
 
 def test_shipped_schema_equals_the_generated_one():
-    """Regenerate with: python -c 'from backprop_cli.schema import schema_text; print(schema_text(), end="")' > backprop_cli/problem.schema.json"""
+    """The shipped schema is the generated one. Regenerate it with:
+
+    python -c 'from backprop_cli.schema import schema_text; print(schema_text(), end="")' \\
+        > backprop_cli/problem.schema.json
+    """
     assert shipped() == problem_schema()
 
 
@@ -44,5 +48,7 @@ def test_schema_refuses_an_unknown_key_and_an_unknown_loss():
 
 
 def test_backprop_schema_prints_it():
-    out = subprocess.run([sys.executable, "-m", "backprop_cli", "schema"], capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "backprop_cli", "schema"], capture_output=True, text=True, timeout=60
+    ).stdout
     assert json.loads(out) == shipped()

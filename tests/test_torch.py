@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 
 torch = pytest.importorskip("torch")
 
+from strategies import problems, run_finite  # noqa: E402
+
 from backprop_cli import from_dict  # noqa: E402
 from backprop_cli.render.jsontrace import trace_dict  # noqa: E402
-from strategies import problems, run_finite  # noqa: E402
 
 RTOL, ATOL = 1e-8, 1e-12
 
@@ -39,7 +40,9 @@ def xlogy(x, y):
 
 
 STABLE = {  # the same losses computed from z where the pair allows (as the engine does, and PyTorch's *WithLogits)
-    ("sigmoid", "bce"): lambda z, y: torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none").mean(1),
+    ("sigmoid", "bce"): lambda z, y: torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none").mean(
+        1
+    ),
     ("softmax", "cross_entropy"): lambda z, y: -(y * torch.log_softmax(z, dim=1)).sum(1),
 }
 
@@ -53,7 +56,9 @@ LOSSES = {  # per example, from SPEC §1
 
 
 def close(actual, expected, what):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=RTOL, atol=ATOL, err_msg=what)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=RTOL, atol=ATOL, err_msg=what
+    )
 
 
 def act_of(spec):
@@ -62,7 +67,10 @@ def act_of(spec):
 
 def torch_run(problem):
     """Train with PyTorch; return the SPEC §2 epochs list (steps included) and the final weights."""
-    t = lambda a: torch.tensor(np.asarray(a), dtype=torch.float64)
+
+    def t(a):
+        return torch.tensor(np.asarray(a), dtype=torch.float64)
+
     Ws = [t(l.W).requires_grad_() for l in problem.layers]
     bs = [None if l.b is None else t(l.b).requires_grad_() for l in problem.layers]
     params = [{"params": Ws}]
@@ -74,7 +82,7 @@ def torch_run(problem):
 
     def forward(X):
         zs, acts, a = [], [], X
-        for layer, W, b in zip(problem.layers, Ws, bs):
+        for layer, W, b in zip(problem.layers, Ws, bs, strict=False):
             z = a @ W.T + (b if b is not None else 0)
             if z.requires_grad:
                 z.retain_grad()
@@ -107,18 +115,35 @@ def torch_run(problem):
             scale = len(rows) if problem.batch_reduction == "mean" else 1
             step = {
                 "examples": list(map(int, rows)),
-                "forward": [{"layer": i + 1, "z": z.detach().numpy(), "a": a.detach().numpy()} for i, (z, a) in enumerate(zip(zs, acts))],
+                "forward": [
+                    {"layer": i + 1, "z": z.detach().numpy(), "a": a.detach().numpy()}
+                    for i, (z, a) in enumerate(zip(zs, acts, strict=False))
+                ],
                 "losses": L_n.detach().numpy(),
                 "loss": loss.item(),
-                "backward": [{"layer": i + 1, "delta": zs[i].grad.numpy() * scale, "dL_dW": Ws[i].grad.numpy().copy(),
-                              "dL_db": None if bs[i] is None else bs[i].grad.numpy().copy()} for i in reversed(range(len(Ws)))],
+                "backward": [
+                    {
+                        "layer": i + 1,
+                        "delta": zs[i].grad.numpy() * scale,
+                        "dL_dW": Ws[i].grad.numpy().copy(),
+                        "dL_db": None if bs[i] is None else bs[i].grad.numpy().copy(),
+                    }
+                    for i in reversed(range(len(Ws)))
+                ],
                 "dL_dx": X.grad.numpy(),
             }
             before = [W.detach().clone() for W in Ws], [None if b is None else b.detach().clone() for b in bs]
             opt.step()
-            step["update"] = [{"layer": i + 1, "W_change": (Ws[i] - before[0][i]).detach().numpy(), "W": Ws[i].detach().numpy().copy(),
-                               "b_change": None if bs[i] is None else (bs[i] - before[1][i]).detach().numpy(),
-                               "b": None if bs[i] is None else bs[i].detach().numpy().copy()} for i in range(len(Ws))]
+            step["update"] = [
+                {
+                    "layer": i + 1,
+                    "W_change": (Ws[i] - before[0][i]).detach().numpy(),
+                    "W": Ws[i].detach().numpy().copy(),
+                    "b_change": None if bs[i] is None else (bs[i] - before[1][i]).detach().numpy(),
+                    "b": None if bs[i] is None else bs[i].detach().numpy().copy(),
+                }
+                for i in range(len(Ws))
+            ]
             steps.append(step)
             all_L.append(L_n.detach())
         with torch.no_grad():
@@ -140,19 +165,19 @@ def test_every_trace_key_matches_pytorch(data):
     ours = json.loads(json.dumps(trace_dict(run_finite(problem))))
     theirs = torch_run(problem)
     assert len(ours["epochs"]) == len(theirs)
-    for oe, te in zip(ours["epochs"], theirs):
+    for oe, te in zip(ours["epochs"], theirs, strict=False):
         close(oe["loss"], te["loss"], "epoch loss")
         close(oe["loss_after"], te["loss_after"], "loss_after")
         assert len(oe["steps"]) == len(te["steps"])
-        for os_, ts in zip(oe["steps"], te["steps"]):
+        for os_, ts in zip(oe["steps"], te["steps"], strict=False):
             assert os_["examples"] == ts["examples"]
-            for of, tf in zip(os_["forward"], ts["forward"]):
+            for of, tf in zip(os_["forward"], ts["forward"], strict=False):
                 close(of["z"], tf["z"], f"z of layer {of['layer']}")
                 close(of["a"], tf["a"], f"a of layer {of['layer']}")
             close(os_["losses"], ts["losses"], "losses")
             close(os_["loss"], ts["loss"], "loss")
             assert [b["layer"] for b in os_["backward"]] == [b["layer"] for b in ts["backward"]]
-            for ob, tb in zip(os_["backward"], ts["backward"]):
+            for ob, tb in zip(os_["backward"], ts["backward"], strict=False):
                 layer = problem.layers[ob["layer"] - 1]
                 close(ob["delta"], tb["delta"], f"delta of layer {ob['layer']}")
                 close(ob["dL_dW"], as_given(layer, tb["dL_dW"], tb["dL_db"]), f"dL_dW of layer {ob['layer']}")
@@ -161,10 +186,12 @@ def test_every_trace_key_matches_pytorch(data):
                 else:
                     assert ob["dL_db"] is None
             close(os_["dL_dx"], ts["dL_dx"], "dL_dx")
-            for ou, tu in zip(os_["update"], ts["update"]):
+            for ou, tu in zip(os_["update"], ts["update"], strict=False):
                 layer = problem.layers[ou["layer"] - 1]
                 close(ou["W"], as_given(layer, tu["W"], tu["b"]), f"W of layer {ou['layer']}")
-                close(ou["W_change"], as_given(layer, tu["W_change"], tu["b_change"]), f"W_change of layer {ou['layer']}")
+                close(
+                    ou["W_change"], as_given(layer, tu["W_change"], tu["b_change"]), f"W_change of layer {ou['layer']}"
+                )
                 if layer.separate_bias:
                     close(ou["b"], tu["b"], "b")
                     close(ou["b_change"], tu["b_change"], "b_change")

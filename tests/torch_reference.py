@@ -22,8 +22,12 @@ ACTIVATIONS = {
 }
 
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
-STATE = {"sgd": ("momentum_buffer",), "adam": ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
-         "rmsprop": ("step", "square_avg", "grad_avg", "momentum_buffer"), "adagrad": ("step", "sum")}
+STATE = {
+    "sgd": ("momentum_buffer",),
+    "adam": ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    "rmsprop": ("step", "square_avg", "grad_avg", "momentum_buffer"),
+    "adagrad": ("step", "sum"),
+}
 STATE["adamw"] = STATE["adam"]
 
 
@@ -116,7 +120,7 @@ def torch_run(torch, problem):
         return L.sum() if problem.batch_reduction == "sum" else L.mean()
 
     epochs = []
-    for e in range(problem.epochs):
+    for _e in range(problem.epochs):
         steps, all_L, pens = [], [], []
         for rows in problem.batches():
             X = X_all[rows].clone().requires_grad_()
@@ -132,20 +136,31 @@ def torch_run(torch, problem):
             loss = reduce(L_n) + pen
             loss.backward()
             scale = len(rows) if problem.batch_reduction == "mean" else 1
-            step = {"loss": loss.item(), "losses": L_n.detach().numpy(),
-                    "forward": [{"z": z.detach().numpy(), "a": a.detach().numpy()} for z, a in zip(zs, acts)],
-                    "backward": [{"layer": i + 1, "delta": zs[i].grad.numpy() * scale,
-                                  "dL_dW": layers[i].as_given(layers[i].full(
-                                      layers[i].W.grad.numpy().copy(),
-                                      None if layers[i].column is None else layers[i].column.grad.numpy())),
-                                  "dL_db": None if layers[i].b is None else layers[i].b.grad.numpy().copy()}
-                                 for i in reversed(range(len(layers)))],
-                    "dL_dx": X.grad.numpy()}
+            step = {
+                "loss": loss.item(),
+                "losses": L_n.detach().numpy(),
+                "forward": [{"z": z.detach().numpy(), "a": a.detach().numpy()} for z, a in zip(zs, acts, strict=False)],
+                "backward": [
+                    {
+                        "layer": i + 1,
+                        "delta": zs[i].grad.numpy() * scale,
+                        "dL_dW": layers[i].as_given(
+                            layers[i].full(
+                                layers[i].W.grad.numpy().copy(),
+                                None if layers[i].column is None else layers[i].column.grad.numpy(),
+                            )
+                        ),
+                        "dL_db": None if layers[i].b is None else layers[i].b.grad.numpy().copy(),
+                    }
+                    for i in reversed(range(len(layers)))
+                ],
+                "dL_dx": X.grad.numpy(),
+            }
             if problem.l1 or problem.l2:
                 step["penalty"] = pen.item()
             before = [(l.W.detach().clone(), None if l.b is None else l.b.detach().clone()) for l in layers]
             opt.step()
-            step["update"] = [_update(l, b0, opt, problem) for l, b0 in zip(layers, before)]
+            step["update"] = [_update(l, b0, opt, problem) for l, b0 in zip(layers, before, strict=False)]
             steps.append(step)
             all_L.append(L_n.detach())
             pens.append(pen.item())
@@ -160,16 +175,22 @@ def torch_run(torch, problem):
 def _update(layer, before, opt, problem):
     W0, b0 = before
     zero = None if layer.column is None else np.zeros(layer.column.shape)
-    entry = {"W": layer.as_given(layer.full(layer.W.detach().numpy().copy())),
-             "W_change": layer.as_given(layer.full((layer.W - W0).detach().numpy(), zero)),
-             "b": None if layer.b is None else layer.b.detach().numpy().copy(),
-             "b_change": None if layer.b is None else (layer.b - b0).detach().numpy()}
+    entry = {
+        "W": layer.as_given(layer.full(layer.W.detach().numpy().copy())),
+        "W_change": layer.as_given(layer.full((layer.W - W0).detach().numpy(), zero)),
+        "b": None if layer.b is None else layer.b.detach().numpy().copy(),
+        "b_change": None if layer.b is None else (layer.b - b0).detach().numpy(),
+    }
     names = STATE[problem.optimizer.name]
+
     def as_given(m):
         return layer.as_given(layer.full(m, zero))
 
-    for key, tensor, as_given in (("state_W", layer.W, as_given), ("state_b", layer.b, lambda m: m)):
+    for key, tensor, written in (("state_W", layer.W, as_given), ("state_b", layer.b, lambda m: m)):
         state = opt.state.get(tensor, {}) if tensor is not None else {}
-        entry[key] = {k: (float(v) if k == "step" else as_given(v.detach().numpy().copy()))
-                      for k, v in state.items() if k in names and v is not None}
+        entry[key] = {
+            k: (float(v) if k == "step" else written(v.detach().numpy().copy()))
+            for k, v in state.items()
+            if k in names and v is not None
+        }
     return entry

@@ -3,8 +3,8 @@
 (If the block types move, say to render/blocks.py, only this file changes.)
 """
 
-from ..render.mathtext import DOT, EMPTY, M, Numbers, fill, join, paren  # noqa: F401
 from ..render.blocks import Eq, Eqs, Heading, Matrix, Para, Table, note, text  # noqa: F401
+from ..render.mathtext import DOT, EMPTY, M, Numbers, fill, join, paren  # noqa: F401
 from ..render.worksheet import BLANK  # noqa: F401
 
 

@@ -15,9 +15,9 @@ from the file is escaped, control characters included (:mod:`.xmltext`).
 
 from __future__ import annotations
 
+from ..names import Names
 from ..problem import Problem
 from .mathtext import Numbers
-from ..names import Names
 from .xmltext import text as xml
 
 R = 22  # unit radius
@@ -65,7 +65,9 @@ class _Layout:
     def bottom(self) -> float:
         return TOP + (self.tallest - 1) * ROW + 2 * R
 
-    def place(self, edges: list[tuple[tuple[float, float], tuple[float, float], str]]) -> list[tuple[float, float]] | None:
+    def place(
+        self, edges: list[tuple[tuple[float, float], tuple[float, float], str]]
+    ) -> list[tuple[float, float]] | None:
         """A place on each edge for its label where it covers nothing, or None when one has none."""
         placed: list[Box] = []
         spots = []
@@ -100,12 +102,21 @@ def svg(problem: Problem, precision: int = 4) -> str:
                 edges.append(((x1, y1), (x2, y2), f"{names.weights[k][j, i]} = {num.text(layer.W[j, i])}"))
         spots = layout.place(edges) if len(edges) <= MAX_PLACED else None
         if spots is None:
-            tables.append((k, [[f"{names.weights[k][j, i]} = {num.text(layer.W[j, i])}" for i in range(layer.n_in)]
-                               for j in range(layer.units)]))
+            tables.append(
+                (
+                    k,
+                    [
+                        [f"{names.weights[k][j, i]} = {num.text(layer.W[j, i])}" for i in range(layer.n_in)]
+                        for j in range(layer.units)
+                    ],
+                )
+            )
             continue
         for (x, y), (_, _, label) in zip(spots, edges, strict=True):
-            labels.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="#235" stroke="white" '
-                          f'stroke-width="4" paint-order="stroke">{xml(label)}</text>')
+            labels.append(
+                f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="#235" stroke="white" '
+                f'stroke-width="4" paint-order="stroke">{xml(label)}</text>'
+            )
     body.extend(labels)
     body.extend(_units(problem, names, num, layout))
     height = layout.bottom + 24
@@ -113,15 +124,20 @@ def svg(problem: Problem, precision: int = 4) -> str:
         part, height, width = _table(problem, names, k, rows, height)
         layout.width = max(layout.width, width)
         body.extend(part)
-    head = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{layout.width:.0f}" height="{height:.0f}" '
-            f'viewBox="0 0 {layout.width:.0f} {height:.0f}" font-family="Helvetica, Arial, sans-serif" font-size="12">',
-            f'<rect width="{layout.width:.0f}" height="{height:.0f}" fill="white"/>',
-            f'<text x="{layout.width / 2}" y="26" text-anchor="middle" font-size="15">{xml(problem.title or "network")}</text>',
-            f'<text x="{layout.pos(0, 0)[0]}" y="62" text-anchor="middle" fill="#555">inputs</text>']
+    head = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{layout.width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {layout.width:.0f} {height:.0f}" font-family="Helvetica, Arial, sans-serif" font-size="12">',
+        f'<rect width="{layout.width:.0f}" height="{height:.0f}" fill="white"/>',
+        f'<text x="{layout.width / 2}" y="26" text-anchor="middle" font-size="15">'
+        f"{xml(problem.title or 'network')}</text>",
+        f'<text x="{layout.pos(0, 0)[0]}" y="62" text-anchor="middle" fill="#555">inputs</text>',
+    ]
     for k, layer in enumerate(problem.layers, start=1):
         params = "".join(f", α={num.text(v)}" for v in layer.activation_params.values())
-        head.append(f'<text x="{layout.pos(k, 0)[0]}" y="62" text-anchor="middle" fill="#555">'
-                    f'layer {k} ({xml(layer.activation.name)}{params})</text>')
+        head.append(
+            f'<text x="{layout.pos(k, 0)[0]}" y="62" text-anchor="middle" fill="#555">'
+            f"layer {k} ({xml(layer.activation.name)}{params})</text>"
+        )
     return "\n".join(head + body + ["</svg>"]) + "\n"
 
 
@@ -145,12 +161,16 @@ def _table(problem: Problem, names: Names, k: int, rows: list[list[str]], top: f
     layer = problem.layers[k]
     ins = names.inputs if k == 0 else names.units[k - 1]
     outs = names.units[k]
-    out = [f'<text x="{MARGIN - 40}" y="{top + 14}" fill="#555">weights into layer {k + 1} '
-           f'({xml(layer.name)}): a row per unit, a column per input</text>']
+    out = [
+        f'<text x="{MARGIN - 40}" y="{top + 14}" fill="#555">weights into layer {k + 1} '
+        f"({xml(layer.name)}): a row per unit, a column per input</text>"
+    ]
     top += 24
     if layer.units * layer.n_in > MAX_TABLE:
-        out.append(f'<text x="{MARGIN - 40}" y="{top + 12}" fill="#777">{layer.units * layer.n_in:,} weights: '
-                   'too many to list; the problem file holds them</text>')
+        out.append(
+            f'<text x="{MARGIN - 40}" y="{top + 12}" fill="#777">{layer.units * layer.n_in:,} weights: '
+            "too many to list; the problem file holds them</text>"
+        )
         return out, top + 24, 0
     cell = max(len(c) for row in rows for c in row) * CHAR + 16
     first = (max(len(u) for u in outs) + 5) * CHAR + 16

@@ -68,4 +68,3 @@ def _cut(x: Fraction) -> str:
         digits += str(digit)
         significant += 1 if (significant or digit) else 0
     return f"{sign}{whole}" + (f".{digits}" if digits else "") + "..."
-

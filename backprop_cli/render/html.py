@@ -125,7 +125,8 @@ class _Page:
             sides = eq.shown()
             rest = "".join(
                 f'<span class="side{" value" if i == len(sides) - 1 and i > 1 else ""}">= {math_html(s, True)}</span>'
-                for i, s in enumerate(sides[1:], start=1))
+                for i, s in enumerate(sides[1:], start=1)
+            )
             why = f'<span class="why">({html_text(eq.note)})</span>' if eq.note else ""
             rows.append(f'<div class="lhs eq">{math_html(sides[0], True)}</div><div class="rhs eq">{rest}{why}</div>')
         self.chunks.append('<div class="eqs">' + "".join(rows) + "</div>")
@@ -135,8 +136,9 @@ class _Page:
             return ' class="num"' if i and block.numeric else ""
 
         head = "".join(f"<th{cls(i)}>{inline(h)}</th>" for i, h in enumerate(block.header))
-        body = "".join("<tr>" + "".join(f"<td{cls(i)}>{inline(c)}</td>" for i, c in enumerate(r)) + "</tr>"
-                       for r in block.rows)
+        body = "".join(
+            "<tr>" + "".join(f"<td{cls(i)}>{inline(c)}</td>" for i, c in enumerate(r)) + "</tr>" for r in block.rows
+        )
         self.chunks.append(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
     def matrix(self, m: page.Matrix) -> None:
@@ -176,29 +178,39 @@ class _Page:
 def figure(svg_text: str, caption: str) -> str:
     # An XML prolog has no place inside HTML; a control character from a title none in a page (drawing.py and
     # svgplot.py escape markup, not controls).
-    svg_text = printable(svg_text[svg_text.find("<svg"):])
-    return f'<figure class="curve" role="img">{svg_text}<figcaption>{caption}</figcaption></figure>' \
-        if "loss" in caption.lower() else f'<figure role="img">{svg_text}<figcaption>{caption}</figcaption></figure>'
+    svg_text = printable(svg_text[svg_text.find("<svg") :])
+    return (
+        f'<figure class="curve" role="img">{svg_text}<figcaption>{caption}</figcaption></figure>'
+        if "loss" in caption.lower()
+        else f'<figure role="img">{svg_text}<figcaption>{caption}</figcaption></figure>'
+    )
 
 
-BLOCKS = {page.Heading: _Page.heading, page.Para: _Page.para, page.Eqs: _Page.equations, page.Table: _Page.table,
-          page.Matrix: _Page.matrix, page.Curve: _Page.curve}
+BLOCKS = {
+    page.Heading: _Page.heading,
+    page.Para: _Page.para,
+    page.Eqs: _Page.equations,
+    page.Table: _Page.table,
+    page.Matrix: _Page.matrix,
+    page.Curve: _Page.curve,
+}
 """Block type -> its HTML. A block type missing here is an error, never a silent gap in the page."""
 
 BLOCKS[page.Hint] = lambda writer, block: None  # advice about the tool: for the terminal only
 BLOCKS[page.PageBreak] = lambda writer, block: None  # the next title starts a new printed page
 
 
-
 def document(title: str, body: str) -> str:
     """A complete page around ``body`` (already HTML), titled ``title`` (plain text)."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            '<meta name="generator" content="backprop">\n'
-            f"<title>{html_text(title)}</title>\n<style>{PAGE_STYLE}{STYLE}</style>\n</head>\n<body>\n"
-            f'<main class="backprop">\n{body}\n</main>\n'
-            "</body>\n</html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="generator" content="backprop">\n'
+        f"<title>{html_text(title)}</title>\n<style>{PAGE_STYLE}{STYLE}</style>\n</head>\n<body>\n"
+        f'<main class="backprop">\n{body}\n</main>\n'
+        "</body>\n</html>\n"
+    )
 
 
 def notebook(trace: Trace, options=None) -> str:
@@ -238,7 +250,8 @@ def render_blocks(blocks, out: IO[str], drawing=None) -> None:
 def results_page(title: str, summary: str, header: list[str], rows: list[list[object]]) -> str:
     """A page of structured results (check's grades, one row per answer), for a course website."""
     head = "".join(f"<th>{html_text(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html_text('' if c is None else str(c))}</td>" for c in r) + "</tr>"
-                   for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html_text('' if c is None else str(c))}</td>" for c in r) + "</tr>" for r in rows
+    )
     table = f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     return document(title, f"<h1>{html_text(title)}</h1>\n<p>{html_text(summary)}</p>\n{table}")

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from fractions import Fraction
-from typing import IO, Any, Callable, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 
@@ -47,8 +48,10 @@ def _num(x: Any) -> Any:
 
 FLOATS = Writer(_m, _num)
 """The SPEC keys: float64 numbers (an exact run's Fractions as their nearest floats)."""
-EXACT = Writer(lambda a: None if a is None else np.vectorize(str, otypes=[object])(a).tolist() if a.size else [],
-               lambda x: None if x is None else str(x))
+EXACT = Writer(
+    lambda a: None if a is None else np.vectorize(str, otypes=[object])(a).tolist() if a.size else [],
+    lambda x: None if x is None else str(x),
+)
 """The ``exact`` section: each exact number as text, "3/10"."""
 
 
@@ -132,8 +135,10 @@ def is_exact(trace: Trace) -> bool:
     return any(isinstance(e.loss, Fraction) for e in trace.epochs)
 
 
-EXACT_NOTE = ("computed in exact fractions from the decimals as written (--exact); the numbers elsewhere in this "
-              "trace are their nearest float64 values; here each is exact, as text: a/b or a decimal")
+EXACT_NOTE = (
+    "computed in exact fractions from the decimals as written (--exact); the numbers elsewhere in this "
+    "trace are their nearest float64 values; here each is exact, as text: a/b or a decimal"
+)
 
 
 def trace_dict(trace: Trace) -> dict:
@@ -178,9 +183,12 @@ def dumps(data: Any) -> str:
     clean = _finite(data, "", found)
     if isinstance(clean, dict):
         listed = [{"path": path, "value": value} for path, value in found[:MAX_LISTED]]
-        clean[NON_FINITE_KEY] = {"count": len(found), "values": listed,
-                                 "note": "NaN and infinite values are written as null (JSON has neither); "
-                                         "values lists where, as JSON Pointers"}
+        clean[NON_FINITE_KEY] = {
+            "count": len(found),
+            "values": listed,
+            "note": "NaN and infinite values are written as null (JSON has neither); "
+            "values lists where, as JSON Pointers",
+        }
     return json.dumps(clean, allow_nan=False)
 
 
@@ -191,7 +199,9 @@ def _finite(value: Any, path: str, found: list) -> Any:
             return None
         return value
     if isinstance(value, dict):
-        return {k: _finite(v, f"{path}/{str(k).replace('~', '~0').replace('/', '~1')}", found) for k, v in value.items()}
+        return {
+            k: _finite(v, f"{path}/{str(k).replace('~', '~0').replace('/', '~1')}", found) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_finite(v, f"{path}/{i}", found) for i, v in enumerate(value)]
     return value
@@ -205,9 +215,15 @@ def unwritable_parameters(trace: Trace) -> NonFiniteError | None:
     problem anyone can continue from: the run fails (exit 1), naming the layer.
     """
     for layer in trace.next_problem.layers:
-        buffers = [(f"the optimizer's {k}", v) for state in (layer.state_W, layer.state_b) for k, v in (state or {}).items()]
+        buffers = [
+            (f"the optimizer's {k}", v) for state in (layer.state_W, layer.state_b) for k, v in (state or {}).items()
+        ]
         for name, values in [("a weight", layer.W), ("a bias", layer.b), *buffers]:
             if values is not None and not np.all(np.isfinite(values)):
-                return NonFiniteError(len(trace.epochs), None, layer.index,
-                                      f"{name} of layer {layer.index} ({layer.name}) in next_problem")
+                return NonFiniteError(
+                    len(trace.epochs),
+                    None,
+                    layer.index,
+                    f"{name} of layer {layer.index} ({layer.name}) in next_problem",
+                )
     return None

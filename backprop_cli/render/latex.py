@@ -74,21 +74,28 @@ def matrix(m: page.Matrix) -> str:
     """label = [matrix] (shape), scaled to the text width when it is wider (a 10-column gradient in 1e-4s)."""
     body = r" \\ ".join(" & ".join(tex.cell(v) for v in row) for row in m.cells)
     shape = tex_text(m.shape)
-    return (rf"\[ \fitwidth{{$\displaystyle {tex_math(m.label)} = \begin{{bmatrix}} {body} \end{{bmatrix}}"
-            rf" \quad \text{{({shape})}}$}} \]")
+    return (
+        rf"\[ \fitwidth{{$\displaystyle {tex_math(m.label)} = \begin{{bmatrix}} {body} \end{{bmatrix}}"
+        rf" \quad \text{{({shape})}}$}} \]"
+    )
 
 
 def curve(c: page.Curve) -> str:
     return ""  # the loss table carries the numbers; a picture needs --plot
 
 
-BLOCKS = {page.Heading: heading, page.Para: para, page.Eqs: equations, page.Table: table, page.Matrix: matrix,
-          page.Curve: curve}
+BLOCKS = {
+    page.Heading: heading,
+    page.Para: para,
+    page.Eqs: equations,
+    page.Table: table,
+    page.Matrix: matrix,
+    page.Curve: curve,
+}
 """Block type -> its LaTeX. A block type missing here is an error, never a silent gap in the key."""
 
 BLOCKS[page.Hint] = lambda block: ""  # advice about the tool: for the terminal only
 BLOCKS[page.PageBreak] = lambda block: ""  # the next title starts a new page
-
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:

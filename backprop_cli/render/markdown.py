@@ -75,13 +75,18 @@ def curve(c: page.Curve) -> str:
     return ""  # the loss table above carries the numbers; a picture needs --plot
 
 
-BLOCKS = {page.Heading: heading, page.Para: parts, page.Eqs: equations, page.Table: table, page.Matrix: matrix,
-          page.Curve: curve}
+BLOCKS = {
+    page.Heading: heading,
+    page.Para: parts,
+    page.Eqs: equations,
+    page.Table: table,
+    page.Matrix: matrix,
+    page.Curve: curve,
+}
 """Block type -> its Markdown. A block type missing here is an error, never a silent gap in the page."""
 
 BLOCKS[page.Hint] = lambda block: ""  # advice about the tool: for the terminal only
 BLOCKS[page.PageBreak] = lambda block: ""  # the next title comes after a rule
-
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:

@@ -22,31 +22,115 @@ from html import escape
 from . import tex
 
 IDENTIFIERS = {
-    **{w: c for w, c in zip(
-        "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho "
-        "varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi "
-        "Psi Omega".split(), "αβγδϵεζηθϑικλμνξπϖρϱσςτυϕφχψωΓΔΘΛΞΠΣΥΦΨΩ", strict=True)},
-    "partial": "∂", "nabla": "∇", "infty": "∞", "ell": "ℓ", "prime": "′", "emptyset": "∅",
+    **{
+        w: c
+        for w, c in zip(
+            "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho "
+            "varrho sigma varsigma tau upsilon phi varphi chi psi omega "
+            "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi "
+            "Psi Omega".split(),
+            "αβγδϵεζηθϑικλμνξπϖρϱσςτυϕφχψωΓΔΘΛΞΠΣΥΦΨΩ",
+            strict=True,
+        )
+    },
+    "partial": "∂",
+    "nabla": "∇",
+    "infty": "∞",
+    "ell": "ℓ",
+    "prime": "′",
+    "emptyset": "∅",
 }
 OPERATORS = {
-    "cdot": "·", "odot": "⊙", "otimes": "⊗", "oplus": "⊕", "times": "×", "div": "÷", "pm": "±", "mp": "∓",
-    "circ": "∘", "bullet": "∙", "ast": "∗", "star": "⋆", "setminus": "∖", "le": "≤", "ge": "≥", "leq": "≤",
-    "geq": "≥", "ne": "≠", "neq": "≠", "lt": "<", "gt": ">", "approx": "≈", "sim": "∼", "simeq": "≃", "equiv": "≡",
-    "propto": "∝", "in": "∈", "notin": "∉", "subset": "⊂", "subseteq": "⊆", "mid": "∣", "vert": "|", "lvert": "|",
-    "rvert": "|", "to": "→", "rightarrow": "→", "leftarrow": "←", "Rightarrow": "⇒", "Leftarrow": "⇐",
-    "leftrightarrow": "↔", "mapsto": "↦", "uparrow": "↑", "downarrow": "↓", "langle": "⟨", "rangle": "⟩",
-    "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉", "backslash": "\\", "lbrack": "[", "rbrack": "]",
-    "cdots": "⋯", "ldots": "…", "dots": "…", "vdots": "⋮", "ddots": "⋱", "wedge": "∧", "vee": "∨", "neg": "¬",
-    "forall": "∀", "exists": "∃", "backprime": "‵", "sum": "∑", "prod": "∏", "int": "∫",
+    "cdot": "·",
+    "odot": "⊙",
+    "otimes": "⊗",
+    "oplus": "⊕",
+    "times": "×",
+    "div": "÷",
+    "pm": "±",
+    "mp": "∓",
+    "circ": "∘",
+    "bullet": "∙",
+    "ast": "∗",
+    "star": "⋆",
+    "setminus": "∖",
+    "le": "≤",
+    "ge": "≥",
+    "leq": "≤",
+    "geq": "≥",
+    "ne": "≠",
+    "neq": "≠",
+    "lt": "<",
+    "gt": ">",
+    "approx": "≈",
+    "sim": "∼",
+    "simeq": "≃",
+    "equiv": "≡",
+    "propto": "∝",
+    "in": "∈",
+    "notin": "∉",
+    "subset": "⊂",
+    "subseteq": "⊆",
+    "mid": "∣",
+    "vert": "|",
+    "lvert": "|",
+    "rvert": "|",
+    "to": "→",
+    "rightarrow": "→",
+    "leftarrow": "←",
+    "Rightarrow": "⇒",
+    "Leftarrow": "⇐",
+    "leftrightarrow": "↔",
+    "mapsto": "↦",
+    "uparrow": "↑",
+    "downarrow": "↓",
+    "langle": "⟨",
+    "rangle": "⟩",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "backslash": "\\",
+    "lbrack": "[",
+    "rbrack": "]",
+    "cdots": "⋯",
+    "ldots": "…",
+    "dots": "…",
+    "vdots": "⋮",
+    "ddots": "⋱",
+    "wedge": "∧",
+    "vee": "∨",
+    "neg": "¬",
+    "forall": "∀",
+    "exists": "∃",
+    "backprime": "‵",
+    "sum": "∑",
+    "prod": "∏",
+    "int": "∫",
 }
 FUNCTIONS = frozenset("lim ln log exp max min sin cos tan tanh sinh cosh arg sup inf det".split())
 ACCENTS = {"hat": "^", "bar": "¯", "tilde": "~", "vec": "→", "dot": "˙", "ddot": "¨", "overline": "¯"}
 SPACES = {",": "0.1667em", ":": "0.2222em", ";": "0.2778em", " ": "0.25em", "quad": "1em", "qquad": "2em"}
-FONTS = {"mathrm": "normal", "operatorname": "normal", "mathit": "italic", "mathbf": "bold", "boldsymbol": "bold",
-         "mathsf": "sans", "mathtt": "mono", "mathcal": "normal", "mathbb": "double"}
+FONTS = {
+    "mathrm": "normal",
+    "operatorname": "normal",
+    "mathit": "italic",
+    "mathbf": "bold",
+    "boldsymbol": "bold",
+    "mathsf": "sans",
+    "mathtt": "mono",
+    "mathcal": "normal",
+    "mathbb": "double",
+}
 DOUBLE_STRUCK = {"1": "𝟙", "R": "ℝ", "N": "ℕ", "Z": "ℤ", "E": "𝔼"}
-FENCES = {"cases": ("{", ""), "bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "vmatrix": ("|", "|"), "matrix": ("", ""),
-          "aligned": ("", "")}
+FENCES = {
+    "cases": ("{", ""),
+    "bmatrix": ("[", "]"),
+    "pmatrix": ("(", ")"),
+    "vmatrix": ("|", "|"),
+    "matrix": ("", ""),
+    "aligned": ("", ""),
+}
 
 
 def mo(c: str, **attrs: str) -> str:
@@ -78,7 +162,7 @@ class _Parser:
             self.i += 1
         if self.i == start and self.i < len(self.s):
             self.i += 1
-        return self.s[start:self.i]
+        return self.s[start : self.i]
 
     def sequence(self, stop: str = "") -> list[str]:
         """Atoms with their scripts up to ``stop`` (``}``, ``&``, ``\\\\``, ``\\right``, ``\\end``) or the end."""
@@ -93,9 +177,12 @@ class _Parser:
             items.append(self.scripts(atom))
 
     def at_stop(self, stop: str) -> bool:
-        s = self.s[self.i:]
-        return (s[0] == "}" and "}" in stop) or (s[0] == "&" and "&" in stop) or (
-            "\\" in stop and s.startswith(("\\\\", "\\right", "\\end")))
+        s = self.s[self.i :]
+        return (
+            (s[0] == "}" and "}" in stop)
+            or (s[0] == "&" and "&" in stop)
+            or ("\\" in stop and s.startswith(("\\\\", "\\right", "\\end")))
+        )
 
     def group(self) -> str:
         """One argument: {…} or a single token."""
@@ -118,7 +205,7 @@ class _Parser:
             self.i += 1
             if depth == 0:
                 break
-        return self.s[start + 1:self.i - 1]
+        return self.s[start + 1 : self.i - 1]
 
     def scripts(self, base: str) -> str:
         sub = sup = None
@@ -157,9 +244,9 @@ class _Parser:
         self.i += 1
         if c.isdigit() or (c == "." and self.peek().isdigit()):
             start = self.i - 1
-            while self.peek().isdigit() or (self.peek() == "." and self.s[self.i + 1:self.i + 2].isdigit()):
+            while self.peek().isdigit() or (self.peek() == "." and self.s[self.i + 1 : self.i + 2].isdigit()):
                 self.i += 1
-            return f"<mn>{escape(self.s[start:self.i])}</mn>"
+            return f"<mn>{escape(self.s[start : self.i])}</mn>"
         if c.isalpha():
             return f"<mi>{escape(c)}</mi>"
         if c in "^_'}&":  # a script with no base, or a stray closer: shown as itself
@@ -221,8 +308,11 @@ class _Parser:
         plain = body.replace("\\_", "_").replace(" ", "")
         if plain and all(ch.isalnum() or ch == "_" for ch in plain):  # a name: net, out, relu, h2
             style = {"italic": ' class="it"', "bold": ' class="bf"'}.get(variant, "")
-            return f"<mi{style}>{escape(plain)}</mi>" if variant != "normal" or len(plain) > 1 \
+            return (
+                f"<mi{style}>{escape(plain)}</mi>"
+                if variant != "normal" or len(plain) > 1
                 else f'<mi mathvariant="normal">{escape(plain)}</mi>'
+            )
         return row(_Parser(body).sequence() or ["<mrow></mrow>"])
 
     def fenced(self) -> str:
@@ -265,8 +355,13 @@ class _Parser:
                 break
         left, right = FENCES.get(name, ("", ""))
         align = ' columnalign="left"' if name in ("cases", "aligned") else ""
-        table = "<mtable" + align + ">" + "".join(
-            "<mtr>" + "".join(f"<mtd>{c}</mtd>" for c in r) + "</mtr>" for r in rows if r) + "</mtable>"
+        table = (
+            "<mtable"
+            + align
+            + ">"
+            + "".join("<mtr>" + "".join(f"<mtd>{c}</mtd>" for c in r) + "</mtr>" for r in rows if r)
+            + "</mtable>"
+        )
         return row([mo(left, stretchy="true") if left else "", table, mo(right, stretchy="true") if right else ""])
 
 

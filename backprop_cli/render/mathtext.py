@@ -51,8 +51,10 @@ def paren(m: M) -> M:
 
 def fill(template: tuple[str, str], **values: M) -> M:
     """A registry template filled with names or numbers (both forms at once)."""
-    return M(Template(template[0]).safe_substitute({k: v.u for k, v in values.items()}),
-             Template(template[1]).safe_substitute({k: v.t for k, v in values.items()}))
+    return M(
+        Template(template[0]).safe_substitute({k: v.u for k, v in values.items()}),
+        Template(template[1]).safe_substitute({k: v.t for k, v in values.items()}),
+    )
 
 
 SUPERSCRIPT = str.maketrans("0123456789()+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻")
@@ -105,7 +107,7 @@ class Numbers:
         if abs(x - round(x, p)) <= 1e-12 * abs(x) and abs(x) < 1e7:  # this short, up to float noise: as typed
             s = f"{round(x, p):.{p}f}".rstrip("0").rstrip(".") if p else f"{round(x):d}"
             return s if s not in ("", "-0") else "0"
-        small = 10.0 ** -(p - 2) if p >= 4 else 0.5 * 10.0 ** -p if p else 1.0
+        small = 10.0 ** -(p - 2) if p >= 4 else 0.5 * 10.0**-p if p else 1.0
         if self.notation == "fixed" and abs(x) < small:
             return f"{x:.{max(p - 1, 0) - math.floor(math.log10(abs(x)))}f}"
         if abs(x) >= 1e7 and self.notation == "fixed":

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..trace import StepRecord, Trace
-from .symbols import Delta, Symbols, partial, plus
 from .mathtext import DOT, M, fill, join, superscript
+from .symbols import Delta, Symbols, partial, plus
 
 COLUMNS = ("epoch", "update", "example", "layer", "unit", "kind", "name", "symbol", "value", "formula")
 EPOCH_COLUMNS = ("epoch", "loss", "loss_after")
@@ -49,8 +49,17 @@ class _Rows:
 
     def row(self, kind: str, m: M, value, formula: M | str = "", example=None, layer=None, unit: str = "") -> dict:
         f = formula.u if isinstance(formula, M) else formula
-        return {**self.where, "example": example, "layer": layer, "unit": unit, "kind": kind, "name": m.u,
-                "symbol": m.t, "value": float(value), "formula": f}
+        return {
+            **self.where,
+            "example": example,
+            "layer": layer,
+            "unit": unit,
+            "kind": kind,
+            "name": m.u,
+            "symbol": m.t,
+            "value": float(value),
+            "formula": f,
+        }
 
     def all(self) -> Iterator[dict]:
         for epoch in self.trace.epochs:
@@ -63,8 +72,9 @@ class _Rows:
             self.where = {"epoch": epoch.epoch, "update": None}
             yield self.row("epoch_loss", M("L", "L"), epoch.loss, "the epoch's loss, each example before its update")
             if epoch.loss_after is not None:
-                yield self.row("epoch_loss_after", M("L", "L"), epoch.loss_after,
-                               "the loss at the weights after the epoch")
+                yield self.row(
+                    "epoch_loss_after", M("L", "L"), epoch.loss_after, "the loss at the weights after the epoch"
+                )
 
     def forward(self, step: StepRecord) -> Iterator[dict]:
         nm, p = self.nm, self.p
@@ -88,8 +98,15 @@ class _Rows:
         for n, row in enumerate(step.examples):
             for k in range(K):
                 names = dict(a=nm.out(L, k), y=nm.y(k), py=nm.y(k), K=M(str(K), str(K)))
-                yield self.row("loss_term", nm.term(k), step.loss_terms[n, k], fill(p.loss.term(K), **names),
-                               row + 1, L + 1, nm.units[L][k])
+                yield self.row(
+                    "loss_term",
+                    nm.term(k),
+                    step.loss_terms[n, k],
+                    fill(p.loss.term(K), **names),
+                    row + 1,
+                    L + 1,
+                    nm.units[L][k],
+                )
             Ln = M(f"L{superscript(f'({n + 1})')}", rf"L^{{({n + 1})}}") if many else M("L", "L")
             yield self.row("loss_example", Ln, step.losses[n], join(nm.term(k) for k in range(K)), row + 1)
         if many:
@@ -107,19 +124,23 @@ class _Rows:
                     unit, out, net = nm.units[li][j], nm.out(li, j), nm.net(li, j)
                     yield self.row("dL_dout", partial(L_, out), rec.dL_da[n, j], "", row + 1, li + 1, unit)
                     if rec.da_dz is not None:
-                        yield self.row("dout_dnet", partial(out, net), rec.da_dz[n, j],
-                                       f"{layer.activation.name}′({net.u})", row + 1, li + 1, unit)
-                    yield self.row("delta", nm.delta(li, j), rec.delta[n, j], partial(L_, net), row + 1, li + 1,
-                                   unit)
+                        yield self.row(
+                            "dout_dnet",
+                            partial(out, net),
+                            rec.da_dz[n, j],
+                            f"{layer.activation.name}′({net.u})",
+                            row + 1,
+                            li + 1,
+                            unit,
+                        )
+                    yield self.row("delta", nm.delta(li, j), rec.delta[n, j], partial(L_, net), row + 1, li + 1, unit)
             for j in range(layer.units):
                 unit = nm.units[li][j]
                 for i in range(layer.n_in):
                     formula = nm.delta(li, j) + DOT + nm.input_of(li, i)
-                    yield self.row("dL_dw", partial(L_, nm.w(li, j, i)), rec.dL_dW[j, i], formula, None, li + 1,
-                                   unit)
+                    yield self.row("dL_dw", partial(L_, nm.w(li, j, i)), rec.dL_dW[j, i], formula, None, li + 1, unit)
                 if rec.dL_db is not None and layer.b is not None:
-                    yield self.row("dL_db", partial(L_, nm.b(li, j)), rec.dL_db[j], nm.delta(li, j), None, li + 1,
-                                   unit)
+                    yield self.row("dL_db", partial(L_, nm.b(li, j)), rec.dL_db[j], nm.delta(li, j), None, li + 1, unit)
         for n, row in enumerate(step.examples):
             for i, x in enumerate(nm.inputs):
                 yield self.row("dL_dx", partial(L_, nm.label(x)), step.dL_dx[n, i], "", row + 1)
@@ -137,20 +158,36 @@ class _Rows:
                     given = "given" if self.first(step) else ""
                     yield self.row("weight", w, upd.W_before[j, i], given, None, li + 1, unit)
                     if upd.velocity_W is not None:
-                        yield self.row("velocity_w", M(f"v_{w.u}", rf"v_{{{w.t}}}"), upd.velocity_W[j, i],
-                                       f"μ·v + ∂L/∂{w.u}", None, li + 1, unit)
-                    yield self.row("delta_w", Delta(w), upd.W_change[j, i], eta + ("" if p.momentum else w.u),
-                                   None, li + 1, unit)
+                        yield self.row(
+                            "velocity_w",
+                            M(f"v_{w.u}", rf"v_{{{w.t}}}"),
+                            upd.velocity_W[j, i],
+                            f"μ·v + ∂L/∂{w.u}",
+                            None,
+                            li + 1,
+                            unit,
+                        )
+                    yield self.row(
+                        "delta_w", Delta(w), upd.W_change[j, i], eta + ("" if p.momentum else w.u), None, li + 1, unit
+                    )
                     yield self.row("weight_after", plus(w), upd.W[j, i], f"{w.u} + Δ{w.u}", None, li + 1, unit)
                 if layer.b is None:
                     continue
                 b = nm.b(li, j)
                 yield self.row("bias", b, upd.b_before[j], "given" if self.first(step) else "", None, li + 1, unit)
                 if upd.velocity_b is not None:
-                    yield self.row("velocity_b", M(f"v_{b.u}", rf"v_{{{b.t}}}"), upd.velocity_b[j],
-                                   f"μ·v + ∂L/∂{b.u}", None, li + 1, unit)
-                yield self.row("delta_b", Delta(b), upd.b_change[j], eta + ("" if p.momentum else b.u),
-                               None, li + 1, unit)
+                    yield self.row(
+                        "velocity_b",
+                        M(f"v_{b.u}", rf"v_{{{b.t}}}"),
+                        upd.velocity_b[j],
+                        f"μ·v + ∂L/∂{b.u}",
+                        None,
+                        li + 1,
+                        unit,
+                    )
+                yield self.row(
+                    "delta_b", Delta(b), upd.b_change[j], eta + ("" if p.momentum else b.u), None, li + 1, unit
+                )
                 yield self.row("bias_after", plus(b), upd.b[j], f"{b.u} + Δ{b.u}", None, li + 1, unit)
 
     def first(self, step: StepRecord) -> bool:

@@ -74,7 +74,7 @@ def matrix_lines(m: page.Matrix) -> Text:
         if r:
             t.append("\n")
         t.append(prefix[: len(name)], NAME if prefix.strip() else "")
-        t.append(prefix[len(name):])
+        t.append(prefix[len(name) :])
         t.append(left + " " + "  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) + " " + right)
     return t
 
@@ -147,8 +147,9 @@ class _Page:
     def table(self, block: page.Table) -> None:
         table = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for i, h in enumerate(block.header):
-            table.add_column(_cell(h), justify="left" if i == 0 or not block.numeric else "right",
-                             style=NAME if i == 0 else "")
+            table.add_column(
+                _cell(h), justify="left" if i == 0 or not block.numeric else "right", style=NAME if i == 0 else ""
+            )
         for row in block.rows:
             table.add_row(*(_cell(c) for c in row))
         self.print(table)
@@ -162,13 +163,18 @@ class _Page:
         self.print(Text(line, "green"))
 
 
-BLOCKS = {page.Heading: _Page.heading, page.Para: _Page.para, page.Eqs: _Page.equations, page.Table: _Page.table,
-          page.Matrix: _Page.matrix, page.Curve: _Page.curve}
+BLOCKS = {
+    page.Heading: _Page.heading,
+    page.Para: _Page.para,
+    page.Eqs: _Page.equations,
+    page.Table: _Page.table,
+    page.Matrix: _Page.matrix,
+    page.Curve: _Page.curve,
+}
 """Block type -> how it is printed. A block type missing here is an error, never a silent gap in the page."""
 
 BLOCKS[page.Hint] = lambda writer, block: writer.para(page.Para(block.parts, page.Style.NOTE))  # terminal advice
 BLOCKS[page.PageBreak] = lambda writer, block: None  # the next title's rule starts the answer key
-
 
 
 def render(trace: Trace, out: IO[str], options=None) -> None:
@@ -180,8 +186,9 @@ def render_blocks(blocks, out: IO[str], options=None) -> None:
     options = options or {}
     # The Python API says color=False (plain text) or True (ANSI colours); the command line leaves it to Rich.
     colour = {False: {"color_system": None}, True: {"force_terminal": True}}.get(options.get("color"), {})
-    console = _Console(file=out, highlight=False, emoji=False, soft_wrap=False, markup=False, force_jupyter=False,
-                       **colour)
+    console = _Console(
+        file=out, highlight=False, emoji=False, soft_wrap=False, markup=False, force_jupyter=False, **colour
+    )
     writer = _Page(console)
     for block in blocks:
         BLOCKS[type(block)](writer, block)

@@ -53,7 +53,7 @@ def _thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     size = len(points) / (MAX_POINTS / 2)
     out = []
     for i in range(MAX_POINTS // 2):
-        bucket = points[int(i * size): max(int((i + 1) * size), int(i * size) + 1)]
+        bucket = points[int(i * size) : max(int((i + 1) * size), int(i * size) + 1)]
         lo, hi = min(bucket, key=lambda p: p[1]), max(bucket, key=lambda p: p[1])
         out.extend(sorted({lo, hi}))
     return out
@@ -76,7 +76,7 @@ def log_ticks(lo: float, hi: float, height: float) -> list[float]:
     for p in ticks:  # from the bottom up; never two labels on top of each other
         if not kept or (p - kept[-1]) * per_decade >= LABEL_GAP:
             kept.append(p)
-    return [10.0 ** p for p in kept]
+    return [10.0**p for p in kept]
 
 
 def _axis(ys: list[float], log: bool) -> tuple[float, float]:
@@ -95,8 +95,9 @@ def _axis(ys: list[float], log: bool) -> tuple[float, float]:
 
 def svg(trace: Trace) -> str:
     p = trace.problem
-    points = ([(0.0, trace.epochs[0].loss)] if trace.epochs else []) + [(float(e.epoch), e.loss_after) for e in trace.epochs
-                                                                         if e.loss_after is not None]
+    points = ([(0.0, trace.epochs[0].loss)] if trace.epochs else []) + [
+        (float(e.epoch), e.loss_after) for e in trace.epochs if e.loss_after is not None
+    ]
     points = [(x, y) for x, y in points if y is not None and math.isfinite(y)]
     ys = [y for _, y in points] or [0.0, 1.0]
     log = use_log_scale(ys)
@@ -114,10 +115,12 @@ def svg(trace: Trace) -> str:
         fraction = (f(y) - lo) / (hi - lo) if hi > lo else 0.5
         return TOP + ph * (1 - fraction)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
-             f'font-family="Helvetica, Arial, sans-serif" font-size="12">',
-             f'<rect width="{W}" height="{H}" fill="white"/>',
-             f'<text x="{W / 2}" y="24" text-anchor="middle" font-size="15">{xml(p.title or "loss curve")}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+        f'font-family="Helvetica, Arial, sans-serif" font-size="12">',
+        f'<rect width="{W}" height="{H}" fill="white"/>',
+        f'<text x="{W / 2}" y="24" text-anchor="middle" font-size="15">{xml(p.title or "loss curve")}</text>',
+    ]
     if log:
         ticks = log_ticks(lo, hi, ph)
     else:

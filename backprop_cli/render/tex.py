@@ -27,7 +27,8 @@ from functools import lru_cache
 
 from .escape import printable
 
-WORDS = frozenset("""
+WORDS = frozenset(
+    """
 alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho varrho
 sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
 frac tfrac dfrac sqrt partial nabla hat bar tilde vec dot ddot prime infty ell
@@ -39,10 +40,18 @@ left right langle rangle lfloor rfloor lceil rceil backslash
 cdots ldots dots vdots ddots quad qquad
 mathrm mathit mathbf mathsf mathtt mathcal mathbb boldsymbol operatorname textstyle displaystyle scriptstyle
 underline overline text begin end wedge vee neg forall exists emptyset
-""".split())
-ARGUMENTS = {"frac": 2, "tfrac": 2, "dfrac": 2, **dict.fromkeys(
-    "sqrt hat bar tilde vec dot ddot mathrm mathit mathbf mathsf mathtt mathcal mathbb boldsymbol operatorname "
-    "underline overline".split(), 1)}
+""".split()
+)
+ARGUMENTS = {
+    "frac": 2,
+    "tfrac": 2,
+    "dfrac": 2,
+    **dict.fromkeys(
+        "sqrt hat bar tilde vec dot ddot mathrm mathit mathbf mathsf mathtt mathcal mathbb boldsymbol operatorname "
+        "underline overline".split(),
+        1,
+    ),
+}
 """Words that take arguments: kept only when their arguments follow (a brace group or one letter or digit)."""
 COLUMNS = {"cases": 2, "matrix": 10, "bmatrix": 10, "pmatrix": 10, "vmatrix": 10, "aligned": 2}
 """Environments kept, and how many columns each takes (amsmath's matrices: 10 at most)."""
@@ -56,24 +65,85 @@ MATHJAX_ASCII = {"<": r"\lt ", ">": r"\gt ", "[": r"\lbrack ", "]": r"\rbrack ",
 
 # Unicode in math, written as TeX (the rest of the page's math is ASCII already).
 UNICODE_MATH = {
-    "σ": r"\sigma", "δ": r"\delta", "∂": r"\partial", "η": r"\eta", "μ": r"\mu", "α": r"\alpha", "β": r"\beta",
-    "γ": r"\gamma", "λ": r"\lambda", "θ": r"\theta", "ε": r"\varepsilon", "π": r"\pi", "ω": r"\omega", "φ": r"\phi",
-    "Σ": r"\Sigma", "Δ": r"\Delta", "∇": r"\nabla", "⊙": r"\odot", "·": r"\cdot", "×": r"\times", "−": "-",
-    "→": r"\to", "←": r"\leftarrow", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "′": "'",
-    "…": r"\ldots", "⋯": r"\cdots", "⋮": r"\vdots", "⋱": r"\ddots", "∞": r"\infty", "±": r"\pm",
+    "σ": r"\sigma",
+    "δ": r"\delta",
+    "∂": r"\partial",
+    "η": r"\eta",
+    "μ": r"\mu",
+    "α": r"\alpha",
+    "β": r"\beta",
+    "γ": r"\gamma",
+    "λ": r"\lambda",
+    "θ": r"\theta",
+    "ε": r"\varepsilon",
+    "π": r"\pi",
+    "ω": r"\omega",
+    "φ": r"\phi",
+    "Σ": r"\Sigma",
+    "Δ": r"\Delta",
+    "∇": r"\nabla",
+    "⊙": r"\odot",
+    "·": r"\cdot",
+    "×": r"\times",
+    "−": "-",
+    "→": r"\to",
+    "←": r"\leftarrow",
+    "≤": r"\le",
+    "≥": r"\ge",
+    "≠": r"\ne",
+    "≈": r"\approx",
+    "′": "'",
+    "…": r"\ldots",
+    "⋯": r"\cdots",
+    "⋮": r"\vdots",
+    "⋱": r"\ddots",
+    "∞": r"\infty",
+    "±": r"\pm",
 }
 # Free text: characters pdflatex (utf8 inputenc, OT1) can set, as LaTeX.
 TEXT_CHARS = {
     **{k: f"${v}$" for k, v in UNICODE_MATH.items() if k not in "−′…"},
-    "−": "-", "′": "'", "…": r"\ldots{}", "ŷ": r"$\hat y$", "Ŷ": r"$\hat Y$", "ᵀ": r"$^T$", "½": r"$\frac12$",
-    "²": r"$^2$", "⁺": r"$^+$", "ₖ": r"$_k$", "ₙ": r"$_n$", "ⱼ": r"$_j$", "⁽": r"$^($", "⁾": r"$^)$",
-    "“": "``", "”": "''", "‘": "`", "’": "'", "–": "--", "—": "---", "═": "", "\u00a0": "~",
+    "−": "-",
+    "′": "'",
+    "…": r"\ldots{}",
+    "ŷ": r"$\hat y$",
+    "Ŷ": r"$\hat Y$",
+    "ᵀ": r"$^T$",
+    "½": r"$\frac12$",
+    "²": r"$^2$",
+    "⁺": r"$^+$",
+    "ₖ": r"$_k$",
+    "ₙ": r"$_n$",
+    "ⱼ": r"$_j$",
+    "⁽": r"$^($",
+    "⁾": r"$^)$",
+    "“": "``",
+    "”": "''",
+    "‘": "`",
+    "’": "'",
+    "–": "--",
+    "—": "---",
+    "═": "",
+    "\u00a0": "~",
     "§": r"\S{}",
 }
 SUPERSCRIPT_DIGITS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789", strict=True))
-SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-           "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"$<$",
-           ">": r"$>$", "|": r"$\vert$", '"': "''"}
+SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"$<$",
+    ">": r"$>$",
+    "|": r"$\vert$",
+    '"': "''",
+}
 
 
 def latin(ch: str) -> bool:
@@ -263,13 +333,13 @@ class _Math:
         self.i = i + size
         self.settle()
         if word == "left":
-            self.out.append(rf"\left{self.delimiter_tex(src[i:i + size])}")
+            self.out.append(rf"\left{self.delimiter_tex(src[i : i + size])}")
             self.push("left")
         else:
             self.open.pop()
             self.saved.pop()
             self.tabs.pop()
-            self.atom(rf"\right{self.delimiter_tex(src[i:i + size])}")
+            self.atom(rf"\right{self.delimiter_tex(src[i : i + size])}")
 
     def delimiter_tex(self, d: str) -> str:
         return MATHJAX_ASCII.get(d, d) if self.mathjax else d
@@ -309,11 +379,12 @@ class _Math:
                 break
             j += 1
         self.i = j + 1
-        return src[i + 1:j]
+        return src[i + 1 : j]
 
 
-TEXT_ARG_LITERAL = str.maketrans({"\\": "∖", "{": "(", "}": ")", "$": "＄", "<": "‹", "&": "＆", "|": "│", "[": "［",
-                                  "]": "］"})
+TEXT_ARG_LITERAL = str.maketrans(
+    {"\\": "∖", "{": "(", "}": ")", "$": "＄", "<": "‹", "&": "＆", "|": "│", "[": "［", "]": "］"}
+)
 
 
 def text_arg(body: str, mathjax: bool) -> str:
@@ -330,8 +401,14 @@ def text_in_math(s: str, mathjax: bool = False) -> str:
 def math(t: str, mathjax: bool = False) -> str:
     """TeX math that only typesets. ``mathjax``: for MathJax or KaTeX in a browser (non-ASCII
     kept, ``< > [ ] |`` as \\lt …), not for pdflatex."""
-    if t.isascii() and "\\" not in t and "^" not in t and "_" not in t and not set("{}%#$&~<>[]|").intersection(t) \
-            and t.isprintable():
+    if (
+        t.isascii()
+        and "\\" not in t
+        and "^" not in t
+        and "_" not in t
+        and not set("{}%#$&~<>[]|").intersection(t)
+        and t.isprintable()
+    ):
         return t  # plain numbers and letters: nothing to do
     return _Math(t, mathjax).run()
 

@@ -6,7 +6,9 @@ Two answer forms name quantities:
   w5 and b1 (the weights before the update), L_o1 (E_o1), L (E_total, E),
   loss_after, δ_o1 (delta_o1), ∂L/∂out_o1 (dL_dout_o1), ∂out_o1/∂net_o1,
   ∂L/∂w5 (dL_dw5), ∂L/∂b1, ∂L/∂x1, Δw5 (delta_w5), w5⁺ (w5+, w5_new), and the
-  same for biases. A name refers to epoch 1, update 1, example 1 unless a suffix
+  same for biases; the values of the optimizer's step as symbol_parameter
+  (m_w5, v̂_w5 or vhat_w5, b_w5 for a momentum buffer, or PyTorch's exp_avg_w5;
+  see :func:`step_names`). A name refers to epoch 1, update 1, example 1 unless a suffix
   says otherwise: ``@`` followed by parts joined by dots, in any order:
 
   ====================  ===============================================
@@ -18,7 +20,8 @@ Two answer forms name quantities:
   ====================  ===============================================
 
 - **a partial trace**, in the shape of the JSON trace: any subset of its keys
-  and entries; list entries are matched by their ``"layer"`` where given.
+  and entries; list entries are matched by their ``"layer"`` where given. The
+  optimizer's buffers are an update's ``state_W``/``state_b`` (``step`` is not graded).
 
 Both give the same locators, so ``w5+``, ``w5⁺`` and a trace's
 ``update[layer 2].W[1][1]`` are one quantity. Nothing here computes a value.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -55,6 +59,28 @@ class Loc(NamedTuple):
     step: int = 0
 
 
+def intermediate(is_w: bool, key: str) -> str:
+    """The kind of a step's intermediate ``key`` (a key of ``shown``) of the weights or the biases: W.exp_avg."""
+    return f"{'W' if is_w else 'b'}.{key}"
+
+
+def step_names(problem: Problem) -> dict[str, str]:
+    """How an answer may name each intermediate of the optimizer's step (a key of ``shown``), in plain letters.
+
+    The intermediates are those the derivation prints under the problem's hyperparameters (the results of
+    ``Optimizer.shown_lines``, the change aside, which is Δw5). Each is named by its symbol (m, v̂, s, b: from
+    the table's ``symbols``), spelt in letters too (mhat), or by its own name (exp_avg, m_hat, momentum_buffer).
+    """
+    opt = problem.optimizer
+    out: dict[str, str] = {}
+    for line in opt.shown_lines(problem.hp):
+        key = line.result
+        if key != "change":
+            out.setdefault(spelt(opt.symbols.get(key, (key,))[0]), key)
+            out.setdefault(key, key)
+    return out
+
+
 UNKNOWN = "a name the worked solution does not print"
 WHAT = {"e": "epoch", "u": "update", "x": "example"}
 SUFFIX = re.compile(r"(?:(?:e\d+|u\d+|\d+)(?:\.|$))+")
@@ -79,9 +105,21 @@ def _suffix(name: str) -> tuple[str, dict[str, int] | str]:
     return key, parts
 
 
+LETTERS = {"\u0302": "hat", "\u0304": "bar", "′": "prime", "η": "eta"}
+"""How the optimizers' symbols are spelt in plain letters: m̂ -> mhat, ḡ -> gbar, w′ -> wprime, η_t -> eta_t."""
+
+
+def spelt(symbol: str) -> str:
+    k = unicodedata.normalize("NFD", symbol)
+    for mark, letters in LETTERS.items():
+        k = k.replace(mark, letters)
+    return k
+
+
 def canonical(name: str) -> str:
-    """The spelling-free key of a name: ∂L/∂w5 -> dL_dw5, δ_o1 -> delta_o1, Δw5 -> change_w5, w5⁺ -> w5+."""
-    k = name.replace("∂", "d").replace("δ", "delta_").replace("delta__", "delta_").replace("Δ", "change_")
+    """The spelling-free key of a name: ∂L/∂w5 -> dL_dw5, δ_o1 -> delta_o1, Δw5 -> change_w5, w5⁺ -> w5+,
+    m̂_w5 -> mhat_w5."""
+    k = spelt(name).replace("∂", "d").replace("δ", "delta_").replace("delta__", "delta_").replace("Δ", "change_")
     k = k.replace("⁺", "+").replace("/", "_").replace("_new", "+").replace("new_", "")
     return {"E_total": "L", "E": "L"}.get(k, k)
 
@@ -96,6 +134,7 @@ class AnswerNames:
         self.weights = {w: (l, j, i) for l, W in enumerate(self.names.weights) for (j, i), w in np.ndenumerate(W)}
         self.biases = {b: (l, j) for l, bs in enumerate(self.names.biases) if bs for j, b in enumerate(bs)}
         self.batches = problem.batches()
+        self.steps = step_names(problem)
         self._known: list[str] | None = None
 
     # -------------------------------------------------------------- names
@@ -108,6 +147,8 @@ class AnswerNames:
         loc = self._quantity(canonical(key), "x" in where)
         if loc is None:
             return UNKNOWN
+        if isinstance(loc, str):
+            return loc
         return self._place(loc, where, key)
 
     def _place(self, loc: Loc, where: dict[str, int], key: str) -> Loc | str:
@@ -122,7 +163,7 @@ class AnswerNames:
             )
         if not 1 <= u <= len(self.batches):
             return f"update {u}, but an epoch has {len(self.batches)} update{'s' if len(self.batches) > 1 else ''}"
-        if loc.kind in PER_UPDATE:
+        if loc.kind in PER_UPDATE or "." in loc.kind:
             if "x" in where:
                 return f"{key} is one number per update; @{x} names an example: write {key}@u{x} for update {x}"
             return loc._replace(epoch=e - 1, step=u - 1)
@@ -140,7 +181,7 @@ class AnswerNames:
             return Loc(bias_kind, l, j)
         return None
 
-    def _quantity(self, k: str, per_example: bool) -> Loc | None:
+    def _quantity(self, k: str, per_example: bool) -> Loc | str | None:
         if (loc := self._parameter(k, "W_before", "b_before")) is not None:
             return loc
         if k in (spelled := self.names.spellings()):  # I4, O4, Err6, z4: the symbols of every convention
@@ -171,15 +212,26 @@ class AnswerNames:
             m = re.fullmatch(pattern, k)
             if m and (loc := self._parameter(m.group(1), weight_kind, bias_kind)) is not None:
                 return loc
-        return None
+        return self._step_value(k)
+
+    def _step_value(self, k: str) -> Loc | str | None:
+        """m_w5, v̂_b1, exp_avg_w5: an intermediate of the optimizer's step of one weight or bias."""
+        head, _, parameter = k.rpartition("_")
+        loc = self._parameter(parameter, "W", "b") if head in self.steps else None
+        if loc is None:
+            return None
+        if loc.kind == "b" and not self.p.train_bias:
+            return f"{parameter} is not trained (train_bias: false), so the optimizer keeps nothing for it"
+        return loc._replace(kind=intermediate(loc.kind == "W", self.steps[head]))
 
     def known(self) -> list[str]:
         """Every name of the first update, for suggestions."""
         out = ["L", "loss_after"] + [f"∂L/∂{x}" for x in self.names.inputs]
         for u in self.units:
             out += [f"net_{u}", f"out_{u}", f"δ_{u}", f"∂L/∂out_{u}", f"∂out_{u}/∂net_{u}"]
+        symbols = {key: self.p.optimizer.symbols.get(key, (key,))[0] for key in self.steps.values()}
         for w in [*self.weights, *self.biases]:
-            out += [w, f"∂L/∂{w}", f"Δ{w}", f"{w}⁺"]
+            out += [w, f"∂L/∂{w}", f"Δ{w}", f"{w}⁺"] + [f"{s}_{w}" for s in symbols.values()]
         return out
 
     def suggest(self, name: str) -> str:
@@ -271,15 +323,46 @@ class AnswerNames:
                     if r < rows and c < layer.units:
                         loc = Loc(key, l, c, 0, r, e, s)
                 elif key in ("W", "W_change", "dL_dW"):
-                    j, i = (r, c) if layer.layout == "out_in" else (c, r)
-                    if j < layer.units and i < layer.n_in:
-                        loc = Loc(key, l, j, i, 0, e, s)
-                    elif layer.bias_form == "augmented" and j < layer.units and i == layer.n_in:
-                        loc = Loc({"W": "b", "W_change": "b_change", "dL_dW": "dL_db"}[key], l, j, 0, 0, e, s)
+                    bias_kind = {"W": "b", "W_change": "b_change", "dL_dW": "dL_db"}[key]
+                    loc = _matrix_cell(layer, r, c, key, bias_kind, l, e, s)
                 elif layer.separate_bias and c < layer.units:
                     loc, label = Loc(key, l, c, 0, 0, e, s), f"{at}.{group}[layer {l + 1}].{key}[{c + 1}]"
                 out.append((ans, far or loc, label))
+        if group == "update":
+            out += self._state(entry, l, e, s, f"{at}.update[layer {l + 1}]", far)
         return out
+
+    def _state(self, entry: dict, l: int, e: int, s: int, at: str, far) -> list:
+        """The optimizer's buffers after the step, as the trace's ``state_W``/``state_b`` write them."""
+        layer, out = self.p.layers[l], []
+        buffers = set(self.steps.values())
+        for which in ("state_W", "state_b"):
+            given = entry.get(which)
+            for name, value in given.items() if isinstance(given, dict) else ():
+                if name == "step":
+                    continue  # the step counter is given by the update's number
+                for (r, c), ans in _cells(value):
+                    label, loc = f"{at}.{which}.{name}[{r + 1}][{c + 1}]", "no such entry"
+                    if name not in buffers:
+                        loc = f"{name}: not a buffer of this optimizer here (its buffers: {', '.join(sorted(buffers))})"
+                    elif which == "state_W":
+                        loc = _matrix_cell(layer, r, c, intermediate(True, name), intermediate(False, name), l, e, s)
+                    elif layer.separate_bias and c < layer.units:
+                        loc, label = Loc(intermediate(False, name), l, c, 0, 0, e, s), f"{at}.{which}.{name}[{c + 1}]"
+                    if isinstance(loc, Loc) and loc.kind.startswith("b.") and not self.p.train_bias:
+                        continue  # a frozen bias has no buffer (the trace writes its augmented column as 0)
+                    out.append((ans, far or loc, label))
+        return out
+
+
+def _matrix_cell(layer, r: int, c: int, weight_kind: str, bias_kind: str, l: int, e: int, s: int) -> Loc | str:
+    """The locator of entry [r][c] of a weight matrix as the file writes it (its layout, an augmented bias column)."""
+    j, i = (r, c) if layer.layout == "out_in" else (c, r)
+    if j < layer.units and i < layer.n_in:
+        return Loc(weight_kind, l, j, i, 0, e, s)
+    if layer.bias_form == "augmented" and j < layer.units and i == layer.n_in:
+        return Loc(bias_kind, l, j, 0, 0, e, s)
+    return "no such entry"
 
 
 def _cells(value):

@@ -2,10 +2,15 @@
 
 Weights, biases and inputs are drawn with one decimal, never 0, from NumPy's
 legacy RandomState(seed) (so the same seed gives the same exercise on every
-NumPy), and a draw is kept only if the first update is a good exercise: no
+NumPy), and a draw is kept only if the run is a good exercise: finite, no
 sigmoid or tanh unit near saturation (|z| ≤ 2.5), no ReLU-family unit on its
-flat side for every example, and no gradient that is (nearly) zero. Pure:
-returns the problem file's text.
+flat side for every example, no gradient that is (nearly) zero except where a
+dropout mask drops the unit, and, with an optimizer that keeps state, every
+buffer moved by every step. With ``optimizer``, the file names its
+hyperparameters (Adam's β's and ε, …) and a learning rate whose step can be
+followed by hand; with ``dropout``, each hidden layer gets a given mask of 0s
+and 1s per example (at least one unit kept, and one dropped where there are
+two). Pure: returns the problem file's text.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from typing import Any
 
 import numpy as np
 
@@ -20,9 +26,20 @@ from .. import engine
 from ..activations import ACTIVATIONS
 from ..errors import Issue, NonFiniteError, ProblemError
 from ..losses import LOSSES
+from ..optimizers import OPTIMIZERS
 from ..validate import from_dict
 
 TRIES = 2000
+PLAIN_RATE = 0.5
+"""The learning rate of a plain SGD exercise."""
+BY_HAND: dict[str, tuple[float, dict[str, Any]]] = {
+    "sgd": (0.5, {"momentum": 0.9}),
+    "rmsprop": (0.01, {}),  # its first step is −η·g/√((1 − α)·g²) = ∓10·η
+}
+"""Per optimizer: the learning rate of an exercise (a first step of about ±0.1 to ±0.5) and settings beyond its
+defaults (SGD gets momentum, or it would keep no state); any other optimizer gets (0.1, {}): Adam's, AdamW's and
+Adagrad's first steps are ±η."""
+BY_HAND_OTHERS = (0.1, {})
 
 
 def _one_decimal(rng, shape, low=-0.9, high=0.9) -> np.ndarray:
@@ -31,18 +48,73 @@ def _one_decimal(rng, shape, low=-0.9, high=0.9) -> np.ndarray:
     return values / 10.0
 
 
+def _masks(rng, examples: int, units: int) -> np.ndarray:
+    """A dropout mask per example: 0s and 1s, at least one unit kept in each row, one dropped where two exist."""
+    masks = rng.randint(0, 2, size=(examples, units))
+    for row in masks:
+        if not row.any():
+            row[rng.randint(units)] = 1
+    if units > 1 and masks.all():
+        masks[rng.randint(examples), rng.randint(units)] = 0
+    return masks
+
+
+def optimizer_block(name: str) -> dict[str, Any]:
+    """The ``optimizer:`` of an exercise: its name and every hyperparameter that is on (β's, ε, α, …)."""
+    block: dict[str, Any] = {"name": name}
+    for key, param in OPTIMIZERS[name].params.items():
+        if param.kind != "bool" and param.default not in (0, 0.0):
+            block[key] = list(param.default) if param.kind == "pair" else param.default
+    block.update(BY_HAND.get(name, BY_HAND_OTHERS)[1])
+    return block
+
+
+def learning_rate_for(optimizer: str | None) -> float:
+    """The learning rate of an exercise with this optimizer (None: plain SGD)."""
+    return PLAIN_RATE if optimizer is None else BY_HAND.get(optimizer, BY_HAND_OTHERS)[0]
+
+
+def _zero_allowed(problem) -> list[np.ndarray]:
+    """Per layer, the weights whose gradient is 0 by design: into a unit, or out of one, dropped for every example."""
+    allowed = [np.zeros(layer.W.shape, dtype=bool) for layer in problem.layers]
+    for l, layer in enumerate(problem.layers):
+        if layer.masks is not None:
+            dropped = ~layer.masks.astype(bool).any(axis=0)
+            allowed[l][dropped, :] = True
+            allowed[l + 1][:, dropped] = True
+    return allowed
+
+
 def _good(problem) -> bool:
     try:
-        step = engine.run(problem.with_epochs(1)).epochs[0].steps[0]
+        trace = engine.run(problem)
     except NonFiniteError:
         return False
-    for layer, fwd in zip(problem.layers, step.forward, strict=False):
-        act = layer.activation.name
-        if act in ("sigmoid", "tanh") and np.max(np.abs(fwd.z)) > 2.5:
+    if trace.stopped:
+        return False
+    allowed = _zero_allowed(problem)
+    for step in (s for epoch in trace.epochs for s in epoch.steps):
+        for layer, fwd in zip(problem.layers, step.forward, strict=False):
+            act = layer.activation.name
+            if act in ("sigmoid", "tanh") and np.max(np.abs(fwd.z)) > 2.5:
+                return False
+            if act in ("relu", "leaky_relu", "elu") and np.any(np.all(fwd.z <= 0.05, axis=0)):
+                return False
+        for rec in step.backward:
+            if np.any((np.abs(rec.dL_dW) <= 1e-3) & ~allowed[rec.layer - 1]):
+                return False
+        if not all(_moved(u.state_W_before, u.state_W) for u in step.update):
             return False
-        if act in ("relu", "leaky_relu", "elu") and np.any(np.all(fwd.z <= 0.05, axis=0)):
+    return True
+
+
+def _moved(before: dict | None, after: dict | None) -> bool:
+    """Every buffer of the optimizer changed in this step (and none is non-finite)."""
+    before, after = before or {}, after or {}
+    for key, value in after.items():
+        if key != "step" and (not np.all(np.isfinite(value)) or np.array_equal(value, before.get(key))):
             return False
-    return all(np.min(np.abs(rec.dL_dW)) > 1e-3 for rec in step.backward)
+    return True
 
 
 def output_activation(hidden: str, loss: str) -> str:
@@ -59,75 +131,118 @@ def new_problem(
     loss: str = "half_sse",
     seed: int = 0,
     examples: int = 1,
-    learning_rate: float = 0.5,
+    learning_rate: float | None = None,
     output: str | None = None,
     title: str | None = None,
     command: str | None = None,
+    optimizer: str | None = None,
+    l2: float | None = None,
+    dropout: float | None = None,
+    epochs: int = 1,
 ) -> str:
     """The text of a new exercise (YAML), reproducible from its arguments.
 
     ``activation`` is that of the hidden layers; ``output`` that of the output
     layer (by default chosen to suit the loss, see :func:`output_activation`).
+    ``learning_rate`` None takes one suited to the optimizer (:data:`BY_HAND`);
+    ``dropout`` p puts dropout with given masks on every hidden layer.
     """
+    if dropout and len(sizes) < 3:
+        raise ValueError("--dropout needs a hidden layer (dropout is never on the output layer): e.g. --layers 2-2-1")
     out_act = output or output_activation(activation, loss)
+    rate = learning_rate_for(optimizer) if learning_rate is None else learning_rate
     rng = np.random.RandomState(seed)
     for _ in range(TRIES):
-        layers = []
-        for k, (n_in, units) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
-            act = out_act if k == len(sizes) - 2 else activation
-            layers.append(
-                {
-                    "name": "o" if k == len(sizes) - 2 else ("h" if len(sizes) == 3 else f"h{k + 1}"),
-                    "activation": act,
-                    "weights": _one_decimal(rng, (units, n_in)).tolist(),
-                    "bias": float(_one_decimal(rng, ())),
-                }
-            )
-        X = _one_decimal(rng, (examples, sizes[0]), -1.0, 1.0)
-        K = sizes[-1]
-        if out_act == "softmax":
-            Y = np.eye(K)[rng.randint(0, K, examples)]
-        elif out_act == "sigmoid" or loss == "bce":
-            Y = rng.randint(0, 2, (examples, K)).astype(float)
-        else:
-            Y = _one_decimal(rng, (examples, K), -1.0, 1.0)
-        data = {
-            "layers": layers,
-            "inputs": X.tolist(),
-            "targets": Y.tolist(),
-            "loss": loss,
-            "learning_rate": learning_rate,
-        }
+        data = _draw(rng, sizes, activation, out_act, loss, examples, rate)
+        if dropout:
+            for layer, units in zip(data["layers"][:-1], sizes[1:-1], strict=False):
+                layer["dropout"], layer["masks"] = dropout, _masks(rng, examples, units).tolist()
+        if optimizer is not None:
+            data["optimizer"] = optimizer_block(optimizer)
+        if l2:
+            data["l2"] = l2
+        if epochs > 1:
+            data["epochs"] = epochs
         try:
             problem = from_dict(data)
         except ProblemError as e:  # an output activation the loss cannot take
             raise ValueError(e.issues[0].found + "; expected " + e.issues[0].expected) from None
         if _good(problem):
             arch = "-".join(map(str, sizes))
+            settings = dict(optimizer=optimizer, l2=l2, dropout=dropout, epochs=epochs, learning_rate=learning_rate)
             return _yaml(
                 data,
-                command or _command(sizes, activation, out_act, loss, seed, examples, output is not None),
+                command or _command(sizes, activation, out_act, loss, seed, examples, output is not None, settings),
                 title or f"Exercise {seed}: a {arch} network",
             )
     raise ValueError("no good exercise found for these settings; try another seed")
 
 
+def _draw(rng, sizes, activation, out_act, loss, examples, learning_rate) -> dict:
+    """One draw of the network and the data, as a problem file's data."""
+    layers = []
+    for k, (n_in, units) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        act = out_act if k == len(sizes) - 2 else activation
+        layers.append(
+            {
+                "name": "o" if k == len(sizes) - 2 else ("h" if len(sizes) == 3 else f"h{k + 1}"),
+                "activation": act,
+                "weights": _one_decimal(rng, (units, n_in)).tolist(),
+                "bias": float(_one_decimal(rng, ())),
+            }
+        )
+    X = _one_decimal(rng, (examples, sizes[0]), -1.0, 1.0)
+    K = sizes[-1]
+    if out_act == "softmax":
+        Y = np.eye(K)[rng.randint(0, K, examples)]
+    elif out_act == "sigmoid" or loss == "bce":
+        Y = rng.randint(0, 2, (examples, K)).astype(float)
+    else:
+        Y = _one_decimal(rng, (examples, K), -1.0, 1.0)
+    return {"layers": layers, "inputs": X.tolist(), "targets": Y.tolist(), "loss": loss, "learning_rate": learning_rate}
+
+
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    """A number as YAML reads it back as a float: 0.5, 1.0e-8 (PyYAML wants the dot and the exponent's sign)."""
+    text = f"{x:.15g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent):+d}"
+    return text
 
 
 def _row(values) -> str:
     return "[" + ", ".join(_fmt(v) for v in values) + "]"
 
 
-def _command(sizes, activation, out_act, loss, seed, examples, explicit_output: bool) -> str:
+def _command(sizes, activation, out_act, loss, seed, examples, explicit_output: bool, settings=None) -> str:
     """The command that writes this exercise again."""
+    settings = settings or {}
+    extra = ""
+    for option in ("optimizer", "l2", "dropout", "learning_rate"):
+        if settings.get(option) is not None:
+            value = settings[option]
+            extra += f" --{option.replace('_', '-')} {value if isinstance(value, str) else _fmt(value)}"
+    if settings.get("epochs", 1) > 1:
+        extra += f" --epochs {settings['epochs']}"
     return (
         f"backprop new --layers {'-'.join(map(str, sizes))} --activation {activation}"
         + (f" --output-activation {out_act}" if explicit_output else "")
         + f" --loss {loss} --seed {seed}"
         + (f" --examples {examples}" if examples > 1 else "")
+        + extra
     )
+
+
+def _flow(value) -> str:
+    """A value in YAML's flow style: {name: adam, betas: [0.9, 0.999], eps: 1.0e-8}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else _fmt(value)
 
 
 def _yaml(data: dict, command: str, title: str) -> str:
@@ -137,18 +252,25 @@ def _yaml(data: dict, command: str, title: str) -> str:
         f'title: "{title}"',
         "layers:",
     ]
+    pad = " " * 14
     for layer in data["layers"]:
-        rows = layer["weights"]
-        pad = " " * 14
         lines += [
             f"  - name: {layer['name']}",
             f"    activation: {layer['activation']}",
-            "    weights: [" + (",\n" + pad).join(_row(r) for r in rows) + "]",
+            "    weights: [" + (",\n" + pad).join(_row(r) for r in layer["weights"]) + "]",
             f"    bias: {_fmt(layer['bias'])}",
         ]
+        if "dropout" in layer:
+            lines += [
+                f"    dropout: {_fmt(layer['dropout'])}",
+                "    masks: [" + (",\n" + pad[:-2]).join(_row(r) for r in layer["masks"]) + "]",
+            ]
     lines.append("inputs: [" + ", ".join(_row(r) for r in data["inputs"]) + "]")
     lines.append("targets: [" + ", ".join(_row(r) for r in data["targets"]) + "]")
     lines += [f"loss: {data['loss']}", f"learning_rate: {_fmt(data['learning_rate'])}"]
+    for key in ("optimizer", "l2", "epochs"):
+        if key in data:
+            lines.append(f"{key}: {_flow(data[key])}")
     return "\n".join(lines) + "\n"
 
 
@@ -219,17 +341,27 @@ def variants(
     loss: str,
     seed: int,
     examples: int,
-    learning_rate: float,
+    learning_rate: float | None,
     output: str | None,
+    **settings,
 ) -> dict[str, str]:
-    """One exercise per student id, each different from the others."""
+    """One exercise per student id, each different from the others (``settings``: optimizer, l2, dropout, epochs)."""
     out, bodies = {}, set()
     arch = "-".join(map(str, sizes))
     out_act = output or output_activation(activation, loss)
     for student in ids:
         for attempt in range(100):
             s = variant_seed(student, seed, attempt)
-            command = _command(sizes, activation, out_act, loss, s, examples, output is not None)
+            command = _command(
+                sizes,
+                activation,
+                out_act,
+                loss,
+                s,
+                examples,
+                output is not None,
+                {**settings, "learning_rate": learning_rate},
+            )
             text = new_problem(
                 sizes,
                 activation,
@@ -240,6 +372,7 @@ def variants(
                 output,
                 title=f"Exercise for {student}: a {arch} network",
                 command=command,
+                **settings,
             )
             body = text.split("layers:", 1)[1]
             if body not in bodies:

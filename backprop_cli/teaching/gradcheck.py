@@ -82,8 +82,8 @@ def check(problem: Problem, tolerance: float = 1e-6) -> Report:
     update's dropout masks held fixed (so that ∂L/∂w of a dropped unit is 0 on both sides).
     """
     if problem.rule != "backprop":
-        raise ProblemError(Issue(problem.origin, None, None, "rule", f"rule: {problem.rule}, which computes no gradient",
-                                 "a problem trained by backpropagation"))
+        found = f"rule: {problem.rule}, which computes no gradient"
+        raise ProblemError(Issue(problem.origin, None, None, "rule", found, "a problem trained by backpropagation"))
     trace = engine.run(problem.with_epochs(1))
     step = trace.epochs[0].steps[0]
     rows = step.examples

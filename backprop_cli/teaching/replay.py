@@ -24,6 +24,7 @@ import numpy as np
 from .. import engine
 from ..problem import Problem, penalty
 from ..trace import Trace
+from .answer_names import intermediate
 from .mistakes import KINDS, Point
 
 Key = tuple[int, int, str, int]  # (epoch, update, kind, layer), all 0-based
@@ -69,6 +70,7 @@ def truth(trace: Trace) -> Values:
                         (e, s, "W", l): upd.W,
                     }
                 )
+                out.update(_intermediates(e, s, l, upd.shown_W, upd.shown_b))
                 if upd.b is not None:
                     out.update(
                         {
@@ -89,18 +91,31 @@ def truth(trace: Trace) -> Values:
     return out
 
 
+def _intermediates(e: int, s: int, l: int, shown_W: dict | None, shown_b: dict | None) -> Values:
+    """The step's intermediates that are kinds (mistakes.py), under the replay's keys."""
+    out: Values = {}
+    for is_w, shown in ((True, shown_W), (False, shown_b)):
+        for key, value in (shown or {}).items():
+            if intermediate(is_w, key) in KINDS and key != "change":
+                out[(e, s, intermediate(is_w, key), l)] = value
+    return out
+
+
 def initial_state(problem: Problem) -> tuple[list, list]:
     """The optimizer state each layer starts from (PyTorch's buffers, as next_problem carries them)."""
     return [dict(l.state_W or {}) for l in problem.layers], [dict(l.state_b or {}) for l in problem.layers]
 
 
-def optimizer_step(problem: Problem, param, grad, state: dict, trainable: bool = True):
-    """(Δ, new state) of one step of the problem's optimizer (optimizers.py), as the engine takes it."""
+def optimizer_step(problem: Problem, param, grad, state: dict, trainable: bool = True, shown: dict | None = None):
+    """(Δ, new state, the value after) of one step of the problem's optimizer (optimizers.py), as the engine takes it.
+
+    ``shown``, when given, receives the step's intermediates (nothing for a frozen parameter). The value after is
+    the optimizer's own (Adam's w − (η/(1 − β₁ᵗ))·m/d is not bit for bit w + Δ)."""
     if not trainable:
-        return np.zeros_like(param), state
-    state, shown = dict(state or {}), {}
-    problem.optimizer.step(param, grad, state, problem.learning_rate, problem.hp, shown)
-    return shown["change"], state
+        return np.zeros_like(param), state, param
+    state, shown = dict(state or {}), ({} if shown is None else shown)
+    after = problem.optimizer.step(param, grad, state, problem.learning_rate, problem.hp, shown)
+    return shown["change"], state, after
 
 
 class Replay:
@@ -140,25 +155,46 @@ class Replay:
         sW, sb = initial_state(p)
         batches = p.batches()
         with np.errstate(all="ignore"):
-            penalised = bool(p.l1 or p.l2)  # the epoch's loss and the loss after it include the penalty
             for e in range(last[0] + 1):
-                losses, pens = [], []
+                losses, penalties = [], []
                 for s, rows in enumerate(batches):
                     if (e, s) > last:
                         return self.values
-                    pens.append(penalty(p, W) if penalised else 0.0)
-                    W, b, sW, sb, L_n = self.step(e, s, rows, W, b, sW, sb)
+                    W, b, sW, sb, L_n, pen = self.step(e, s, rows, W, b, sW, sb)
                     losses.append(L_n)
+                    penalties.append(pen)
                 anchor = Point(p, len(p.layers) - 1, 1.0, p.n_examples)
-                pen = float(np.mean(pens)) if penalised else 0
-                self.put((e, 0, "epoch_loss", 0), np.array(engine.reduce(p, np.concatenate(losses)) + pen), anchor)
+                # as the engine: the epoch's Lₙ reduced, plus the mean of the updates' penalties
+                epoch_loss = engine.reduce(p, np.concatenate(losses)) + float(np.mean(penalties))
+                self.put((e, 0, "epoch_loss", 0), np.array(epoch_loss), anchor)
+                anchor.evaluated = self._with_dropout(e, W, b)
                 zs, acts = engine.forward(p.layers, W, b, p.X)
-                after = engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y)) + (penalty(p, W) if penalised else 0)
+                after = engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y)) + self._penalty(W)[0]
                 self.put((e, 0, "loss_after", 0), np.array(after), anchor)
         return self.values
 
+    def _with_dropout(self, e: int, W, b) -> tuple | None:
+        """The loss at W, b with the epoch's dropout masks kept, and with only their scaling 1/(1 − p) kept."""
+        p = self.p
+        per_update = [engine.dropout_masks(p, rows, p.epochs_done + e + 1, s + 1) for s, rows in enumerate(p.batches())]
+        if per_update[0] is None:
+            return None
+        masks = [None if m[0] is None else np.concatenate(m) for m in zip(*per_update, strict=True)]
+        ones = [None if m is None else np.ones_like(m) for m in masks]
+        out = []
+        for kept in (masks, ones):
+            zs, acts = engine.forward(p.layers, W, b, p.X, kept)
+            out.append(np.array(engine.reduce(p, engine.losses(p, zs[-1], acts[-1], p.Y))) + self._penalty(W)[0])
+        return tuple(out)
+
+    def _penalty(self, W) -> tuple[float, float]:
+        """The weight penalty at W, and its (λ₂/2)·Σw² part."""
+        if not (self.p.l1 or self.p.l2):
+            return 0.0, 0.0
+        return penalty(self.p, W), 0.5 * self.p.l2 * sum(float(np.sum(w * w)) for w in W)
+
     def step(self, e: int, s: int, rows, W, b, sW, sb):
-        """One update, worked the student's way. Returns the weights, biases and states after it, and Lₙ used."""
+        """One update, worked the student's way. Returns the weights, biases and states after it, Lₙ and the penalty."""
         p, layers = self.p, self.p.layers
         X, Y = p.X[rows], p.Y[rows]
         scale = 1.0 / len(rows) if p.batch_reduction == "mean" else 1.0
@@ -182,12 +218,12 @@ class Replay:
             terms = p.loss.terms(out.a, Y)
         out.terms = put("term", L, terms)
         out.losses = self.put((e, s, "L_n", 0), out.terms.sum(axis=1), out)
-        pen = penalty(p, [c.W for c in pts]) if (p.l1 or p.l2) else 0.0
-        out.loss = self.put((e, s, "L", 0), np.array(engine.reduce(p, out.losses) + pen), out)
+        out.penalty, out.half_l2 = self._penalty([c.W for c in pts])
+        out.loss = self.put((e, s, "L", 0), np.array(engine.reduce(p, out.losses) + out.penalty), out)
         self._backward(e, s, pts, put, Y)
         first = pts[0]
         self.put((e, s, "dL_dx", 0), scale * (first.delta @ first.W), first)
-        return self._update(pts, put, sW, sb) + (out.losses,)
+        return self._update(e, s, pts, put, sW, sb) + (out.losses, out.penalty)
 
     def _touched(self, e: int, s: int, kind: str, l: int) -> bool:
         """True when the value used here is not what the engine would compute (an answer, or the twist)."""
@@ -224,18 +260,45 @@ class Replay:
             if c.b is not None:
                 c.gb = put("dL_db", l, dL_db)
 
-    def _update(self, pts: list[Point], put, sW, sb):
+    def _update(self, e: int, s: int, pts: list[Point], put, sW, sb):
         p = self.p
         W, b, sW, sb = [], [], list(sW), list(sb)
         for l, c in enumerate(pts):
-            change, sW[l] = optimizer_step(p, c.W, c.g, c.state_W)
-            W.append(put("W", l, c.W + put("W_change", l, change)))
+            c.shown_W = {}
+            change, sW[l], after = optimizer_step(p, c.W, c.g, c.state_W, shown=c.shown_W)
+            self._intermediates(put, True, l, c.shown_W, sW[l])
+            used = put("W_change", l, change)
+            W.append(put("W", l, after if used is change else c.W + used))
+            self._carry_twist(e, s, True, c, sW[l])
             if c.b is None:
                 b.append(None)
                 continue
-            change, sb[l] = optimizer_step(p, c.b, c.gb, c.state_b, p.train_bias)
-            b.append(put("b", l, c.b + put("b_change", l, change)))
+            c.shown_b = {} if p.train_bias else None
+            change, sb[l], after = optimizer_step(p, c.b, c.gb, c.state_b, p.train_bias, shown=c.shown_b)
+            self._intermediates(put, False, l, c.shown_b, sb[l])
+            used = put("b_change", l, change)
+            b.append(put("b", l, after if used is change else c.b + used))
+            self._carry_twist(e, s, False, c, sb[l])
         return W, b, sW, sb
+
+    @staticmethod
+    def _intermediates(put, is_w: bool, l: int, shown: dict | None, state: dict) -> None:
+        """Record the step's intermediates; the student's buffers (m, v, …) are what the next step starts from."""
+        for key, value in (shown or {}).items():
+            if key != "change" and intermediate(is_w, key) in KINDS:
+                used = put(intermediate(is_w, key), l, value)
+                if key in state:
+                    state[key] = used
+
+    def _carry_twist(self, e: int, s: int, is_w: bool, c: Point, state: dict) -> None:
+        """A mistake of the rule made here leaves its wrong buffers to the next step (β₁, β₂ swapped: m and v)."""
+        t, kind = self.twist, "W" if is_w else "b"
+        if t is None or not (t.at((e, s, f"{kind}_change", c.l)) or t.at((e, s, kind, c.l))):
+            return
+        reached = c.reached.get((kind, t.mistake), {})
+        for key in state:
+            if key != "step" and key in reached:
+                state[key] = reached[key]
 
 
 def hypotheses(problem: Problem) -> list[Twist]:
@@ -251,4 +314,16 @@ def hypotheses(problem: Problem) -> list[Twist]:
             return super().put(key, computed, c)
 
     Probe(problem).run((0, len(problem.batches()) - 1))
-    return [Twist(kind, l, what) for (kind, l), c in seen.items() for what, _ in KINDS[kind].mistakes(c)]
+    out = []
+    for (kind, l), c in seen.items():
+        names = [what for what, _ in KINDS[kind].mistakes(c)]
+        if _of_the_rule(kind) and (c.shown_W if kind.startswith("W") else c.shown_b) is not None:
+            # a mistake of the rule may first show at a later step (dampening, the step counter; β's swapped in m̂)
+            names += [m.name for m in problem.optimizer.mistakes]
+        out += [Twist(kind, l, what) for what in dict.fromkeys(names)]
+    return out
+
+
+def _of_the_rule(kind: str) -> bool:
+    """Whether the optimizer's rule computes this kind (the change, the value after, an intermediate)."""
+    return kind in ("W_change", "W", "b_change", "b") or "." in kind

@@ -1,4 +1,5 @@
-"""How check reports: a line per answer (rich), everything per file and answer (json), or a gradebook (csv).
+"""How check reports: a line per answer (rich), everything per file and answer (json), a gradebook (csv), or one
+self-contained web page (html: the gradebook, then each student's answers).
 
 The lines that name nothing gradable (unknown names, duplicates) are listed up
 to MAX_LISTED per file, then counted, as the problem-file errors are.
@@ -10,6 +11,7 @@ import csv
 import io
 import json
 import math
+import unicodedata
 from typing import TextIO
 
 from ..errors import Issue
@@ -49,9 +51,15 @@ def _rounded(value: float, r: Result) -> str:
     return f"{value:.{d}f}"
 
 
+def shown_width(name: str) -> int:
+    """The columns a name takes: its combining marks (the hat of m̂) take none."""
+    return sum(not unicodedata.combining(ch) for ch in name)
+
+
 def line(r: Result, width: int, verdict_width: int) -> str:
+    name = r.name + " " * max(0, width - shown_width(r.name))
     text = (
-        f"{r.verdict:<{verdict_width}}  {r.name:<{width}} = {_written(r)}"
+        f"{r.verdict:<{verdict_width}}  {name} = {_written(r)}"
         if r.answer is not None
         else f"{r.verdict:<{verdict_width}}  {r.name}"
     )
@@ -96,7 +104,7 @@ def rich(reports: list[FileReport], out: TextIO, points: bool) -> None:
         if rep.issues:
             continue
         shown, extra = _listed(rep.results)
-        width = max((len(r.name) for r in shown if r.answer is not None), default=0)
+        width = max((shown_width(r.name) for r in shown if r.answer is not None), default=0)
         verdict_width = max((len(r.verdict) for r in shown), default=5)
         for r in shown:
             out.write(line(r, width, verdict_width) + "\n")
@@ -195,3 +203,69 @@ def as_csv(reports: list[FileReport]) -> str:
             ]
         )
     return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------- html
+
+ANSWER_HEADER = ["answer", "written", "verdict", "expected", "notes"]
+
+
+def _answer_row(r: Result) -> list[str]:
+    """One answer as a row of the page: what was written, the verdict, the expected value, and why."""
+    expected = _rounded(r.expected, r) if r.expected is not None and r.verdict != "right" else ""
+    notes = list(r.mistakes)
+    if r.verdict == "CARRIED":
+        notes.insert(0, f"{_rounded(r.carried, r)} follows from your own earlier answers")
+    if r.line is not None and r.verdict in ("unknown", "unreadable", "duplicate"):
+        notes = [f"line {r.line}: {n}" for n in notes[:1]] + notes[1:]
+    return [r.name, _written(r), r.verdict, expected, "; or ".join(notes) if r.verdict == "WRONG" else "; ".join(notes)]
+
+
+def _answers(rep: FileReport) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of one file's table: its answers, or why it could not be graded."""
+    if rep.issues:
+        return ["cannot be graded"], [[str(i)] for i in rep.issues[:MAX_LISTED]]
+    shown, extra = _listed(rep.results)
+    rows = [_answer_row(r) for r in shown]
+    if extra:
+        rows.append(["", "", "", "", f"… and {extra} more unknown names or duplicates"])
+    return ANSWER_HEADER, rows
+
+
+def _gradebook_rows(reports: list[FileReport]) -> list[list[str]]:
+    """The gradebook's rows (as the CSV), an error pointing to the file's section, where it is given in full."""
+    rows = list(csv.reader(io.StringIO(as_csv(reports))))[1:]
+    return [row[:-1] + (["not graded: see below"] if row[-1] else [""]) for row in rows]
+
+
+def _table(page: str) -> str:
+    """The one table of a results page (html.results_page writes the title, the summary, then the table)."""
+    return page[page.index("<table") : page.rindex("</table>") + len("</table>")]
+
+
+def as_html(reports: list[FileReport], title: str, points: bool) -> str:
+    """One self-contained page: for one file, its answers; for a class, the gradebook, then each file's answers.
+
+    Every text goes through render/html.py (escaped there); the page has no script and fetches nothing.
+    """
+    from ..render import html
+
+    if len(reports) == 1:
+        rep = reports[0]
+        header, rows = _answers(rep)
+        return html.results_page(
+            title, rep.file + ": " + (summary(rep, points) if not rep.issues else "not graded"), header, rows
+        )
+    ok = sum(rep.ok for rep in reports)
+    failed = sum(bool(rep.issues) for rep in reports)
+    overview = f"{len(reports)} answer files: {ok} all right" + (f", {failed} could not be graded" if failed else "")
+    page = html.results_page(title, overview, list(COLUMNS), _gradebook_rows(reports))
+    sections = []
+    for rep in reports:
+        header, rows = _answers(rep)
+        about = summary(rep, True) if not rep.issues else "not graded"
+        sections.append(
+            f"<h2>{html.html_text(rep.file)}</h2>\n<p>{html.html_text(about)}</p>\n"
+            + _table(html.results_page(rep.file, "", header, rows))
+        )
+    return page.replace("\n</main>", "\n" + "\n".join(sections) + "\n</main>", 1)

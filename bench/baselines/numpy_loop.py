@@ -18,7 +18,7 @@ acts = [l["activation"] for l in p["layers"]]
 X, Y = np.array(p["inputs"]), np.array(p["targets"])
 lr, epochs, n = p["learning_rate"], p["epochs"], len(X)
 size = 1 if p["update"] == "stochastic" else n
-batches = [(X[i:i + size], Y[i:i + size]) for i in range(0, n, size)]
+batches = [(X[i : i + size], Y[i : i + size]) for i in range(0, n, size)]
 np.seterr(over="ignore")
 
 
@@ -47,7 +47,7 @@ def df(name, z, a):
 
 def forward(x):
     zs, As = [], [x]
-    for W, b, name in zip(Ws, bs, acts):
+    for W, b, name in zip(Ws, bs, acts, strict=False):
         z = As[-1] @ W.T + b
         zs.append(z)
         As.append(f(name, z))
@@ -76,5 +76,7 @@ for epoch in range(epochs):
             Ws[i] = Ws[i] - lr * gW
             bs[i] = bs[i] - lr * gb
     _, As = forward(X)
-    history.append({"epoch": epoch + 1, "loss": float(np.concatenate(seen).mean()), "loss_after": float(losses(As[-1], Y).mean())})
+    history.append(
+        {"epoch": epoch + 1, "loss": float(np.concatenate(seen).mean()), "loss_after": float(losses(As[-1], Y).mean())}
+    )
 json.dump({"epochs": history, "weights": [W.tolist() for W in Ws]}, sys.stdout)

@@ -20,7 +20,9 @@ for l in p["layers"]:
         lin.weight.copy_(W)
         lin.bias.copy_(torch.tensor(l["bias"]))
     modules.append(lin)
-    act = {"sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(), "relu": nn.ReLU(), "softmax": nn.Softmax(dim=1)}.get(l["activation"])
+    act = {"sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(), "relu": nn.ReLU(), "softmax": nn.Softmax(dim=1)}.get(
+        l["activation"]
+    )
     if act is not None:
         modules.append(act)
 model = nn.Sequential(*modules)
@@ -40,7 +42,7 @@ history = []
 for epoch in range(p["epochs"]):
     seen = []
     for i in range(0, n, size):
-        x, y = X[i:i + size], Y[i:i + size]
+        x, y = X[i : i + size], Y[i : i + size]
         opt.zero_grad()
         L = losses(model(x), y)
         L.mean().backward()
