@@ -80,7 +80,7 @@ def test_each_optimizer_walks_its_own_lines_in_textbook_order(optimizer, lines):
     text = flat(page(solved(NET + f"optimizer: {optimizer}\n")))
     updates = text[text.index("Updates"):]
     found = [updates.find(line + " = ") for line in lines]
-    assert -1 not in found, [line for line, f in zip(lines, found) if f == -1]
+    assert -1 not in found, [line for line, f in zip(lines, found, strict=True) if f == -1]
     assert found == sorted(found)
     assert "−η·∂L/∂w1 = " not in updates  # never SGD's formula for another optimizer
 

@@ -384,7 +384,7 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         layer = p.layers[number - 1]
         rule = layer_rule(s, step, li)
         Wl = of_layer("W", "W", number)
-        names = _names(s, rule, Wl, lambda symbol_, w: _matrix_name(symbol_, "W", number))
+        names = _names(s, rule, Wl, lambda symbol_, w, number=number: _matrix_name(symbol_, "W", number))
         if len(rule.lines) == 2 and not rule.per_step:  # W⁺ = W − η·∂L/∂W in one line
             change = rule.lines[0]
             rhs = fill(("$w + " + change.formula[0], "$w + " + change.formula[1]), names)
