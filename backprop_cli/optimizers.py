@@ -61,6 +61,8 @@ class Optimizer(NamedTuple):
     mistakes: tuple[Mistake, ...] = ()
     rational: bool = False  # exact on fractions (--exact): its step uses + − · / only, keeping the number type
     not_rational: str = ""  # why not, when not
+    starts: dict[str, str] = {}  # buffer -> the hyperparameter it starts at (else 0)
+    classical: tuple[Line, ...] = ()  # the change written classically, with $change_prev (the previous Δw)
 
     def active_state(self, hp: dict) -> tuple[str, ...]:
         """The buffers this optimizer keeps under these hyperparameters (SGD without momentum keeps none)."""
@@ -242,9 +244,16 @@ OPTIMIZERS: dict[str, Optimizer] = {
             state=("momentum_buffer",), counts_steps=False, step=sgd_step,
             lines=(
                 _decay_line(),
-                Line("momentum_buffer", ("b", "b"), ("$momentum·$momentum_buffer_prev + (1 − $dampening)·$g_decayed",
-                                                     r"$momentum \cdot $momentum_buffer_prev + (1 - $dampening) \cdot $g_decayed"),
-                     lambda hp: hp.get("momentum", 0) != 0),
+                # PyTorch's first step sets v = g (not dampened); ``first_step`` is set by a page that knows
+                Line("momentum_buffer", ("v", "v"), ("$g_decayed", "$g_decayed"),
+                     lambda hp: hp.get("momentum", 0) != 0 and bool(hp.get("first_step"))),
+                Line("momentum_buffer", ("v", "v"), ("$momentum·$momentum_buffer_prev + $g_decayed",
+                                                     r"$momentum \cdot $momentum_buffer_prev + $g_decayed"),
+                     lambda hp: hp.get("momentum", 0) != 0 and not hp.get("first_step") and not hp.get("dampening")),
+                Line("momentum_buffer", ("v", "v"),
+                     ("$momentum·$momentum_buffer_prev + (1 − $dampening)·$g_decayed",
+                      r"$momentum \cdot $momentum_buffer_prev + (1 - $dampening) \cdot $g_decayed"),
+                     lambda hp: hp.get("momentum", 0) != 0 and not hp.get("first_step") and bool(hp.get("dampening"))),
                 Line("direction", ("d", "d"), ("$g_decayed + $momentum·$momentum_buffer",
                                                r"$g_decayed + $momentum \cdot $momentum_buffer"), _flag("nesterov")),
                 Line("change", _CHANGE, ("−$lr·$direction", r"-$lr \cdot $direction"), _flag("nesterov")),
@@ -253,7 +262,13 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 Line("change", _CHANGE, ("−$lr·$g_decayed", r"-$lr \cdot $g_decayed"),
                      lambda hp: hp.get("momentum", 0) == 0),
             ),
-            symbols={"g_decayed": ("g", "g"), "momentum_buffer": ("b", "b"), "direction": ("d", "d"), "change": _CHANGE},
+            symbols={"g_decayed": ("g", "g"), "momentum_buffer": ("v", "v"), "direction": ("d", "d"),
+                     "change": _CHANGE},
+            # Δw(t) = −η·g + μ·Δw(t − 1): the same numbers as v ← μ·v + g, Δw = −η·v while η is constant
+            classical=(Line("change", _CHANGE, ("−$lr·$g_decayed + $momentum·$change_prev",
+                                                r"-$lr \cdot $g_decayed + $momentum \cdot $change_prev"),
+                            lambda hp: hp.get("momentum", 0) != 0 and not hp.get("nesterov")
+                            and not hp.get("dampening")),),
             mistakes=_mistakes(wrong.SGD),
         ),
         Optimizer(
@@ -288,8 +303,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
                                            r"\sqrt{$square_avg - $grad_avg^{2}} + $eps"), _flag("centered")),
                 Line("denom", ("d", "d"), ("√$square_avg + $eps", r"\sqrt{$square_avg} + $eps"),
                      lambda hp: not hp.get("centered")),
-                Line("momentum_buffer", ("b", "b"), ("$momentum·$momentum_buffer_prev + $g_decayed/$denom",
-                                                     r"$momentum \cdot $momentum_buffer_prev + \frac{$g_decayed}{$denom}"),
+                Line("momentum_buffer", ("v", "v"),
+                     ("$momentum·$momentum_buffer_prev + $g_decayed/$denom",
+                      r"$momentum \cdot $momentum_buffer_prev + \frac{$g_decayed}{$denom}"),
                      lambda hp: hp.get("momentum", 0) > 0),
                 Line("change", _CHANGE, ("−$lr·$momentum_buffer", r"-$lr \cdot $momentum_buffer"),
                      lambda hp: hp.get("momentum", 0) > 0),
@@ -297,7 +313,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
                      lambda hp: not hp.get("momentum", 0) > 0),
             ),
             symbols={"g_decayed": ("g", "g"), "square_avg": ("s", "s"), "grad_avg": ("ḡ", r"\bar g"),
-                     "denom": ("d", "d"), "momentum_buffer": ("b", "b"), "change": _CHANGE},
+                     "denom": ("d", "d"), "momentum_buffer": ("v", "v"), "change": _CHANGE},
             mistakes=_mistakes(wrong.RMSPROP),
         ),
         Optimizer(
@@ -311,7 +327,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
             state=("sum",), counts_steps=True, step=adagrad_step,
             lines=(
                 _decay_line(),
-                Line("clr", ("η_t", r"\eta_t"), ("$lr/(1 + ($t − 1)·$lr_decay)", r"\frac{$lr}{1 + ($t - 1) \cdot $lr_decay}"),
+                Line("clr", ("η_t", r"\eta_t"),
+                     ("$lr/(1 + ($t − 1)·$lr_decay)", r"\frac{$lr}{1 + ($t - 1) \cdot $lr_decay}"),
                      lambda hp: hp.get("lr_decay", 0) != 0),
                 Line("sum", ("s", "s"), ("$sum_prev + $g_decayed²", r"$sum_prev + $g_decayed^{2}")),
                 Line("denom", ("d", "d"), ("√$sum + $eps", r"\sqrt{$sum} + $eps")),
@@ -319,6 +336,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ),
             symbols={"g_decayed": ("g", "g"), "clr": ("η_t", r"\eta_t"), "sum": ("s", "s"), "denom": ("d", "d"),
                      "change": _CHANGE},
+            starts={"sum": "initial_accumulator_value"},
             mistakes=_mistakes(wrong.ADAGRAD),
         ),
     ]
@@ -340,7 +358,12 @@ _ADAM_LINES = (
          lambda hp: not hp.get("amsgrad")),
     Line("v_hat", ("v̂", r"\hat v"), ("$max_exp_avg_sq/(1 − $beta2^$t)", r"\frac{$max_exp_avg_sq}{1 - $beta2^{$t}}"),
          _flag("amsgrad")),
-    Line("change", _CHANGE, ("−$lr·$m_hat/(√$v_hat + $eps)", r"-$lr \cdot \frac{$m_hat}{\sqrt{$v_hat} + $eps}")),
+    Line("change", _CHANGE, ("−$lr·$m_hat/(√$v_hat + $eps)", r"-$lr \cdot \frac{$m_hat}{\sqrt{$v_hat} + $eps}"),
+         lambda hp: not (hp.get("weight_decay", 0) != 0 and hp.get("decoupled"))),
+    # AdamW: Δw = w⁺ − w also holds the decay w′ − w
+    Line("change", _CHANGE, ("$w_decayed − $w − $lr·$m_hat/(√$v_hat + $eps)",
+                             r"$w_decayed - $w - $lr \cdot \frac{$m_hat}{\sqrt{$v_hat} + $eps}"),
+         lambda hp: hp.get("weight_decay", 0) != 0 and bool(hp.get("decoupled"))),
 )
 _ADAM_SYMBOLS = {"g_decayed": ("g", "g"), "w_decayed": ("w′", "w'"), "exp_avg": ("m", "m"), "exp_avg_sq": ("v", "v"),
                  "max_exp_avg_sq": ("v_max", r"v_{\max}"), "m_hat": ("m̂", r"\hat m"), "v_hat": ("v̂", r"\hat v"),

@@ -193,6 +193,8 @@ def test_momentum_answers_a_step_later_are_graded():
     """The optimizer state is PyTorch's dict of buffers: a momentum problem of two steps grades (it used to fail)."""
     results = {r.name: r for r in grade(small(SGD, 2, 0.1), "b_w1@e2: -1.54\nΔw1@e2: 0.154\nw1⁺@e2: 0.794\n", "a")}
     assert all(r.right for r in results.values()), results
+    results = grade(small(SGD, 2, 0.1), "v_w1@e2: -1.54\n", "a")  # the page's symbol; b is PyTorch's
+    assert len(results) == 1 and results[0].right, results
 
 
 def test_a_buffer_in_the_partial_trace_form():

@@ -11,7 +11,9 @@ from __future__ import annotations
 from ..losses import SHORTCUTS
 from ..trace import StepRecord
 from .blocks import Eq, Eqs, Heading, note
-from .mathtext import DOT, M, fill, join, paren, superscript
+from .forward import keep_scale, mask_name
+from .loss import strengths
+from .mathtext import DOT, PLUS, M, fill, join, paren, superscript
 from .sheet import Sheet, unit_placeholders
 from .symbols import NEG, of_layer, partial, transpose
 
@@ -135,7 +137,9 @@ def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
     names, numbers = unit_placeholders(s, li, fwd, rec, n)
     rows = []
     if act.elementwise:
-        for j in range(layer.units):
+        if fwd.mask is not None:
+            rows.extend(dropout_derivative_lines(s, rec, fwd, li, n))
+        for j in range(layer.units if fwd.mask is None else 0):
             z = fwd.z[n, j]
             rows.append(Eq([partial(sym.out(li, j), sym.net(li, j)), fill(act.dsymbolic, **names[j]),
                             fill(act.dexpand(z), **numbers[j]), num(rec.da_dz[n, j])],
@@ -154,6 +158,26 @@ def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
             rows.append(Eq([sym.delta(li, j), formula, values, num(rec.delta[n, j])]))
         s.add(note(act.vjp_note))
     s.add(Eqs(rows))
+    if fwd.mask is not None and n == 0:
+        s.add(note("A dropped unit (mask 0) has ∂out/∂net = 0: its δ is 0, so it sends no δ back and the weights "
+                   "into it get no gradient from this example. A kept unit's derivative carries the 1/(1 − p)."))
+
+
+def dropout_derivative_lines(s: Sheet, rec, fwd, li: int, n: int) -> list[Eq]:
+    """∂out/∂net = f′(net)·mask/(1 − p): the activation's derivative at net, written by name (f′ before dropout
+    is not recorded), times the mask and the scaling."""
+    sym, num = s.sym, s.fmt
+    layer = s.problem.layers[li]
+    du, dt = (f.split("(z)", 1)[0] for f in layer.activation.derivative_formula)
+    rows = []
+    for j in range(layer.units):
+        net = sym.net(li, j)
+        names = M(f"{du}({net.u})", f"{dt}({net.t})") + DOT + mask_name(s, li, j) + keep_scale(s, layer, False)
+        values = (M(f"{du}({num(fwd.z[n, j]).u})", f"{dt}({num(fwd.z[n, j]).t})") + DOT
+                  + num.given(fwd.mask[n, j]) + keep_scale(s, layer, True))
+        rows.append(Eq([partial(sym.out(li, j), net), names, values, num(rec.da_dz[n, j])],
+                       "kept" if fwd.mask[n, j] else "dropped: no δ goes back"))
+    return rows
 
 
 def hidden_delta_lines(s: Sheet, step: StepRecord, rec, above, li: int, n: int) -> None:
@@ -197,15 +221,21 @@ def gradient_lines(s: Sheet, step: StepRecord, rec, li: int) -> None:
             names, values = _over_examples(sc, sym.delta(li, j) + DOT + sym.input_of(li, i),
                                            [s.term(n, rec.delta[n, j]) + DOT + s.input_value(li, fwd, n, i, row)
                                             for n, row in enumerate(step.examples)])
-            rows.append(Eq([sym.d_loss(sym.w(li, j, i)), *signed(w_sign, names, values), num(rec.dL_dW[j, i])]))
+            if rec.dL_dW_penalty is not None:  # + λ·w (l2), + λ·sign(w) (l1) after the data gradient
+                names, values = _with_penalty(s, step, li, j, i, *signed(w_sign, names, values))
+            else:
+                names, values = signed(w_sign, names, values)
+            rows.append(Eq([sym.d_loss(sym.w(li, j, i)), names, values, num(rec.dL_dW[j, i])]))
         if layer.b is not None and layer.bias_form != "shared":
             rows.append(bias_gradient_line(s, step, rec, li, j, [j], w_sign))
     if layer.bias_form == "shared" and layer.b is not None:
         rows.append(bias_gradient_line(s, step, rec, li, 0, list(range(layer.units)), w_sign))
     err = sym.symbol["error"]
     what = f"−{err}" if sym.error_signal else err
+    penalties = "".join(f" + {lam.u}·{'w' if kind == 'l2' else 'sign(w)'}" for kind, lam, _ in strengths(s))
     d = sym.d_loss(M("w", "w")).u
-    s.add(Heading(3, f"Gradients of layer {li + 1} ({layer.name}): {d} = {what}·(the input the weight multiplies)"))
+    s.add(Heading(3, f"Gradients of layer {li + 1} ({layer.name}): {d} = {what}·(the input the weight multiplies)"
+                     f"{penalties}"))
     s.add(Eqs(rows))
     if sym.error_signal and li == len(p.layers) - 1:
         s.add(note(f"{err} is −∂{sym.loss.u}/∂{sym.symbol['net']} (delta: error_signal), so the update "
@@ -213,13 +243,15 @@ def gradient_lines(s: Sheet, step: StepRecord, rec, li: int) -> None:
 
 
 def bias_gradient_line(s: Sheet, step: StepRecord, rec, li: int, j: int, units: list[int], sign: float) -> Eq:
-    """∂L/∂b of unit j's bias: its δ (or the sum of the δs of ``units`` for a shared bias), times the bias's sign."""
+    """∂L/∂b of unit j's bias: its δ (or the sum of the δs of ``units`` for a shared bias), times the bias's sign.
+    A sum of δs is bracketed only where a minus or a sum over examples takes it whole: −(δ4 + δ5)."""
     sym = s.sym
-    deltas = join(sym.delta(li, k) for k in units)
-    names, values = _over_examples(s.scale(step), deltas if len(units) == 1 else paren(deltas),
-                                   [_sum_terms(s, n, [rec.delta[n, k] for k in units])
-                                    for n in range(len(step.examples))])
     sign *= s.problem.layers[li].bias_sign
+    many = len(step.examples) > 1
+    deltas = join(sym.delta(li, k) for k in units)
+    names, values = _over_examples(s.scale(step), paren(deltas) if len(units) > 1 and (many or sign < 0) else deltas,
+                                   [_sum_terms(s, n, [rec.delta[n, k] for k in units], many)
+                                    for n in range(len(step.examples))])
     return Eq([sym.d_loss(sym.b(li, j)), *signed(sign, names, values), s.fmt(rec.dL_db[sym.bias_at(li, j)])])
 
 
@@ -230,11 +262,27 @@ def signed(sign: float, names: M, values: M) -> tuple[M, M]:
     return NEG + names, NEG + (paren(values) if values.u.startswith("−") or " " in values.u else values)
 
 
-def _sum_terms(s: Sheet, n: int, values: list[float]) -> M:
-    """Example n's term of a sum over units (a shared bias): δ4 + δ5 in numbers."""
+def _sum_terms(s: Sheet, n: int, values: list[float], bracket: bool) -> M:
+    """Example n's term of a sum over units (a shared bias): δ4 + δ5 in numbers, bracketed in a sum over examples."""
     if len(values) == 1:
         return s.term(n, values[0])
-    return paren(join(s.term(k, v) for k, v in enumerate(values)))
+    terms = join(s.term(k, v) for k, v in enumerate(values))
+    return paren(terms) if bracket else terms
+
+
+def _with_penalty(s: Sheet, step: StepRecord, li: int, j: int, i: int, names: M, values: M) -> tuple[M, M]:
+    """The penalty's part of ∂L/∂w: + λ·w (l2) and + λ·sign(w) (l1), with the weight before the update."""
+    w = s.sym.w(li, j, i)
+    value_args = step.update[li].W_before[j, i], s.problem.layers[li].W[j, i]
+    before, bare = s.pval(*value_args), s.val(*value_args)
+    for kind, lam, value in strengths(s):
+        lam_value = s.fmt.given(value)
+        if kind == "l2":
+            names, values = names + PLUS + lam + DOT + w, values + PLUS + lam_value + DOT + before
+        else:
+            names = names + PLUS + lam + DOT + M(f"sign({w.u})", rf"\operatorname{{sign}}({w.t})")
+            values = values + PLUS + lam_value + DOT + M(f"sign({bare.u})", rf"\operatorname{{sign}}({bare.t})")
+    return names, values
 
 
 def _over_examples(sc: M, name: M, values: list[M]) -> tuple[M, M]:
@@ -303,6 +351,10 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         A_in = M("X", "X") if number == 1 else of_layer("A", "A", number - 1)
         grad = r + (transpose(D) + DOT + A_in if layer.layout == "out_in" else transpose(A_in) + DOT + D)
         G = s.sym.d_loss(of_layer("W", "W", number))
+        Wl = of_layer("W", "W", number)
+        for kind, lam, _ in strengths(s):
+            sign = M(f"sign({Wl.u})", rf"\operatorname{{sign}}({Wl.t})")
+            grad = grad + PLUS + lam + DOT + (Wl if kind == "l2" else sign)
         s.add(Eqs([Eq([G, grad])]))
         s.matrix(G, layer.weights_as_given(rec.dL_dW, rec.dL_db))
         if layer.separate_bias:
@@ -339,7 +391,13 @@ def delta_matrix(s: Sheet, rec, number: int, D: M) -> None:
     if rec.da_dz is not None:
         F = M(f"f′({of_layer('Z', 'Z', number).u})", rf"f'(Z^{{({number})}})")
         deriv = layer.activation.derivative_formula
-        s.add(Eqs([Eq([F, M(deriv[0].split(" = ", 1)[-1], deriv[1].split(" = ", 1)[-1])])]))
+        rhs = M(deriv[0].split(" = ", 1)[-1], deriv[1].split(" = ", 1)[-1])
+        if layer.dropout:
+            mask = of_layer("Mask", r"\mathrm{Mask}", number)
+            F = F + M(" ⊙ ", r" \odot ") + mask + keep_scale(s, layer, numbers=False)
+            rhs = M(f"f′ before dropout, times the mask and 1/(1 − {s.fmt.given(layer.dropout).u})",
+                    rf"f' \text{{ before dropout, times the mask and }} 1/(1 - {s.fmt.given(layer.dropout).t})")
+        s.add(Eqs([Eq([F, rhs])]))
         s.matrix(F, rec.da_dz)
         rule = dL_dA(number) + M(" ⊙ ", r" \odot ") + F
     else:

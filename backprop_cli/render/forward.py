@@ -8,10 +8,10 @@ the unit's names filled in, ``expand(z)`` with its numbers (render/sheet.py's
 from __future__ import annotations
 
 from ..trace import StepRecord
-from .blocks import Eq, Eqs, Heading, text
+from .blocks import Eq, Eqs, Heading, note, text
 from .mathtext import DOT, M, fill, join
 from .sheet import Sheet, unit_placeholders
-from .symbols import of_layer, transpose
+from .symbols import of_layer, tex_name, transpose
 
 
 def scalar(s: Sheet, step: StepRecord) -> None:
@@ -23,6 +23,8 @@ def scalar(s: Sheet, step: StepRecord) -> None:
             s.add(Heading(3, f"Example {row + 1}: x = ({xs})"))
         for fwd in step.forward:
             s.add(Eqs(unit_lines(s, step, fwd.layer - 1, fwd, n, row)))
+            if fwd.mask is not None and n == 0:
+                dropout_note(s, fwd.layer - 1)
 
 
 def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int, row: int) -> list[Eq]:
@@ -46,9 +48,31 @@ def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int, row: int) -> li
     for j in range(layer.units):
         z = fwd.z[n, j]
         note = s.kink_note(li, j, z) if act.kinked else ""
-        rows.append(Eq([sym.out(li, j), fill(act.symbolic, **names[j]), fill(act.expand(z), **numbers[j]),
-                        num(fwd.a[n, j])], note))
+        symbolic, expanded = fill(act.symbolic, **names[j]), fill(act.expand(z), **numbers[j])
+        if fwd.mask is not None:  # a = f(z)·mask/(1 − p)
+            symbolic = symbolic + DOT + mask_name(s, li, j) + keep_scale(s, layer, numbers=False)
+            expanded = expanded + DOT + s.fmt.given(fwd.mask[n, j]) + keep_scale(s, layer, numbers=True)
+            note = (note + "; " if note else "") + ("kept" if fwd.mask[n, j] else "dropped")
+        rows.append(Eq([sym.out(li, j), symbolic, expanded, num(fwd.a[n, j])], note))
     return rows
+
+
+def mask_name(s: Sheet, li: int, j: int) -> M:
+    u = s.sym.units[li][j]
+    return M(f"mask_{u}", rf"\mathrm{{mask}}_{{{tex_name(u)}}}")
+
+
+def keep_scale(s: Sheet, layer, numbers: bool) -> M:
+    """/(1 − p): the scaling of a kept unit, with p's name or its value."""
+    p = s.fmt.given(layer.dropout) if numbers else M("p", "p")
+    return M(f"/(1 − {p.u})", rf"/(1 - {p.t})")
+
+
+def dropout_note(s: Sheet, li: int) -> None:
+    layer = s.problem.layers[li]
+    s.add(note(f"Dropout on {layer.name} with p = {s.fmt.given(layer.dropout).u}: each unit's output is multiplied "
+               "by its mask (1 keep, 0 drop) and divided by 1 − p, so a kept unit is scaled up and a dropped one "
+               "is 0, as PyTorch's nn.Dropout in training mode."))
 
 
 def matrix(s: Sheet, step: StepRecord) -> None:
@@ -60,14 +84,24 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         A_in = M("X", "X") if number == 1 else of_layer("A", "A", number - 1)
         Wl = of_layer("W", "W", number)
         if layer.bias_form == "augmented":
-            A_in = M(f"[{A_in.u}, 1]", rf"[{A_in.t},\ 1]")
+            one = M("−1", "-1") if layer.bias_sign < 0 else M("1", "1")
+            A_in = M(f"[{A_in.u}, {one.u}]", rf"[{A_in.t},\ {one.t}]")
         prod = A_in + DOT + (transpose(Wl) if layer.layout == "out_in" else Wl)
         if layer.separate_bias:
-            prod = prod + M(" + ", " + ") + of_layer("b", "b", number)
+            theta = layer.bias_form == "threshold"
+            prod = prod + M(" − " if theta else " + ", " - " if theta else " + ") + of_layer(
+                "θ" if theta else "b", r"\theta" if theta else "b", number)
         Z = of_layer("Z", "Z", number)
         s.add(Eqs([Eq([Z, prod])]))
         s.matrix(Z, fwd.z)
         f = layer.activation.name
         f_tex = f.replace("_", r"\_")
-        s.add(Eqs([Eq([of_layer("A", "A", number), M(f"{f}({Z.u})", rf"\operatorname{{{f_tex}}}({Z.t})")])]))
+        A = M(f"{f}({Z.u})", rf"\operatorname{{{f_tex}}}({Z.t})")
+        if fwd.mask is not None:
+            mask = of_layer("Mask", r"\mathrm{Mask}", number)
+            s.matrix(mask, fwd.mask, given=layer.masks is not None)
+            A = A + M(" ⊙ ", r" \odot ") + mask + keep_scale(s, layer, numbers=False)
+        s.add(Eqs([Eq([of_layer("A", "A", number), A])]))
         s.matrix(of_layer("A", "A", number), fwd.a)
+        if fwd.mask is not None:
+            dropout_note(s, number - 1)

@@ -18,8 +18,9 @@ from __future__ import annotations
 from ..names import Names, given_order, unit_name
 from ..problem import Layer
 from ..trace import EpochRecord, StepRecord, Trace
-from . import backward, forward, loss, update
+from . import backward, forward, loss, perceptron, update
 from .blocks import Block, Curve, Eq, Eqs, Heading, Hint, Matrix, PageBreak, Para, Style, Table, note, text
+from .loss import strengths
 from .mathtext import M
 from .sheet import Options, Sheet, architecture
 from .summary import training_summary
@@ -60,9 +61,11 @@ def layout_words(s: Sheet, i: int, layer: Layer) -> str:
     else:
         words = (f"in_out: row i holds the weights out of input i from {prev}, one column per unit of {layer.name} "
                  "(xᵀ·W + b)")
+    if layer.bias_form == "threshold":
+        words = words.replace("W·x + b", "W·x − θ").replace("xᵀ·W + b", "xᵀ·W − θ")
     if layer.bias_form == "augmented":
         words += ("; the bias is folded in as the last " + ("column" if layer.layout == "out_in" else "row")
-                  + ", multiplying a constant 1")
+                  + f", multiplying a constant {'−1' if layer.bias_sign < 0 else '1'}")
     return words
 
 
@@ -78,9 +81,11 @@ def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
             src, dst = sym.source(i, k), sym.label(sym.units[i][j])
             rows.append([sym.w(i, j, k), M(f"{src.u} → {dst.u}", rf"{src.t} \to {dst.t}"), fmt.given(layer.W[j, k])])
         for j in sym.bias_units(i):  # one row for a shared bias
-            unit = layer.name if layer.bias_form == "shared" else sym.units[i][j]
-            what = "threshold of " if layer.bias_form == "threshold" else "bias of "
-            connects = M(f"{what}{unit}", rf"\text{{{what}}} {tex_name(unit)}")
+            what = "threshold of" if layer.bias_form == "threshold" else "bias of"
+            if layer.bias_sign < 0 and layer.bias_form != "threshold":
+                what = "weight on a constant −1 input of"
+            unit = f"{layer.name} (all its units)" if layer.bias_form == "shared" else sym.units[i][j]
+            connects = M(f"{what} {unit}", rf"\text{{{what} }} {tex_name(unit)}")
             rows.append([sym.b(i, j), connects, fmt.given(layer.b[j])])
         s.add(Table(["", "connects", "value"], rows))
     else:
@@ -90,6 +95,11 @@ def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
     if layer.bias_form == "number" and layer.b is not None:
         s.add(note(f"bias: {fmt.given(layer.b[0]).u} gives every unit of {layer.name} its own bias with that value."))
     s.add(text("Activation: ", M(*act.formula), "; ", M(*act.derivative_formula), "."))
+    if layer.dropout:
+        masks = ("the masks the file gives, one row per example" if layer.masks is not None
+                 else f"masks drawn from seed {s.problem.seed or 0} for each update")
+        s.add(text(f"Dropout: p = {fmt.given(layer.dropout).u}, {masks}; a = f(z)·mask/(1 − p) in training, "
+                   "a = f(z) when the loss after an epoch is evaluated."))
 
 
 def data_table(s: Sheet) -> None:
@@ -104,6 +114,10 @@ def data_table(s: Sheet) -> None:
 
 def loss_and_training(s: Sheet) -> None:
     p = s.problem
+    if p.rule == "perceptron":
+        s.add(Heading(3, "Training"))
+        s.add(text(perceptron.words(s) + "."))
+        return
     s.add(Heading(3, "Loss and training"))
     s.add(text("Loss per example: ", M(*p.loss.formula),
                f" ({p.loss.name}), where ŷ is the output of {p.layers[-1].name} and y the target; ",
@@ -117,12 +131,23 @@ def loss_and_training(s: Sheet) -> None:
                f"epochs: {p.epochs}."))
     bias = "biases are trained the same way" if p.train_bias else "biases stay fixed (train_bias: false)"
     s.add(text(f"{update.words(s)}; {bias}."))
+    given = strengths(s)
+    if given:
+        adds = " and ".join(f"{kind}: {lam.u} = {s.fmt.given(v).u} adds "
+                            + (f"({lam.u}/2)·Σw²" if kind == "l2" else f"{lam.u}·Σ|w|") for kind, lam, v in given)
+        gains = " + ".join(f"{lam.u}·w" if kind == "l2" else f"{lam.u}·sign(w)" for kind, lam, _ in given)
+        s.add(text(f"Penalty: {adds} to the loss of each update, over every weight and never a bias, so "
+                   f"{s.sym.d_loss(M('w', 'w')).u} "
+                   f"gains {gains}. (Unlike an optimizer's weight_decay, a penalty is part of the loss.)"))
 
 
 # ----------------------------------------------------------------------------- the updates
 
 
 def step_section(s: Sheet, epoch: EpochRecord, step: StepRecord) -> None:
+    if s.problem.rule == "perceptron":
+        perceptron.step_section(s, epoch, step)
+        return
     if s.sub_phases:
         ex = ", ".join(str(i + 1) for i in step.examples)
         plural = "s" if len(step.examples) > 1 else ""
@@ -135,15 +160,29 @@ def epoch_end(s: Sheet, epoch: EpochRecord) -> None:
     """The loss over all examples after the epoch, the loss before it, and (several updates) their mean loss."""
     if epoch.loss_after is None:  # a non-finite value ended this epoch early
         return
+    if s.problem.rule == "perceptron":
+        perceptron.epoch_end(s, epoch)
     fmt = s.fmt
     before = "the epoch" if s.sub_phases else "the update"
     s.add(Heading(3 if s.sub_phases else 2, f"Loss after {before}"))
     N = s.problem.n_examples
     over = f" over all {N} examples" if N > 1 else ""
     after = s.sym.loss + M(f" = {fmt.text(epoch.loss_after)}", f" = {fmt(epoch.loss_after).t}")
-    result = text(f"With the new weights{over}, ", after, f" ({', '.join(loss_before(s, epoch))}).")
+    result = text(f"With the new weights{over}{evaluated_without(s)}, ", after,
+                  f" ({', '.join(loss_before(s, epoch))}).")
     result.style = Style.RESULT
     s.add(result)
+
+
+def evaluated_without(s: Sheet) -> str:
+    """What the loss after an epoch includes and leaves out: the penalty at the new weights; no dropout."""
+    p = s.problem
+    said = []
+    if p.l2 or p.l1:
+        said.append("the penalty at the new weights included")
+    if any(layer.dropout for layer in p.layers):
+        said.append("evaluated without dropout, as in evaluation mode")
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def loss_before(s: Sheet, epoch: EpochRecord) -> list[str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..optimizers import DEFAULT
 from ..trace import Trace
 from .blocks import Block, Curve, Heading, Matrix, Table, hint, note, text
 from .mathtext import Numbers
@@ -15,6 +18,8 @@ def training_summary(trace: Trace, options: Options) -> list[Block]:
     blocks: list[Block] = [Heading(1, p.title or p.origin)]
     done = len(trace.epochs)
     momentum = f", momentum {fmt.given(p.momentum).u}" if p.momentum else ""
+    if p.optimizer.name != DEFAULT or p.rule == "perceptron":
+        momentum = ", the perceptron rule" if p.rule == "perceptron" else f", optimizer {p.optimizer.name}"
     blocks.append(text(f"Network {architecture(p)}, {p.loss.name} loss ({p.batch_reduction} over examples), "
                        f"{p.update} updates, η = {fmt.given(p.learning_rate).u}{momentum}: "
                        f"{done} epoch{'s' if done != 1 else ''}."))
@@ -51,9 +56,24 @@ def loss_table(trace: Trace, fmt: Numbers, every: int) -> Table:
     header += [] if one_update else ["mean loss over its updates"]
     header += ["loss after"]
     columns = [[str(e.epoch) for e in shown]]  # each column of losses in one number style (Numbers.column)
+    per_mistake = mistake_loss(trace.problem)
+    if per_mistake:  # the perceptron's mistakes per epoch, from its summed loss
+        header.insert(1, "mistakes")
+        reduced_over = trace.problem.n_examples if trace.problem.batch_reduction == "mean" else 1
+        columns.append([str(round(e.loss * reduced_over / per_mistake)) for e in shown])
     columns += [fmt.column(starts)] if with_start else []
     columns += [fmt.column([e.loss for e in shown]), fmt.column([e.loss_after for e in shown])]
     return Table(header, [list(row) for row in zip(*columns, strict=True)])
+
+
+def mistake_loss(problem) -> float:
+    """The perceptron rule's loss of one wrong output, ½·(high − low)² of its threshold unit (½ for step,
+    2 for sign); 0 for backprop. An epoch's mistakes are its summed losses over this."""
+    if problem.rule != "perceptron":
+        return 0.0
+    layer = problem.layers[0]
+    high, low = (float(layer.activation(np.array([v]), layer.activation_params)[0]) for v in (1.0, -1.0))
+    return 0.5 * (high - low) ** 2
 
 
 def auto_every(epochs: int, rows: int = 20) -> int:

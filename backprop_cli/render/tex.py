@@ -125,6 +125,7 @@ TEXT_CHARS = {
     "—": "---",
     "═": "",
     "\u00a0": "~",
+    "§": r"\S{}",
 }
 SUPERSCRIPT_DIGITS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789", strict=True))
 SPECIAL = {

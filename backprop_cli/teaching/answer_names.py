@@ -78,7 +78,13 @@ def step_names(problem: Problem) -> dict[str, str]:
         if key != "change":
             out.setdefault(spelt(opt.symbols.get(key, (key,))[0]), key)
             out.setdefault(key, key)
+            for alias in ALIASES.get(key, ()):
+                out.setdefault(alias, key)
     return out
+
+
+ALIASES = {"momentum_buffer": ("b",)}
+"""Other symbols of an intermediate: the page writes the momentum buffer v, PyTorch's documentation b."""
 
 
 UNKNOWN = "a name the worked solution does not print"
