@@ -22,7 +22,8 @@ The update of every optimizer is w ← w + Δw; ``shown["change"]`` is Δw.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -117,8 +118,9 @@ def sgd_step(w: Array, g: Array, state: dict, lr: float, hp: dict, shown: dict |
     return w + change
 
 
-def adam_step(w: Array, g: Array, state: dict, lr: float, hp: dict, shown: dict | None = None,
-              decoupled: bool = False) -> Array:
+def adam_step(
+    w: Array, g: Array, state: dict, lr: float, hp: dict, shown: dict | None = None, decoupled: bool = False
+) -> Array:
     """torch.optim.Adam (and AdamW with ``decoupled``):
 
     t ← t + 1;  AdamW: w ← w·(1 − η·λ)  (Adam: g ← g + λ·w)
@@ -149,8 +151,15 @@ def adam_step(w: Array, g: Array, state: dict, lr: float, hp: dict, shown: dict 
     denom = np.sqrt(v_used) / np.sqrt(bias_correction2) + hp["eps"]
     new = w - (lr / bias_correction1) * m / denom
     if shown is not None:
-        shown.update(exp_avg=m, exp_avg_sq=v, max_exp_avg_sq=v_used, m_hat=m / bias_correction1,
-                     v_hat=v_used / bias_correction2, t=np.full_like(w0, t), change=new - w0)
+        shown.update(
+            exp_avg=m,
+            exp_avg_sq=v,
+            max_exp_avg_sq=v_used,
+            m_hat=m / bias_correction1,
+            v_hat=v_used / bias_correction2,
+            t=np.full_like(w0, t),
+            change=new - w0,
+        )
     return new
 
 
@@ -224,8 +233,12 @@ def _flag(name: str) -> Callable[[dict], bool]:
 
 
 def _decay_line() -> Line:
-    return Line("g_decayed", ("g", "g"), ("$g + $weight_decay·$w", r"$g + $weight_decay \cdot $w"),
-                lambda hp: hp.get("weight_decay", 0) != 0)
+    return Line(
+        "g_decayed",
+        ("g", "g"),
+        ("$g + $weight_decay·$w", r"$g + $weight_decay \cdot $w"),
+        lambda hp: hp.get("weight_decay", 0) != 0,
+    )
 
 
 _CHANGE = ("Δw", r"\Delta w")
@@ -234,108 +247,214 @@ OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in [
         Optimizer(
-            "sgd", "torch.optim.SGD",
+            "sgd",
+            "torch.optim.SGD",
             params={
                 "momentum": Param(0.0, ("μ", r"\mu"), low=0.0, meaning="momentum"),
                 "dampening": Param(0.0, ("τ", r"\tau"), low=0.0, high=1.0, meaning="dampening of the new gradient"),
                 "nesterov": Param(False, ("nesterov", r"\mathrm{nesterov}"), kind="bool", meaning="Nesterov momentum"),
                 "weight_decay": _WD,
             },
-            state=("momentum_buffer",), counts_steps=False, step=sgd_step,
+            state=("momentum_buffer",),
+            counts_steps=False,
+            step=sgd_step,
             lines=(
                 _decay_line(),
                 # PyTorch's first step sets v = g (not dampened); ``first_step`` is set by a page that knows
-                Line("momentum_buffer", ("v", "v"), ("$g_decayed", "$g_decayed"),
-                     lambda hp: hp.get("momentum", 0) != 0 and bool(hp.get("first_step"))),
-                Line("momentum_buffer", ("v", "v"), ("$momentum·$momentum_buffer_prev + $g_decayed",
-                                                     r"$momentum \cdot $momentum_buffer_prev + $g_decayed"),
-                     lambda hp: hp.get("momentum", 0) != 0 and not hp.get("first_step") and not hp.get("dampening")),
-                Line("momentum_buffer", ("v", "v"),
-                     ("$momentum·$momentum_buffer_prev + (1 − $dampening)·$g_decayed",
-                      r"$momentum \cdot $momentum_buffer_prev + (1 - $dampening) \cdot $g_decayed"),
-                     lambda hp: hp.get("momentum", 0) != 0 and not hp.get("first_step") and bool(hp.get("dampening"))),
-                Line("direction", ("d", "d"), ("$g_decayed + $momentum·$momentum_buffer",
-                                               r"$g_decayed + $momentum \cdot $momentum_buffer"), _flag("nesterov")),
+                Line(
+                    "momentum_buffer",
+                    ("v", "v"),
+                    ("$g_decayed", "$g_decayed"),
+                    lambda hp: hp.get("momentum", 0) != 0 and bool(hp.get("first_step")),
+                ),
+                Line(
+                    "momentum_buffer",
+                    ("v", "v"),
+                    (
+                        "$momentum·$momentum_buffer_prev + $g_decayed",
+                        r"$momentum \cdot $momentum_buffer_prev + $g_decayed",
+                    ),
+                    lambda hp: hp.get("momentum", 0) != 0 and not hp.get("first_step") and not hp.get("dampening"),
+                ),
+                Line(
+                    "momentum_buffer",
+                    ("v", "v"),
+                    (
+                        "$momentum·$momentum_buffer_prev + (1 − $dampening)·$g_decayed",
+                        r"$momentum \cdot $momentum_buffer_prev + (1 - $dampening) \cdot $g_decayed",
+                    ),
+                    lambda hp: hp.get("momentum", 0) != 0 and not hp.get("first_step") and bool(hp.get("dampening")),
+                ),
+                Line(
+                    "direction",
+                    ("d", "d"),
+                    ("$g_decayed + $momentum·$momentum_buffer", r"$g_decayed + $momentum \cdot $momentum_buffer"),
+                    _flag("nesterov"),
+                ),
                 Line("change", _CHANGE, ("−$lr·$direction", r"-$lr \cdot $direction"), _flag("nesterov")),
-                Line("change", _CHANGE, ("−$lr·$momentum_buffer", r"-$lr \cdot $momentum_buffer"),
-                     lambda hp: hp.get("momentum", 0) != 0 and not hp.get("nesterov")),
-                Line("change", _CHANGE, ("−$lr·$g_decayed", r"-$lr \cdot $g_decayed"),
-                     lambda hp: hp.get("momentum", 0) == 0),
+                Line(
+                    "change",
+                    _CHANGE,
+                    ("−$lr·$momentum_buffer", r"-$lr \cdot $momentum_buffer"),
+                    lambda hp: hp.get("momentum", 0) != 0 and not hp.get("nesterov"),
+                ),
+                Line(
+                    "change",
+                    _CHANGE,
+                    ("−$lr·$g_decayed", r"-$lr \cdot $g_decayed"),
+                    lambda hp: hp.get("momentum", 0) == 0,
+                ),
             ),
-            symbols={"g_decayed": ("g", "g"), "momentum_buffer": ("v", "v"), "direction": ("d", "d"),
-                     "change": _CHANGE},
+            symbols={
+                "g_decayed": ("g", "g"),
+                "momentum_buffer": ("v", "v"),
+                "direction": ("d", "d"),
+                "change": _CHANGE,
+            },
             # Δw(t) = −η·g + μ·Δw(t − 1): the same numbers as v ← μ·v + g, Δw = −η·v while η is constant
-            classical=(Line("change", _CHANGE, ("−$lr·$g_decayed + $momentum·$change_prev",
-                                                r"-$lr \cdot $g_decayed + $momentum \cdot $change_prev"),
-                            lambda hp: hp.get("momentum", 0) != 0 and not hp.get("nesterov")
-                            and not hp.get("dampening")),),
+            classical=(
+                Line(
+                    "change",
+                    _CHANGE,
+                    (
+                        "−$lr·$g_decayed + $momentum·$change_prev",
+                        r"-$lr \cdot $g_decayed + $momentum \cdot $change_prev",
+                    ),
+                    lambda hp: hp.get("momentum", 0) != 0 and not hp.get("nesterov") and not hp.get("dampening"),
+                ),
+            ),
             mistakes=_mistakes(wrong.SGD),
         ),
         Optimizer(
-            "adam", "torch.optim.Adam",
+            "adam",
+            "torch.optim.Adam",
             params={
-                "betas": Param((0.9, 0.999), (("β₁", r"\beta_1"), ("β₂", r"\beta_2")), kind="pair", **_UNIT,
-                               meaning="decay of the first and second moment"),
-                "eps": _EPS, "weight_decay": _WD,
+                "betas": Param(
+                    (0.9, 0.999),
+                    (("β₁", r"\beta_1"), ("β₂", r"\beta_2")),
+                    kind="pair",
+                    **_UNIT,
+                    meaning="decay of the first and second moment",
+                ),
+                "eps": _EPS,
+                "weight_decay": _WD,
                 "amsgrad": Param(False, ("amsgrad", r"\mathrm{amsgrad}"), kind="bool", meaning="keep the largest v"),
             },
-            state=("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), counts_steps=True, step=adam_step,
-            lines=(), symbols={},
+            state=("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+            counts_steps=True,
+            step=adam_step,
+            lines=(),
+            symbols={},
         ),
         Optimizer(
-            "rmsprop", "torch.optim.RMSprop",
+            "rmsprop",
+            "torch.optim.RMSprop",
             params={
                 "alpha": Param(0.99, ("α", r"\alpha"), **_UNIT, meaning="smoothing of the squared gradient"),
-                "eps": _EPS, "momentum": Param(0.0, ("μ", r"\mu"), low=0.0, meaning="momentum"),
-                "centered": Param(False, ("centered", r"\mathrm{centered}"), kind="bool",
-                                  meaning="divide by the variance estimate"),
+                "eps": _EPS,
+                "momentum": Param(0.0, ("μ", r"\mu"), low=0.0, meaning="momentum"),
+                "centered": Param(
+                    False, ("centered", r"\mathrm{centered}"), kind="bool", meaning="divide by the variance estimate"
+                ),
                 "weight_decay": _WD,
             },
-            state=("square_avg", "grad_avg", "momentum_buffer"), counts_steps=True, step=rmsprop_step,
+            state=("square_avg", "grad_avg", "momentum_buffer"),
+            counts_steps=True,
+            step=rmsprop_step,
             lines=(
                 _decay_line(),
-                Line("square_avg", ("s", "s"), ("$alpha·$square_avg_prev + (1 − $alpha)·$g_decayed²",
-                                                 r"$alpha \cdot $square_avg_prev + (1 - $alpha) \cdot $g_decayed^{2}")),
-                Line("grad_avg", ("ḡ", r"\bar g"), ("$alpha·$grad_avg_prev + (1 − $alpha)·$g_decayed",
-                                                     r"$alpha \cdot $grad_avg_prev + (1 - $alpha) \cdot $g_decayed"),
-                     _flag("centered")),
-                Line("denom", ("d", "d"), ("√($square_avg − $grad_avg²) + $eps",
-                                           r"\sqrt{$square_avg - $grad_avg^{2}} + $eps"), _flag("centered")),
-                Line("denom", ("d", "d"), ("√$square_avg + $eps", r"\sqrt{$square_avg} + $eps"),
-                     lambda hp: not hp.get("centered")),
-                Line("momentum_buffer", ("v", "v"),
-                     ("$momentum·$momentum_buffer_prev + $g_decayed/$denom",
-                      r"$momentum \cdot $momentum_buffer_prev + \frac{$g_decayed}{$denom}"),
-                     lambda hp: hp.get("momentum", 0) > 0),
-                Line("change", _CHANGE, ("−$lr·$momentum_buffer", r"-$lr \cdot $momentum_buffer"),
-                     lambda hp: hp.get("momentum", 0) > 0),
-                Line("change", _CHANGE, ("−$lr·$g_decayed/$denom", r"-$lr \cdot \frac{$g_decayed}{$denom}"),
-                     lambda hp: not hp.get("momentum", 0) > 0),
+                Line(
+                    "square_avg",
+                    ("s", "s"),
+                    (
+                        "$alpha·$square_avg_prev + (1 − $alpha)·$g_decayed²",
+                        r"$alpha \cdot $square_avg_prev + (1 - $alpha) \cdot $g_decayed^{2}",
+                    ),
+                ),
+                Line(
+                    "grad_avg",
+                    ("ḡ", r"\bar g"),
+                    (
+                        "$alpha·$grad_avg_prev + (1 − $alpha)·$g_decayed",
+                        r"$alpha \cdot $grad_avg_prev + (1 - $alpha) \cdot $g_decayed",
+                    ),
+                    _flag("centered"),
+                ),
+                Line(
+                    "denom",
+                    ("d", "d"),
+                    ("√($square_avg − $grad_avg²) + $eps", r"\sqrt{$square_avg - $grad_avg^{2}} + $eps"),
+                    _flag("centered"),
+                ),
+                Line(
+                    "denom",
+                    ("d", "d"),
+                    ("√$square_avg + $eps", r"\sqrt{$square_avg} + $eps"),
+                    lambda hp: not hp.get("centered"),
+                ),
+                Line(
+                    "momentum_buffer",
+                    ("v", "v"),
+                    (
+                        "$momentum·$momentum_buffer_prev + $g_decayed/$denom",
+                        r"$momentum \cdot $momentum_buffer_prev + \frac{$g_decayed}{$denom}",
+                    ),
+                    lambda hp: hp.get("momentum", 0) > 0,
+                ),
+                Line(
+                    "change",
+                    _CHANGE,
+                    ("−$lr·$momentum_buffer", r"-$lr \cdot $momentum_buffer"),
+                    lambda hp: hp.get("momentum", 0) > 0,
+                ),
+                Line(
+                    "change",
+                    _CHANGE,
+                    ("−$lr·$g_decayed/$denom", r"-$lr \cdot \frac{$g_decayed}{$denom}"),
+                    lambda hp: not hp.get("momentum", 0) > 0,
+                ),
             ),
-            symbols={"g_decayed": ("g", "g"), "square_avg": ("s", "s"), "grad_avg": ("ḡ", r"\bar g"),
-                     "denom": ("d", "d"), "momentum_buffer": ("v", "v"), "change": _CHANGE},
+            symbols={
+                "g_decayed": ("g", "g"),
+                "square_avg": ("s", "s"),
+                "grad_avg": ("ḡ", r"\bar g"),
+                "denom": ("d", "d"),
+                "momentum_buffer": ("v", "v"),
+                "change": _CHANGE,
+            },
             mistakes=_mistakes(wrong.RMSPROP),
         ),
         Optimizer(
-            "adagrad", "torch.optim.Adagrad",
+            "adagrad",
+            "torch.optim.Adagrad",
             params={
                 "lr_decay": Param(0.0, ("κ", r"\kappa"), low=0.0, meaning="decay of the learning rate per step"),
                 "eps": Param(1e-10, ("ε", r"\epsilon"), low=0.0, meaning="added to the denominator"),
                 "initial_accumulator_value": Param(0.0, ("s₀", "s_0"), low=0.0, meaning="the sum's start"),
                 "weight_decay": _WD,
             },
-            state=("sum",), counts_steps=True, step=adagrad_step,
+            state=("sum",),
+            counts_steps=True,
+            step=adagrad_step,
             lines=(
                 _decay_line(),
-                Line("clr", ("η_t", r"\eta_t"),
-                     ("$lr/(1 + ($t − 1)·$lr_decay)", r"\frac{$lr}{1 + ($t - 1) \cdot $lr_decay}"),
-                     lambda hp: hp.get("lr_decay", 0) != 0),
+                Line(
+                    "clr",
+                    ("η_t", r"\eta_t"),
+                    ("$lr/(1 + ($t − 1)·$lr_decay)", r"\frac{$lr}{1 + ($t - 1) \cdot $lr_decay}"),
+                    lambda hp: hp.get("lr_decay", 0) != 0,
+                ),
                 Line("sum", ("s", "s"), ("$sum_prev + $g_decayed²", r"$sum_prev + $g_decayed^{2}")),
                 Line("denom", ("d", "d"), ("√$sum + $eps", r"\sqrt{$sum} + $eps")),
                 Line("change", _CHANGE, ("−$clr·$g_decayed/$denom", r"-$clr \cdot \frac{$g_decayed}{$denom}")),
             ),
-            symbols={"g_decayed": ("g", "g"), "clr": ("η_t", r"\eta_t"), "sum": ("s", "s"), "denom": ("d", "d"),
-                     "change": _CHANGE},
+            symbols={
+                "g_decayed": ("g", "g"),
+                "clr": ("η_t", r"\eta_t"),
+                "sum": ("s", "s"),
+                "denom": ("d", "d"),
+                "change": _CHANGE,
+            },
             starts={"sum": "initial_accumulator_value"},
             mistakes=_mistakes(wrong.ADAGRAD),
         ),
@@ -343,37 +462,91 @@ OPTIMIZERS: dict[str, Optimizer] = {
 }
 
 _ADAM_LINES = (
-    Line("g_decayed", ("g", "g"), ("$g + $weight_decay·$w", r"$g + $weight_decay \cdot $w"),
-         lambda hp: hp.get("weight_decay", 0) != 0 and not hp.get("decoupled")),
-    Line("w_decayed", ("w′", "w'"), ("$w·(1 − $lr·$weight_decay)", r"$w \cdot (1 - $lr \cdot $weight_decay)"),
-         lambda hp: hp.get("weight_decay", 0) != 0 and bool(hp.get("decoupled"))),
-    Line("exp_avg", ("m", "m"), ("$beta1·$exp_avg_prev + (1 − $beta1)·$g_decayed",
-                                 r"$beta1 \cdot $exp_avg_prev + (1 - $beta1) \cdot $g_decayed")),
-    Line("exp_avg_sq", ("v", "v"), ("$beta2·$exp_avg_sq_prev + (1 − $beta2)·$g_decayed²",
-                                    r"$beta2 \cdot $exp_avg_sq_prev + (1 - $beta2) \cdot $g_decayed^{2}")),
-    Line("max_exp_avg_sq", ("v_max", r"v_{\max}"), ("max($max_exp_avg_sq_prev, $exp_avg_sq)",
-                                                    r"\max($max_exp_avg_sq_prev, $exp_avg_sq)"), _flag("amsgrad")),
+    Line(
+        "g_decayed",
+        ("g", "g"),
+        ("$g + $weight_decay·$w", r"$g + $weight_decay \cdot $w"),
+        lambda hp: hp.get("weight_decay", 0) != 0 and not hp.get("decoupled"),
+    ),
+    Line(
+        "w_decayed",
+        ("w′", "w'"),
+        ("$w·(1 − $lr·$weight_decay)", r"$w \cdot (1 - $lr \cdot $weight_decay)"),
+        lambda hp: hp.get("weight_decay", 0) != 0 and bool(hp.get("decoupled")),
+    ),
+    Line(
+        "exp_avg",
+        ("m", "m"),
+        (
+            "$beta1·$exp_avg_prev + (1 − $beta1)·$g_decayed",
+            r"$beta1 \cdot $exp_avg_prev + (1 - $beta1) \cdot $g_decayed",
+        ),
+    ),
+    Line(
+        "exp_avg_sq",
+        ("v", "v"),
+        (
+            "$beta2·$exp_avg_sq_prev + (1 − $beta2)·$g_decayed²",
+            r"$beta2 \cdot $exp_avg_sq_prev + (1 - $beta2) \cdot $g_decayed^{2}",
+        ),
+    ),
+    Line(
+        "max_exp_avg_sq",
+        ("v_max", r"v_{\max}"),
+        ("max($max_exp_avg_sq_prev, $exp_avg_sq)", r"\max($max_exp_avg_sq_prev, $exp_avg_sq)"),
+        _flag("amsgrad"),
+    ),
     Line("m_hat", ("m̂", r"\hat m"), ("$exp_avg/(1 − $beta1^$t)", r"\frac{$exp_avg}{1 - $beta1^{$t}}")),
-    Line("v_hat", ("v̂", r"\hat v"), ("$exp_avg_sq/(1 − $beta2^$t)", r"\frac{$exp_avg_sq}{1 - $beta2^{$t}}"),
-         lambda hp: not hp.get("amsgrad")),
-    Line("v_hat", ("v̂", r"\hat v"), ("$max_exp_avg_sq/(1 − $beta2^$t)", r"\frac{$max_exp_avg_sq}{1 - $beta2^{$t}}"),
-         _flag("amsgrad")),
-    Line("change", _CHANGE, ("−$lr·$m_hat/(√$v_hat + $eps)", r"-$lr \cdot \frac{$m_hat}{\sqrt{$v_hat} + $eps}"),
-         lambda hp: not (hp.get("weight_decay", 0) != 0 and hp.get("decoupled"))),
+    Line(
+        "v_hat",
+        ("v̂", r"\hat v"),
+        ("$exp_avg_sq/(1 − $beta2^$t)", r"\frac{$exp_avg_sq}{1 - $beta2^{$t}}"),
+        lambda hp: not hp.get("amsgrad"),
+    ),
+    Line(
+        "v_hat",
+        ("v̂", r"\hat v"),
+        ("$max_exp_avg_sq/(1 − $beta2^$t)", r"\frac{$max_exp_avg_sq}{1 - $beta2^{$t}}"),
+        _flag("amsgrad"),
+    ),
+    Line(
+        "change",
+        _CHANGE,
+        ("−$lr·$m_hat/(√$v_hat + $eps)", r"-$lr \cdot \frac{$m_hat}{\sqrt{$v_hat} + $eps}"),
+        lambda hp: not (hp.get("weight_decay", 0) != 0 and hp.get("decoupled")),
+    ),
     # AdamW: Δw = w⁺ − w also holds the decay w′ − w
-    Line("change", _CHANGE, ("$w_decayed − $w − $lr·$m_hat/(√$v_hat + $eps)",
-                             r"$w_decayed - $w - $lr \cdot \frac{$m_hat}{\sqrt{$v_hat} + $eps}"),
-         lambda hp: hp.get("weight_decay", 0) != 0 and bool(hp.get("decoupled"))),
+    Line(
+        "change",
+        _CHANGE,
+        (
+            "$w_decayed − $w − $lr·$m_hat/(√$v_hat + $eps)",
+            r"$w_decayed - $w - $lr \cdot \frac{$m_hat}{\sqrt{$v_hat} + $eps}",
+        ),
+        lambda hp: hp.get("weight_decay", 0) != 0 and bool(hp.get("decoupled")),
+    ),
 )
-_ADAM_SYMBOLS = {"g_decayed": ("g", "g"), "w_decayed": ("w′", "w'"), "exp_avg": ("m", "m"), "exp_avg_sq": ("v", "v"),
-                 "max_exp_avg_sq": ("v_max", r"v_{\max}"), "m_hat": ("m̂", r"\hat m"), "v_hat": ("v̂", r"\hat v"),
-                 "change": _CHANGE}
-OPTIMIZERS["adam"] = OPTIMIZERS["adam"]._replace(lines=_ADAM_LINES, symbols=_ADAM_SYMBOLS,
-                                                 mistakes=_mistakes(wrong.ADAM))
+_ADAM_SYMBOLS = {
+    "g_decayed": ("g", "g"),
+    "w_decayed": ("w′", "w'"),
+    "exp_avg": ("m", "m"),
+    "exp_avg_sq": ("v", "v"),
+    "max_exp_avg_sq": ("v_max", r"v_{\max}"),
+    "m_hat": ("m̂", r"\hat m"),
+    "v_hat": ("v̂", r"\hat v"),
+    "change": _CHANGE,
+}
+OPTIMIZERS["adam"] = OPTIMIZERS["adam"]._replace(
+    lines=_ADAM_LINES, symbols=_ADAM_SYMBOLS, mistakes=_mistakes(wrong.ADAM)
+)
 OPTIMIZERS["adamw"] = OPTIMIZERS["adam"]._replace(
-    name="adamw", torch_name="torch.optim.AdamW", step=adamw_step,
-    params={**OPTIMIZERS["adam"].params,
-            "weight_decay": Param(0.01, ("λ", r"\lambda"), low=0.0, meaning="decoupled weight decay: w·(1 − η·λ)")},
+    name="adamw",
+    torch_name="torch.optim.AdamW",
+    step=adamw_step,
+    params={
+        **OPTIMIZERS["adam"].params,
+        "weight_decay": Param(0.01, ("λ", r"\lambda"), low=0.0, meaning="decoupled weight decay: w·(1 − η·λ)"),
+    },
 )
 
 # Exact arithmetic (--exact): SGD is rational, and sgd_step keeps the number type it is given (no float literal

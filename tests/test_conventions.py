@@ -98,7 +98,7 @@ def test_every_preset_gives_the_same_numbers_and_its_own_names(preset):
     problem = loads(base.replace("preset: han_kamber", f"preset: {preset}"))
     text, trace = page(problem, "rich")
     ref = engine.run(example("textbook-han-kamber-9-1"))
-    for ours, theirs in zip(trace.epochs[0].steps[0].update, ref.epochs[0].steps[0].update):
+    for ours, theirs in zip(trace.epochs[0].steps[0].update, ref.epochs[0].steps[0].update, strict=False):
         np.testing.assert_allclose(ours.W, theirs.W, rtol=1e-15)
     settings = PRESETS[preset].settings
     names = Names(problem)
@@ -120,9 +120,9 @@ loss: half_sse
 learning_rate: 0.1
 """
 
-AUGMENTED = THRESHOLD.replace("[[0.5, 0.9], [0.4, 1.0]], threshold: [0.8, -0.1]",
-                              "[[0.5, 0.9], [0.4, 1.0], [0.8, -0.1]], bias: {augmented: -1}").replace(
-    "[[-1.2], [1.1]], threshold: [0.3]", "[[-1.2], [1.1], [0.3]], bias: {augmented: -1}")
+AUGMENTED = THRESHOLD.replace(
+    "[[0.5, 0.9], [0.4, 1.0]], threshold: [0.8, -0.1]", "[[0.5, 0.9], [0.4, 1.0], [0.8, -0.1]], bias: {augmented: -1}"
+).replace("[[-1.2], [1.1]], threshold: [0.3]", "[[-1.2], [1.1], [0.3]], bias: {augmented: -1}")
 
 
 def test_a_bias_on_a_constant_minus_one_is_written_as_a_weight_times_minus_one():
@@ -130,7 +130,7 @@ def test_a_bias_on_a_constant_minus_one_is_written_as_a_weight_times_minus_one()
     text = plain(text)
     assert "net3 = w13·x1 + w23·x2 + w03·(−1) = 0.5·1 + 0.4·1 + 0.8·(−1) = 0.1" in text
     _, ref = page(loads(THRESHOLD))
-    for ours, theirs in zip(trace.epochs[0].steps[0].update, ref.epochs[0].steps[0].update):
+    for ours, theirs in zip(trace.epochs[0].steps[0].update, ref.epochs[0].steps[0].update, strict=False):
         np.testing.assert_allclose(ours.W, theirs.W, rtol=1e-15)
         np.testing.assert_allclose(ours.b, theirs.b, rtol=1e-15)
 

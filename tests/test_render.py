@@ -33,7 +33,7 @@ def render(name_or_text: str, fmt: str = "rich", **options) -> str:
 
 def positions(text: str, needles: list[str]) -> list[int]:
     found = [text.find(n) for n in needles]
-    assert -1 not in found, [n for n, f in zip(needles, found) if f == -1]
+    assert -1 not in found, [n for n, f in zip(needles, found, strict=False) if f == -1]
     return found
 
 
@@ -58,7 +58,9 @@ def test_plain_text_off_a_terminal_fits_80_columns_and_has_no_colour(monkeypatch
 
 def test_phases_come_in_textbook_order():
     text = render("mazur-2-2-2")
-    order = positions(text, ["The problem ─", "Forward pass ─", "\nLoss ─", "Backward pass ─", "Updates ─", "Loss after the update ─"])
+    order = positions(
+        text, ["The problem ─", "Forward pass ─", "\nLoss ─", "Backward pass ─", "Updates ─", "Loss after the update ─"]
+    )
     assert order == sorted(order)
     # the output layer's δ before the hidden layer's, weights before their updates
     assert positions(text, ["δ_o1 =", "δ_h1 ="]) == sorted(positions(text, ["δ_o1 =", "δ_h1 ="]))
@@ -132,7 +134,9 @@ def test_matrix_detail_shows_shapes_and_elides_large_matrices():
 
 
 def test_every_update_and_every_epoch_is_rendered():
-    text = render(examples.path("pytorch-batch-2-2-2").read_text().replace("\nupdate: batch", "\nupdate: stochastic\nepochs: 2"))
+    text = render(
+        examples.path("pytorch-batch-2-2-2").read_text().replace("\nupdate: batch", "\nupdate: stochastic\nepochs: 2")
+    )
     for e in (1, 2):
         for u in (1, 2):
             assert f"Epoch {e}, update {u} (example {u})" in text
@@ -143,9 +147,12 @@ def test_precision_changes_display_only():
 
 
 def test_step_summary_has_a_thinned_loss_table_a_curve_and_final_weights():
-    text = render(examples.path("mazur-2-2-2").read_text().replace("\nupdate: batch", "\nupdate: batch\nepochs: 100"), record=False)
+    text = render(
+        examples.path("mazur-2-2-2").read_text().replace("\nupdate: batch", "\nupdate: batch\nepochs: 100"),
+        record=False,
+    )
     assert "Loss per epoch" in text and "Final weights" in text and "loss after each epoch" in text
-    table = text[text.index("Loss per epoch"):text.index("loss after each epoch")]
+    table = text[text.index("Loss per epoch") : text.index("loss after each epoch")]
     epochs = re.findall(r"^(\d+)\s", table, re.M)
     assert epochs[0] == "1" and epochs[-1] == "100" and len(epochs) <= 22
     assert "0.3589" not in text  # not the one-update weights: trained for 100 epochs
@@ -168,12 +175,25 @@ def test_latex_is_a_complete_document():
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("name,options", [("mazur-2-2-2", {}), ("sigmoid-2-10-10-1", {}), ("relu-relu-sigmoid-bce", {}),
-                                          ("pytorch-batch-2-2-2", {"detail": "matrix"}), ("folded-bias-2-2-2", {})])
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("mazur-2-2-2", {}),
+        ("sigmoid-2-10-10-1", {}),
+        ("relu-relu-sigmoid-bce", {}),
+        ("pytorch-batch-2-2-2", {"detail": "matrix"}),
+        ("folded-bias-2-2-2", {}),
+    ],
+)
 def test_latex_compiles_with_pdflatex(name, options, tmp_path):
     (tmp_path / "key.tex").write_text(render(name, "latex", **options))
-    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout[-2000:]
     assert (tmp_path / "key.pdf").stat().st_size > 1000
 
@@ -204,12 +224,17 @@ def test_an_activation_parameter_is_written_with_its_declared_symbol(monkeypatch
     from backprop_cli.params import Param
 
     scaled = activations.Activation(
-        "scaled", lambda z, beta: beta * z, lambda z, a, beta: beta + 0 * z,
+        "scaled",
+        lambda z, beta: beta * z,
+        lambda z, a, beta: beta + 0 * z,
         formula=("scaled(z) = β·z", r"\operatorname{scaled}(z) = \beta z"),
         derivative_formula=("scaled′(z) = β", r"\operatorname{scaled}'(z) = \beta"),
-        symbolic=("$beta·$z", r"$beta \cdot $z"), expand=activations._same(("$beta·$pz", r"$beta \cdot $pz")),
-        dsymbolic=("$beta", "$beta"), dexpand=activations._same(("$beta", "$beta")),
-        params={"beta": Param(1.0, ("β", r"\beta"))})
+        symbolic=("$beta·$z", r"$beta \cdot $z"),
+        expand=activations._same(("$beta·$pz", r"$beta \cdot $pz")),
+        dsymbolic=("$beta", "$beta"),
+        dexpand=activations._same(("$beta", "$beta")),
+        params={"beta": Param(1.0, ("β", r"\beta"))},
+    )
     monkeypatch.setitem(activations.ACTIVATIONS, "scaled", scaled)
     text = render("""
 layers:
@@ -259,7 +284,9 @@ def test_a_mean_of_update_losses_is_not_called_the_loss_before_the_epoch():
     from backprop_cli.render import page
 
     started = trace._replace(epochs=[SimpleNamespace(**{**e._asdict(), "loss_start": 0.125475}) for e in trace.epochs])
-    said = " ".join(str(part) for b in page.build(started, {}) if getattr(b, "style", None) == "result" for _, part in b.parts)
+    said = " ".join(
+        str(part) for b in page.build(started, {}) if getattr(b, "style", None) == "result" for _, part in b.parts
+    )
     assert "before the epoch: 0.1255" in said and "mean loss over the epoch's" in said
 
 
@@ -294,7 +321,7 @@ def test_one_minus_sign_and_a_choice_of_notation():
 
 def test_minibatch_losses_are_numbered_like_their_examples():
     text = render("minibatch")
-    second = text[text.index("update 2 (examples 3, 4)"):]
-    loss = second[second.index("\nLoss\n"):]
+    second = text[text.index("update 2 (examples 3, 4)") :]
+    loss = second[second.index("\nLoss\n") :]
     assert loss.index("Example 3") < loss.index("L⁽³⁾ =") < loss.index("Example 4") < loss.index("L⁽⁴⁾ =")
     assert "L⁽¹⁾" not in loss[: loss.index("Backward pass")]

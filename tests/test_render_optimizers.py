@@ -22,8 +22,13 @@ from backprop_cli.optimizers import OPTIMIZERS
 from backprop_cli.render import get
 from backprop_cli.render.mathtext import Numbers
 
-OPTIMIZER_EXAMPLES = ["optimizer-adam", "optimizer-adamw", "optimizer-rmsprop", "optimizer-adagrad",
-                      "optimizer-sgd-nesterov"]
+OPTIMIZER_EXAMPLES = [
+    "optimizer-adam",
+    "optimizer-adamw",
+    "optimizer-rmsprop",
+    "optimizer-adagrad",
+    "optimizer-sgd-nesterov",
+]
 PAGE_EXAMPLES = OPTIMIZER_EXAMPLES + ["penalty-l2", "dropout-mazur", "perceptron-and", "momentum"]
 
 NET = """
@@ -57,28 +62,65 @@ def flat(text: str) -> str:
 # ----------------------------------------------------------------------------- the lines of each optimizer
 
 
-@pytest.mark.parametrize("optimizer, lines", [
-    ("adam", ["m_w1 = β₁·m_w1 + (1 − β₁)·∂L/∂w1", "v_w1 = β₂·v_w1 + (1 − β₂)·(∂L/∂w1)²", "m̂_w1 = m_w1/(1 − β₁ᵗ)",
-              "v̂_w1 = v_w1/(1 − β₂ᵗ)", "Δw1 = −η·m̂_w1/(√v̂_w1 + ε)", "w1⁺ = w1 + Δw1"]),
-    ("{name: adam, amsgrad: true, weight_decay: 0.1}",
-     ["g_w1 = ∂L/∂w1 + λ·w1", "m_w1 = β₁·m_w1 + (1 − β₁)·g_w1", "v_max_w1 = max(v_max_w1, v_w1)",
-      "v̂_w1 = v_max_w1/(1 − β₂ᵗ)", "Δw1 = −η·m̂_w1/(√v̂_w1 + ε)"]),
-    ("{name: adamw, weight_decay: 0.1}", ["w1′ = w1·(1 − η·λ)", "m_w1 = β₁·m_w1 + (1 − β₁)·∂L/∂w1",
-                                          "Δw1 = w1′ − w1 − η·m̂_w1/(√v̂_w1 + ε)", "w1⁺ = w1 + Δw1"]),
-    ("rmsprop", ["s_w1 = α·s_w1 + (1 − α)·(∂L/∂w1)²", "d_w1 = √s_w1 + ε", "Δw1 = −η·(∂L/∂w1)/d_w1"]),
-    ("{name: rmsprop, centered: true, momentum: 0.5}",
-     ["s_w1 = α·s_w1 + (1 − α)·(∂L/∂w1)²", "ḡ_w1 = α·ḡ_w1 + (1 − α)·∂L/∂w1", "d_w1 = √(s_w1 − ḡ_w1²) + ε",
-      "v_w1 = μ·v_w1 + (∂L/∂w1)/d_w1", "Δw1 = −η·v_w1"]),
-    ("{name: adagrad, lr_decay: 0.1}", ["η_t = η/(1 + (t − 1)·κ)", "s_w1 = s_w1 + (∂L/∂w1)²", "d_w1 = √s_w1 + ε",
-                                        "Δw1 = −η_t·(∂L/∂w1)/d_w1"]),
-    ("adagrad", ["s_w1 = s_w1 + (∂L/∂w1)²", "Δw1 = −η·(∂L/∂w1)/d_w1"]),
-    ("{name: sgd, momentum: 0.9, nesterov: true}", ["v_w1 = ∂L/∂w1", "d_w1 = ∂L/∂w1 + μ·v_w1", "Δw1 = −η·d_w1",
-                                                    "v_w1 = μ·v_w1 + ∂L/∂w1"]),  # PyTorch's first step: v = g
-    ("{name: sgd, momentum: 0.9, dampening: 0.5}", ["v_w1 = ∂L/∂w1", "v_w1 = μ·v_w1 + (1 − τ)·∂L/∂w1"]),
-])
+@pytest.mark.parametrize(
+    "optimizer, lines",
+    [
+        (
+            "adam",
+            [
+                "m_w1 = β₁·m_w1 + (1 − β₁)·∂L/∂w1",
+                "v_w1 = β₂·v_w1 + (1 − β₂)·(∂L/∂w1)²",
+                "m̂_w1 = m_w1/(1 − β₁ᵗ)",
+                "v̂_w1 = v_w1/(1 − β₂ᵗ)",
+                "Δw1 = −η·m̂_w1/(√v̂_w1 + ε)",
+                "w1⁺ = w1 + Δw1",
+            ],
+        ),
+        (
+            "{name: adam, amsgrad: true, weight_decay: 0.1}",
+            [
+                "g_w1 = ∂L/∂w1 + λ·w1",
+                "m_w1 = β₁·m_w1 + (1 − β₁)·g_w1",
+                "v_max_w1 = max(v_max_w1, v_w1)",
+                "v̂_w1 = v_max_w1/(1 − β₂ᵗ)",
+                "Δw1 = −η·m̂_w1/(√v̂_w1 + ε)",
+            ],
+        ),
+        (
+            "{name: adamw, weight_decay: 0.1}",
+            [
+                "w1′ = w1·(1 − η·λ)",
+                "m_w1 = β₁·m_w1 + (1 − β₁)·∂L/∂w1",
+                "Δw1 = w1′ − w1 − η·m̂_w1/(√v̂_w1 + ε)",
+                "w1⁺ = w1 + Δw1",
+            ],
+        ),
+        ("rmsprop", ["s_w1 = α·s_w1 + (1 − α)·(∂L/∂w1)²", "d_w1 = √s_w1 + ε", "Δw1 = −η·(∂L/∂w1)/d_w1"]),
+        (
+            "{name: rmsprop, centered: true, momentum: 0.5}",
+            [
+                "s_w1 = α·s_w1 + (1 − α)·(∂L/∂w1)²",
+                "ḡ_w1 = α·ḡ_w1 + (1 − α)·∂L/∂w1",
+                "d_w1 = √(s_w1 − ḡ_w1²) + ε",
+                "v_w1 = μ·v_w1 + (∂L/∂w1)/d_w1",
+                "Δw1 = −η·v_w1",
+            ],
+        ),
+        (
+            "{name: adagrad, lr_decay: 0.1}",
+            ["η_t = η/(1 + (t − 1)·κ)", "s_w1 = s_w1 + (∂L/∂w1)²", "d_w1 = √s_w1 + ε", "Δw1 = −η_t·(∂L/∂w1)/d_w1"],
+        ),
+        ("adagrad", ["s_w1 = s_w1 + (∂L/∂w1)²", "Δw1 = −η·(∂L/∂w1)/d_w1"]),
+        (
+            "{name: sgd, momentum: 0.9, nesterov: true}",
+            ["v_w1 = ∂L/∂w1", "d_w1 = ∂L/∂w1 + μ·v_w1", "Δw1 = −η·d_w1", "v_w1 = μ·v_w1 + ∂L/∂w1"],
+        ),  # PyTorch's first step: v = g
+        ("{name: sgd, momentum: 0.9, dampening: 0.5}", ["v_w1 = ∂L/∂w1", "v_w1 = μ·v_w1 + (1 − τ)·∂L/∂w1"]),
+    ],
+)
 def test_each_optimizer_walks_its_own_lines_in_textbook_order(optimizer, lines):
     text = flat(page(solved(NET + f"optimizer: {optimizer}\n")))
-    updates = text[text.index("Updates"):]
+    updates = text[text.index("Updates") :]
     found = [updates.find(line + " = ") for line in lines]
     assert -1 not in found, [line for line, f in zip(lines, found, strict=True) if f == -1]
     assert found == sorted(found)
@@ -96,7 +138,7 @@ def test_the_table_of_a_layer_has_one_column_per_line_and_fits_80_columns(monkey
     monkeypatch.setenv("COLUMNS", "80")
     text = page(solved(NET + "optimizer: adam\n"))
     assert re.search(r"before\s+∂L/∂·\s+m\s+v\s+m̂", text) and re.search(r"v̂\s+Δ\s+after", text)
-    assert "…" not in text[text.index("Updates"):]  # no cell cut short
+    assert "…" not in text[text.index("Updates") :]  # no cell cut short
 
 
 def test_the_problem_statement_names_the_optimizer_and_its_rule():
@@ -106,8 +148,9 @@ def test_the_problem_statement_names_the_optimizer_and_its_rule():
 
 
 def test_classical_momentum_shows_the_previous_change_with_the_same_numbers():
-    trace = solved(NET.replace("learning_rate: 0.01", "learning_rate: 0.5")
-                   + "momentum: 0.9\nconventions: {momentum: classical}\n")
+    trace = solved(
+        NET.replace("learning_rate: 0.01", "learning_rate: 0.5") + "momentum: 0.9\nconventions: {momentum: classical}\n"
+    )
     text = flat(page(trace))
     first = trace.epochs[0].steps[0].update[0]
     second = trace.epochs[1].steps[0].update[0]
@@ -120,8 +163,17 @@ def test_classical_momentum_shows_the_previous_change_with_the_same_numbers():
 
 def test_matrix_detail_writes_each_line_as_matrices():
     text = page(solved(NET + "optimizer: adam\n"), detail="matrix")
-    order = [text.find(s) for s in ("m⁽¹⁾ = β₁·m⁽¹⁾ + (1 − β₁)·∂L/∂W⁽¹⁾", "m_b⁽¹⁾ (1×2)", "v̂⁽¹⁾ = ",
-                                    "ΔW⁽¹⁾ = −η·m̂⁽¹⁾/(√v̂⁽¹⁾ + ε)", "W⁽¹⁾⁺ = W⁽¹⁾ + ΔW⁽¹⁾", "W⁽¹⁾⁺ (2×2)")]
+    order = [
+        text.find(s)
+        for s in (
+            "m⁽¹⁾ = β₁·m⁽¹⁾ + (1 − β₁)·∂L/∂W⁽¹⁾",
+            "m_b⁽¹⁾ (1×2)",
+            "v̂⁽¹⁾ = ",
+            "ΔW⁽¹⁾ = −η·m̂⁽¹⁾/(√v̂⁽¹⁾ + ε)",
+            "W⁽¹⁾⁺ = W⁽¹⁾ + ΔW⁽¹⁾",
+            "W⁽¹⁾⁺ (2×2)",
+        )
+    ]
     assert -1 not in order and order == sorted(order)
 
 
@@ -143,8 +195,7 @@ def test_every_number_of_an_adam_derivation_is_the_traces():
         f"v_w1 = β₂·v_w1 + (1 − β₂)·(∂L/∂w1)² = 0.999·{p(v0)} + (1 − 0.999)·({f(g)})² = {f(shown['exp_avg_sq'])}",
         f"m̂_w1 = m_w1/(1 − β₁ᵗ) = {f(shown['exp_avg'])}/(1 − 0.9²) = {f(shown['m_hat'])}",
         f"v̂_w1 = v_w1/(1 − β₂ᵗ) = {f(shown['exp_avg_sq'])}/(1 − 0.999²) = {f(shown['v_hat'])}",
-        f"Δw1 = −η·m̂_w1/(√v̂_w1 + ε) = −0.01·{p(shown['m_hat'])}/(√{f(shown['v_hat'])} + 1e−8) = "
-        f"{f(shown['change'])}",
+        f"Δw1 = −η·m̂_w1/(√v̂_w1 + ε) = −0.01·{p(shown['m_hat'])}/(√{f(shown['v_hat'])} + 1e−8) = {f(shown['change'])}",
         f"w1⁺ = w1 + Δw1 = {f(upd.W_before[0, 0])} + {p(shown['change'])} = {f(upd.W[0, 0])}",
     ]
     for line in expected:
@@ -254,7 +305,9 @@ def test_perceptron_page_has_no_backward_pass_and_counts_mistakes():
 
 
 def test_bias_forms_are_written_as_their_textbooks_write_them():
-    text = flat(page(solved("""
+    text = flat(
+        page(
+            solved("""
 layers:
   - {name: h, activation: sigmoid, weights: [[0.15, 0.2], [0.25, 0.3]], bias: {shared: 0.35}}
   - {name: o, activation: sigmoid, weights: [[0.4, 0.45, 0.1], [0.5, 0.55, 0.2]], bias: {augmented: -1}}
@@ -262,7 +315,9 @@ inputs: [[0.05, 0.1]]
 targets: [[0.01, 0.99]]
 loss: half_sse
 learning_rate: 0.5
-""")))
+""")
+        )
+    )
     assert "net_h1 = w1·x1 + w2·x2 + b1 = " in text and "net_h2 = w3·x1 + w4·x2 + b1 = " in text  # one b
     assert "net_o1 = w5·out_h1 + w6·out_h2 + b2·(−1) = 0.4·0.5933 + 0.45·0.5969 + 0.1·(−1)" in text
     assert "∂L/∂b1 = δ_h1 + δ_h2 = " in text and "∂L/∂b2 = −δ_o1 = " in text
@@ -288,29 +343,41 @@ def test_every_format_renders_the_example(name, fmt):
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("name, options", [(n, {}) for n in PAGE_EXAMPLES] + [
-    (NET + "optimizer: {name: adam, amsgrad: true}\nl1: 0.01\nl2: 0.02\n", {}),
-    (NET + "optimizer: {name: rmsprop, centered: true, momentum: 0.5}\n", {"detail": "matrix"}),
-    (NET + "optimizer: {name: adagrad, lr_decay: 0.1}\n", {}),
-    ("dropout-mazur", {"detail": "matrix"}),
-])
+@pytest.mark.parametrize(
+    "name, options",
+    [(n, {}) for n in PAGE_EXAMPLES]
+    + [
+        (NET + "optimizer: {name: adam, amsgrad: true}\nl1: 0.01\nl2: 0.02\n", {}),
+        (NET + "optimizer: {name: rmsprop, centered: true, momentum: 0.5}\n", {"detail": "matrix"}),
+        (NET + "optimizer: {name: adagrad, lr_decay: 0.1}\n", {}),
+        ("dropout-mazur", {"detail": "matrix"}),
+    ],
+)
 def test_latex_compiles(name, options, tmp_path):
     (tmp_path / "key.tex").write_text(page(solved(name), "latex", **options))
-    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout[-2000:]
 
 
 # ----------------------------------------------------------------------------- PyTorch float64, where installed
 
 
-@pytest.mark.parametrize("name, cls, kwargs", [
-    ("optimizer-adam", "Adam", dict(lr=0.1)),
-    ("optimizer-adamw", "AdamW", dict(lr=0.1, weight_decay=0.01)),
-    ("optimizer-rmsprop", "RMSprop", dict(lr=0.1, alpha=0.9, eps=0.0)),
-    ("optimizer-adagrad", "Adagrad", dict(lr=0.01, initial_accumulator_value=1.0, eps=1e-8)),
-    ("optimizer-sgd-nesterov", "SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
-])
+@pytest.mark.parametrize(
+    "name, cls, kwargs",
+    [
+        ("optimizer-adam", "Adam", dict(lr=0.1)),
+        ("optimizer-adamw", "AdamW", dict(lr=0.1, weight_decay=0.01)),
+        ("optimizer-rmsprop", "RMSprop", dict(lr=0.1, alpha=0.9, eps=0.0)),
+        ("optimizer-adagrad", "Adagrad", dict(lr=0.01, initial_accumulator_value=1.0, eps=1e-8)),
+        ("optimizer-sgd-nesterov", "SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+    ],
+)
 def test_scalar_examples_equal_torch_optim(name, cls, kwargs):
     torch = pytest.importorskip("torch")
     problem = load(examples.path(name))
@@ -353,7 +420,7 @@ def test_a_subtracted_threshold_moves_against_the_error_signal_and_momentum_stay
 
 def test_each_column_of_the_update_table_is_in_one_number_style():
     text = page(solved("textbook-negnevitsky-xor"))
-    table = text[text.index("Layer 2 (o)", text.index("Updates")):]
+    table = text[text.index("Layer 2 (o)", text.index("Updates")) :]
     rows = {m.group(1): m.group(2).split() for m in re.finditer(r"^(w35|w45|θ5) +(.*)$", table, re.M)}
     assert [rows[k][2] for k in ("w35", "w45", "θ5")] == ["−0.006687", "−0.011220", "0.012738"]
     assert not any("e−" in v for row in rows.values() for v in row)

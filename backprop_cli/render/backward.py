@@ -75,13 +75,27 @@ def output_delta_lines(s: Sheet, step: StepRecord, rec, n: int, row: int) -> Non
         return
     if sym.error_signal and act.elementwise:
         error = negated(loss.dterm(K))
-        error_term_lines(s, step, rec, li, n, [(fill(error, **names), fill(error, **nums))
-                                               for names, nums in _loss_values_all(s, step, n, row)])
+        error_term_lines(
+            s,
+            step,
+            rec,
+            li,
+            n,
+            [(fill(error, **names), fill(error, **nums)) for names, nums in _loss_values_all(s, step, n, row)],
+        )
         return
     for k in range(K):
         names, nums = _loss_values(s, step, k, n, row)
-        rows.append(Eq([sym.d_loss(sym.out(li, k)), fill(loss.dterm(K), **names), fill(loss.dterm(K), **nums),
-                        num(rec.dL_da[n, k])]))
+        rows.append(
+            Eq(
+                [
+                    sym.d_loss(sym.out(li, k)),
+                    fill(loss.dterm(K), **names),
+                    fill(loss.dterm(K), **nums),
+                    num(rec.dL_da[n, k]),
+                ]
+            )
+        )
     s.add(Eqs(rows))
     delta_from_dL_da(s, step, rec, li, n)
 
@@ -122,9 +136,17 @@ def error_term_lines(s: Sheet, step: StepRecord, rec, li: int, n: int, errors: l
     rows = []
     for j, (e_names, e_values) in enumerate(errors):
         z = fwd.z[n, j]
-        rows.append(Eq([sym.delta(li, j), factor(fill(act.dsymbolic, **names[j])) + DOT + factor(e_names),
-                        factor(fill(act.dexpand(z), **numbers[j])) + DOT + factor(e_values), num(rec.delta[n, j])],
-                       s.kink_note(li, j, z) if act.kinked else ""))
+        rows.append(
+            Eq(
+                [
+                    sym.delta(li, j),
+                    factor(fill(act.dsymbolic, **names[j])) + DOT + factor(e_names),
+                    factor(fill(act.dexpand(z), **numbers[j])) + DOT + factor(e_values),
+                    num(rec.delta[n, j]),
+                ],
+                s.kink_note(li, j, z) if act.kinked else "",
+            )
+        )
     s.add(Eqs(rows))
 
 
@@ -141,9 +163,17 @@ def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
             rows.extend(dropout_derivative_lines(s, rec, fwd, li, n))
         for j in range(layer.units if fwd.mask is None else 0):
             z = fwd.z[n, j]
-            rows.append(Eq([partial(sym.out(li, j), sym.net(li, j)), fill(act.dsymbolic, **names[j]),
-                            fill(act.dexpand(z), **numbers[j]), num(rec.da_dz[n, j])],
-                           s.kink_note(li, j, z) if act.kinked else ""))
+            rows.append(
+                Eq(
+                    [
+                        partial(sym.out(li, j), sym.net(li, j)),
+                        fill(act.dsymbolic, **names[j]),
+                        fill(act.dexpand(z), **numbers[j]),
+                        num(rec.da_dz[n, j]),
+                    ],
+                    s.kink_note(li, j, z) if act.kinked else "",
+                )
+            )
         for j in range(layer.units):
             chain = sym.d_loss(sym.out(li, j)) + DOT + partial(sym.out(li, j), sym.net(li, j))
             values = num(rec.dL_da[n, j]) + DOT + num.p(rec.da_dz[n, j])
@@ -159,8 +189,12 @@ def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
         s.add(note(act.vjp_note))
     s.add(Eqs(rows))
     if fwd.mask is not None and n == 0:
-        s.add(note("A dropped unit (mask 0) has ∂out/∂net = 0: its δ is 0, so it sends no δ back and the weights "
-                   "into it get no gradient from this example. A kept unit's derivative carries the 1/(1 − p)."))
+        s.add(
+            note(
+                "A dropped unit (mask 0) has ∂out/∂net = 0: its δ is 0, so it sends no δ back and the weights "
+                "into it get no gradient from this example. A kept unit's derivative carries the 1/(1 − p)."
+            )
+        )
 
 
 def dropout_derivative_lines(s: Sheet, rec, fwd, li: int, n: int) -> list[Eq]:
@@ -173,10 +207,18 @@ def dropout_derivative_lines(s: Sheet, rec, fwd, li: int, n: int) -> list[Eq]:
     for j in range(layer.units):
         net = sym.net(li, j)
         names = M(f"{du}({net.u})", f"{dt}({net.t})") + DOT + mask_name(s, li, j) + keep_scale(s, layer, False)
-        values = (M(f"{du}({num(fwd.z[n, j]).u})", f"{dt}({num(fwd.z[n, j]).t})") + DOT
-                  + num.given(fwd.mask[n, j]) + keep_scale(s, layer, True))
-        rows.append(Eq([partial(sym.out(li, j), net), names, values, num(rec.da_dz[n, j])],
-                       "kept" if fwd.mask[n, j] else "dropped: no δ goes back"))
+        values = (
+            M(f"{du}({num(fwd.z[n, j]).u})", f"{dt}({num(fwd.z[n, j]).t})")
+            + DOT
+            + num.given(fwd.mask[n, j])
+            + keep_scale(s, layer, True)
+        )
+        rows.append(
+            Eq(
+                [partial(sym.out(li, j), net), names, values, num(rec.da_dz[n, j])],
+                "kept" if fwd.mask[n, j] else "dropped: no δ goes back",
+            )
+        )
     return rows
 
 
@@ -189,8 +231,10 @@ def hidden_delta_lines(s: Sheet, step: StepRecord, rec, above, li: int, n: int) 
     for j in range(p.layers[li].units):
         names = join(sym.w(li + 1, k, j) + DOT + sym.delta(li + 1, k) for k in range(K))
         file_W = p.layers[li + 1].W
-        nums = join((s.val if k == 0 else s.pval)(W_above[k, j], file_W[k, j]) + DOT + num.p(above.delta[n, k])
-                    for k in range(K))
+        nums = join(
+            (s.val if k == 0 else s.pval)(W_above[k, j], file_W[k, j]) + DOT + num.p(above.delta[n, k])
+            for k in range(K)
+        )
         sums.append((names, nums))
         rows.append(Eq([sym.d_loss(sym.out(li, j)), names, nums, num(rec.dL_da[n, j])]))
     if sym.error_signal and p.layers[li].activation.elementwise:
@@ -199,8 +243,12 @@ def hidden_delta_lines(s: Sheet, step: StepRecord, rec, above, li: int, n: int) 
     s.add(Eqs(rows))
     if li == len(p.layers) - 2 and n == 0:
         d_out = sym.d_loss(M(sym.symbol["out"], sym.symbol["out"])).u
-        s.add(note(f"Each {d_out} sums the {sym.symbol['error']}s of the layer above, each times the weight that "
-                   "carried this unit's output to it, with the weights from before the update."))
+        s.add(
+            note(
+                f"Each {d_out} sums the {sym.symbol['error']}s of the layer above, each times the weight that "
+                "carried this unit's output to it, with the weights from before the update."
+            )
+        )
     delta_from_dL_da(s, step, rec, li, n)
 
 
@@ -218,9 +266,14 @@ def gradient_lines(s: Sheet, step: StepRecord, rec, li: int) -> None:
     rows = []
     for j in range(layer.units):
         for i in range(layer.n_in):
-            names, values = _over_examples(sc, sym.delta(li, j) + DOT + sym.input_of(li, i),
-                                           [s.term(n, rec.delta[n, j]) + DOT + s.input_value(li, fwd, n, i, row)
-                                            for n, row in enumerate(step.examples)])
+            names, values = _over_examples(
+                sc,
+                sym.delta(li, j) + DOT + sym.input_of(li, i),
+                [
+                    s.term(n, rec.delta[n, j]) + DOT + s.input_value(li, fwd, n, i, row)
+                    for n, row in enumerate(step.examples)
+                ],
+            )
             if rec.dL_dW_penalty is not None:  # + λ·w (l2), + λ·sign(w) (l1) after the data gradient
                 names, values = _with_penalty(s, step, li, j, i, *signed(w_sign, names, values))
             else:
@@ -234,12 +287,19 @@ def gradient_lines(s: Sheet, step: StepRecord, rec, li: int) -> None:
     what = f"−{err}" if sym.error_signal else err
     penalties = "".join(f" + {lam.u}·{'w' if kind == 'l2' else 'sign(w)'}" for kind, lam, _ in strengths(s))
     d = sym.d_loss(M("w", "w")).u
-    s.add(Heading(3, f"Gradients of layer {li + 1} ({layer.name}): {d} = {what}·(the input the weight multiplies)"
-                     f"{penalties}"))
+    s.add(
+        Heading(
+            3, f"Gradients of layer {li + 1} ({layer.name}): {d} = {what}·(the input the weight multiplies){penalties}"
+        )
+    )
     s.add(Eqs(rows))
     if sym.error_signal and li == len(p.layers) - 1:
-        s.add(note(f"{err} is −∂{sym.loss.u}/∂{sym.symbol['net']} (delta: error_signal), so the update "
-                   f"Δw = −η·{d} reads Δw = η·{err}·(input), w ← w + η·{err}·(input), as the book writes it."))
+        s.add(
+            note(
+                f"{err} is −∂{sym.loss.u}/∂{sym.symbol['net']} (delta: error_signal), so the update "
+                f"Δw = −η·{d} reads Δw = η·{err}·(input), w ← w + η·{err}·(input), as the book writes it."
+            )
+        )
 
 
 def bias_gradient_line(s: Sheet, step: StepRecord, rec, li: int, j: int, units: list[int], sign: float) -> Eq:
@@ -249,9 +309,11 @@ def bias_gradient_line(s: Sheet, step: StepRecord, rec, li: int, j: int, units: 
     sign *= s.problem.layers[li].bias_sign
     many = len(step.examples) > 1
     deltas = join(sym.delta(li, k) for k in units)
-    names, values = _over_examples(s.scale(step), paren(deltas) if len(units) > 1 and (many or sign < 0) else deltas,
-                                   [_sum_terms(s, n, [rec.delta[n, k] for k in units], many)
-                                    for n in range(len(step.examples))])
+    names, values = _over_examples(
+        s.scale(step),
+        paren(deltas) if len(units) > 1 and (many or sign < 0) else deltas,
+        [_sum_terms(s, n, [rec.delta[n, k] for k in units], many) for n in range(len(step.examples))],
+    )
     return Eq([sym.d_loss(sym.b(li, j)), *signed(sign, names, values), s.fmt(rec.dL_db[sym.bias_at(li, j)])])
 
 
@@ -303,15 +365,25 @@ def input_gradient_lines(s: Sheet, step: StepRecord, first) -> None:
     for n in range(N):
         for i in range(layer.n_in):
             names = join(sym.w(0, j, i) + DOT + sym.delta(0, j) for j in range(layer.units))
-            values = join((s.val if j == 0 else s.pval)(W[j, i], layer.W[j, i]) + DOT + num.p(first.delta[n, j])
-                          for j in range(layer.units))
+            values = join(
+                (s.val if j == 0 else s.pval)(W[j, i], layer.W[j, i]) + DOT + num.p(first.delta[n, j])
+                for j in range(layer.units)
+            )
             lhs = sym.d_loss(sym.label(sym.inputs[i]))
             if sym.error_signal:  # ∂L/∂x = −Σ w·δ with the error signal
                 names, values = NEG + paren(names), NEG + paren(values)
             if N > 1:
                 lhs = lhs + M(superscript(f"({step.examples[n] + 1})"), f"^{{({step.examples[n] + 1})}}")
-            rows.append(Eq([lhs, sc + (paren(names) if sc.u else names), sc + (paren(values) if sc.u else values),
-                            num(step.dL_dx[n, i])]))
+            rows.append(
+                Eq(
+                    [
+                        lhs,
+                        sc + (paren(names) if sc.u else names),
+                        sc + (paren(values) if sc.u else values),
+                        num(step.dL_dx[n, i]),
+                    ]
+                )
+            )
     s.add(Heading(3, "Gradient with respect to the inputs"))
     s.add(Eqs(rows))
 
@@ -343,8 +415,13 @@ def matrix(s: Sheet, step: StepRecord) -> None:
             s.add(Eqs([Eq([dL_dA(number), prod])]))
             remark = "with the weights from before the update"
             if above.bias_form == "augmented":
-                remark += ("; the bias " + ("column" if above.layout == "out_in" else "row") + " of W"
-                           + superscript(f"({number + 1})") + " is left out (it multiplies a constant 1)")
+                remark += (
+                    "; the bias "
+                    + ("column" if above.layout == "out_in" else "row")
+                    + " of W"
+                    + superscript(f"({number + 1})")
+                    + " is left out (it multiplies a constant 1)"
+                )
             s.add(note(remark + "."))
             s.matrix(dL_dA(number), rec.dL_da)
             delta_matrix(s, rec, number, D)
@@ -395,8 +472,10 @@ def delta_matrix(s: Sheet, rec, number: int, D: M) -> None:
         if layer.dropout:
             mask = of_layer("Mask", r"\mathrm{Mask}", number)
             F = F + M(" ⊙ ", r" \odot ") + mask + keep_scale(s, layer, numbers=False)
-            rhs = M(f"f′ before dropout, times the mask and 1/(1 − {s.fmt.given(layer.dropout).u})",
-                    rf"f' \text{{ before dropout, times the mask and }} 1/(1 - {s.fmt.given(layer.dropout).t})")
+            rhs = M(
+                f"f′ before dropout, times the mask and 1/(1 − {s.fmt.given(layer.dropout).u})",
+                rf"f' \text{{ before dropout, times the mask and }} 1/(1 - {s.fmt.given(layer.dropout).t})",
+            )
         s.add(Eqs([Eq([F, rhs])]))
         s.matrix(F, rec.da_dz)
         rule = dL_dA(number) + M(" ⊙ ", r" \odot ") + F

@@ -70,9 +70,13 @@ def keep_scale(s: Sheet, layer, numbers: bool) -> M:
 
 def dropout_note(s: Sheet, li: int) -> None:
     layer = s.problem.layers[li]
-    s.add(note(f"Dropout on {layer.name} with p = {s.fmt.given(layer.dropout).u}: each unit's output is multiplied "
-               "by its mask (1 keep, 0 drop) and divided by 1 − p, so a kept unit is scaled up and a dropped one "
-               "is 0, as PyTorch's nn.Dropout in training mode."))
+    s.add(
+        note(
+            f"Dropout on {layer.name} with p = {s.fmt.given(layer.dropout).u}: each unit's output is multiplied "
+            "by its mask (1 keep, 0 drop) and divided by 1 − p, so a kept unit is scaled up and a dropped one "
+            "is 0, as PyTorch's nn.Dropout in training mode."
+        )
+    )
 
 
 def matrix(s: Sheet, step: StepRecord) -> None:
@@ -89,8 +93,11 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         prod = A_in + DOT + (transpose(Wl) if layer.layout == "out_in" else Wl)
         if layer.separate_bias:
             theta = layer.bias_form == "threshold"
-            prod = prod + M(" − " if theta else " + ", " - " if theta else " + ") + of_layer(
-                "θ" if theta else "b", r"\theta" if theta else "b", number)
+            prod = (
+                prod
+                + M(" − " if theta else " + ", " - " if theta else " + ")
+                + of_layer("θ" if theta else "b", r"\theta" if theta else "b", number)
+            )
         Z = of_layer("Z", "Z", number)
         s.add(Eqs([Eq([Z, prod])]))
         s.matrix(Z, fwd.z)

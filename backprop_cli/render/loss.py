@@ -32,8 +32,16 @@ def scalar(s: Sheet, step: StepRecord) -> None:
             term = p.loss.term(K)
             rows.append(Eq([lhs, fill(term, **names), fill(term, **nums), num(step.loss_terms[n, k])]))
         if K > 1:
-            rows.append(Eq([sym.loss_of(row, many), join(sym.term(k) for k in range(K)),
-                            join(s.term(k, step.loss_terms[n, k]) for k in range(K)), num(step.losses[n])]))
+            rows.append(
+                Eq(
+                    [
+                        sym.loss_of(row, many),
+                        join(sym.term(k) for k in range(K)),
+                        join(s.term(k, step.loss_terms[n, k]) for k in range(K)),
+                        num(step.losses[n]),
+                    ]
+                )
+            )
         if len(step.examples) > 1:
             s.add(Heading(3, f"Example {row + 1}"))
         s.add(Eqs(rows))
@@ -67,23 +75,43 @@ def penalty_lines(s: Sheet, step: StepRecord) -> None:
     """P = (λ/2)·(w1² + …) + λ·(|w1| + …) with the weights before the update (never a bias)."""
     sym, num = s.sym, s.fmt
     names, values = [], []
-    weights = [(sym.w(li, j, i), upd.W_before[j, i], s.problem.layers[li].W[j, i])
-               for li, upd in enumerate(step.update) for j, i in given_order(s.problem.layers[li])]
+    weights = [
+        (sym.w(li, j, i), upd.W_before[j, i], s.problem.layers[li].W[j, i])
+        for li, upd in enumerate(step.update)
+        for j, i in given_order(s.problem.layers[li])
+    ]
     for kind, lam, value in strengths(s):
         if kind == "l2":
-            names.append(M(f"({lam.u}/2)·(", rf"\frac{{{lam.t}}}{{2}}\left(")
-                         + join(M(f"{w.u}²", f"{w.t}^{{2}}") for w, _, _ in weights) + M(")", r"\right)"))
-            values.append(M(f"({num.given(value).u}/2)·(", rf"\frac{{{num.given(value).t}}}{{2}}\left(")
-                          + join(_squared(s.val(v, f)) for _, v, f in weights) + M(")", r"\right)"))
+            names.append(
+                M(f"({lam.u}/2)·(", rf"\frac{{{lam.t}}}{{2}}\left(")
+                + join(M(f"{w.u}²", f"{w.t}^{{2}}") for w, _, _ in weights)
+                + M(")", r"\right)")
+            )
+            values.append(
+                M(f"({num.given(value).u}/2)·(", rf"\frac{{{num.given(value).t}}}{{2}}\left(")
+                + join(_squared(s.val(v, f)) for _, v, f in weights)
+                + M(")", r"\right)")
+            )
         else:
-            names.append(lam + M("·(", r" \cdot \left(") + join(M(f"|{w.u}|", rf"|{w.t}|") for w, _, _ in weights)
-                         + M(")", r"\right)"))
-            values.append(num.given(value) + M("·(", r" \cdot \left(")
-                          + join(M(f"|{s.val(v, f).u}|", rf"|{s.val(v, f).t}|") for _, v, f in weights)
-                          + M(")", r"\right)"))
+            names.append(
+                lam
+                + M("·(", r" \cdot \left(")
+                + join(M(f"|{w.u}|", rf"|{w.t}|") for w, _, _ in weights)
+                + M(")", r"\right)")
+            )
+            values.append(
+                num.given(value)
+                + M("·(", r" \cdot \left(")
+                + join(M(f"|{s.val(v, f).u}|", rf"|{s.val(v, f).t}|") for _, v, f in weights)
+                + M(")", r"\right)")
+            )
     s.add(Eqs([Eq([PENALTY, join(names), join(values), num(step.penalty)])]))
-    s.add(note("The penalty P is taken over every weight, never a bias, at the weights before the update; "
-               "it is added to the loss of the update after the batch reduction."))
+    s.add(
+        note(
+            "The penalty P is taken over every weight, never a bias, at the weights before the update; "
+            "it is added to the loss of the update after the batch reduction."
+        )
+    )
 
 
 def _squared(m: M) -> M:
@@ -103,8 +131,11 @@ def matrix(s: Sheet, step: StepRecord) -> None:
     if step.penalty is not None:
         terms = []
         for kind, lam, _ in strengths(s):
-            terms.append(M(f"({lam.u}/2)·Σ w²", rf"\frac{{{lam.t}}}{{2}} \sum w^{{2}}") if kind == "l2"
-                         else M(f"{lam.u}·Σ |w|", rf"{lam.t} \sum |w|"))
+            terms.append(
+                M(f"({lam.u}/2)·Σ w²", rf"\frac{{{lam.t}}}{{2}} \sum w^{{2}}")
+                if kind == "l2"
+                else M(f"{lam.u}·Σ |w|", rf"{lam.t} \sum |w|")
+            )
         s.add(Eqs([Eq([PENALTY, join(terms), s.fmt(step.penalty)])]))
         red = red + M(" + ", " + ") + PENALTY
     s.add(Eqs([Eq([s.sym.loss, red, s.fmt(step.loss)])]))

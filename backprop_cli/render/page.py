@@ -27,8 +27,24 @@ from .summary import training_summary
 from .symbols import of_layer, tex_name
 from .worksheet import worksheet
 
-__all__ = ["build", "Block", "Curve", "Eq", "Eqs", "Heading", "Hint", "Matrix", "PageBreak", "Para", "Style", "Table",
-           "text", "note", "Names", "Options"]
+__all__ = [
+    "build",
+    "Block",
+    "Curve",
+    "Eq",
+    "Eqs",
+    "Heading",
+    "Hint",
+    "Matrix",
+    "PageBreak",
+    "Para",
+    "Style",
+    "Table",
+    "text",
+    "note",
+    "Names",
+    "Options",
+]
 
 # ----------------------------------------------------------------------------- the problem
 
@@ -44,8 +60,12 @@ def problem_section(s: Sheet) -> None:
         s.add(notes)
     s.add(Heading(2, "The problem"))
     names = ", ".join(f"{layer.name} ({layer.units})" for layer in p.layers)
-    s.add(text(f"Network: {architecture(p)}. Inputs x1…x{p.X.shape[1]}; layers {names}, "
-               f"numbered 1 to {len(p.layers)} from the first hidden layer to the output layer."))
+    s.add(
+        text(
+            f"Network: {architecture(p)}. Inputs x1…x{p.X.shape[1]}; layers {names}, "
+            f"numbered 1 to {len(p.layers)} from the first hidden layer to the output layer."
+        )
+    )
     for i, layer in enumerate(p.layers):
         layer_givens(s, i, layer)
     data_table(s)
@@ -56,16 +76,23 @@ def layout_words(s: Sheet, i: int, layer: Layer) -> str:
     prev = "x" if i == 0 else s.problem.layers[i - 1].name
     unit_j = "unit j" if s.sym.scheme == "global" else unit_name(layer.name, 0).replace("0", "j")  # hj, h2_j
     if layer.layout == "out_in":
-        words = (f"out_in: row j holds the weights into {unit_j}, one column per input from {prev} "
-                 "(W·x + b, like PyTorch's nn.Linear.weight)")
+        words = (
+            f"out_in: row j holds the weights into {unit_j}, one column per input from {prev} "
+            "(W·x + b, like PyTorch's nn.Linear.weight)"
+        )
     else:
-        words = (f"in_out: row i holds the weights out of input i from {prev}, one column per unit of {layer.name} "
-                 "(xᵀ·W + b)")
+        words = (
+            f"in_out: row i holds the weights out of input i from {prev}, one column per unit of {layer.name} "
+            "(xᵀ·W + b)"
+        )
     if layer.bias_form == "threshold":
         words = words.replace("W·x + b", "W·x − θ").replace("xᵀ·W + b", "xᵀ·W − θ")
     if layer.bias_form == "augmented":
-        words += ("; the bias is folded in as the last " + ("column" if layer.layout == "out_in" else "row")
-                  + f", multiplying a constant {'−1' if layer.bias_sign < 0 else '1'}")
+        words += (
+            "; the bias is folded in as the last "
+            + ("column" if layer.layout == "out_in" else "row")
+            + f", multiplying a constant {'−1' if layer.bias_sign < 0 else '1'}"
+        )
     return words
 
 
@@ -96,10 +123,17 @@ def layer_givens(s: Sheet, i: int, layer: Layer) -> None:
         s.add(note(f"bias: {fmt.given(layer.b[0]).u} gives every unit of {layer.name} its own bias with that value."))
     s.add(text("Activation: ", M(*act.formula), "; ", M(*act.derivative_formula), "."))
     if layer.dropout:
-        masks = ("the masks the file gives, one row per example" if layer.masks is not None
-                 else f"masks drawn from seed {s.problem.seed or 0} for each update")
-        s.add(text(f"Dropout: p = {fmt.given(layer.dropout).u}, {masks}; a = f(z)·mask/(1 − p) in training, "
-                   "a = f(z) when the loss after an epoch is evaluated."))
+        masks = (
+            "the masks the file gives, one row per example"
+            if layer.masks is not None
+            else f"masks drawn from seed {s.problem.seed or 0} for each update"
+        )
+        s.add(
+            text(
+                f"Dropout: p = {fmt.given(layer.dropout).u}, {masks}; a = f(z)·mask/(1 − p) in training, "
+                "a = f(z) when the loss after an epoch is evaluated."
+            )
+        )
 
 
 def data_table(s: Sheet) -> None:
@@ -119,26 +153,44 @@ def loss_and_training(s: Sheet) -> None:
         s.add(text(perceptron.words(s) + "."))
         return
     s.add(Heading(3, "Loss and training"))
-    s.add(text("Loss per example: ", M(*p.loss.formula),
-               f" ({p.loss.name}), where ŷ is the output of {p.layers[-1].name} and y the target; ",
-               M(*p.loss.gradient_formula), "."))
+    s.add(
+        text(
+            "Loss per example: ",
+            M(*p.loss.formula),
+            f" ({p.loss.name}), where ŷ is the output of {p.layers[-1].name} and y the target; ",
+            M(*p.loss.gradient_formula),
+            ".",
+        )
+    )
     red = "the mean (1/N)·Σₙ Lₙ" if p.batch_reduction == "mean" else "the sum Σₙ Lₙ"
-    mode = {"batch": "batch: one update per epoch, over all examples",
-            "stochastic": "stochastic: one update per example, in file order",
-            "minibatch": f"minibatch: one update per {p.batch_size} consecutive examples, in file order"}[p.update]
-    s.add(text(f"The loss of an update over N examples is {red} (batch_reduction: {p.batch_reduction}). "
-               f"Update: {mode}. Learning rate η = {s.fmt.given(p.learning_rate).u}; "
-               f"epochs: {p.epochs}."))
+    mode = {
+        "batch": "batch: one update per epoch, over all examples",
+        "stochastic": "stochastic: one update per example, in file order",
+        "minibatch": f"minibatch: one update per {p.batch_size} consecutive examples, in file order",
+    }[p.update]
+    s.add(
+        text(
+            f"The loss of an update over N examples is {red} (batch_reduction: {p.batch_reduction}). "
+            f"Update: {mode}. Learning rate η = {s.fmt.given(p.learning_rate).u}; "
+            f"epochs: {p.epochs}."
+        )
+    )
     bias = "biases are trained the same way" if p.train_bias else "biases stay fixed (train_bias: false)"
     s.add(text(f"{update.words(s)}; {bias}."))
     given = strengths(s)
     if given:
-        adds = " and ".join(f"{kind}: {lam.u} = {s.fmt.given(v).u} adds "
-                            + (f"({lam.u}/2)·Σw²" if kind == "l2" else f"{lam.u}·Σ|w|") for kind, lam, v in given)
+        adds = " and ".join(
+            f"{kind}: {lam.u} = {s.fmt.given(v).u} adds " + (f"({lam.u}/2)·Σw²" if kind == "l2" else f"{lam.u}·Σ|w|")
+            for kind, lam, v in given
+        )
         gains = " + ".join(f"{lam.u}·w" if kind == "l2" else f"{lam.u}·sign(w)" for kind, lam, _ in given)
-        s.add(text(f"Penalty: {adds} to the loss of each update, over every weight and never a bias, so "
-                   f"{s.sym.d_loss(M('w', 'w')).u} "
-                   f"gains {gains}. (Unlike an optimizer's weight_decay, a penalty is part of the loss.)"))
+        s.add(
+            text(
+                f"Penalty: {adds} to the loss of each update, over every weight and never a bias, so "
+                f"{s.sym.d_loss(M('w', 'w')).u} "
+                f"gains {gains}. (Unlike an optimizer's weight_decay, a penalty is part of the loss.)"
+            )
+        )
 
 
 # ----------------------------------------------------------------------------- the updates
@@ -168,8 +220,9 @@ def epoch_end(s: Sheet, epoch: EpochRecord) -> None:
     N = s.problem.n_examples
     over = f" over all {N} examples" if N > 1 else ""
     after = s.sym.loss + M(f" = {fmt.text(epoch.loss_after)}", f" = {fmt(epoch.loss_after).t}")
-    result = text(f"With the new weights{over}{evaluated_without(s)}, ", after,
-                  f" ({', '.join(loss_before(s, epoch))}).")
+    result = text(
+        f"With the new weights{over}{evaluated_without(s)}, ", after, f" ({', '.join(loss_before(s, epoch))})."
+    )
     result.style = Style.RESULT
     s.add(result)
 
@@ -216,8 +269,12 @@ def solution(s: Sheet) -> int:
 
 def build(trace: Trace, options: dict) -> list[Block]:
     """The page for a trace: the full solution when it has steps, else the training summary; or a worksheet."""
-    opt = Options(precision=options.get("precision", 4), detail=options.get("detail", "auto"),
-                  every=options.get("every") or 0, notation=options.get("notation") or "auto")
+    opt = Options(
+        precision=options.get("precision", 4),
+        detail=options.get("detail", "auto"),
+        every=options.get("every") or 0,
+        notation=options.get("notation") or "auto",
+    )
     if trace.epochs and trace.epochs[0].steps is None and not options.get("worksheet"):
         return training_summary(trace, opt)
     s = Sheet(trace, opt)

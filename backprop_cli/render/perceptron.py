@@ -24,10 +24,12 @@ def words(s: Sheet) -> str:
         bias = "; θ ← θ − η·e" if layer.bias_sign < 0 and layer.bias_form == "threshold" else "; b ← b + η·e"
         if not s.problem.train_bias:
             bias += " (not here: train_bias is false)"
-    return (f"Rule: the perceptron rule. For each example in turn: ŷ = {layer.activation.name}(net), the error "
-            f"e = y − ŷ, and w ← w + η·e·x{bias}; no change when e = 0. Learning rate η = "
-            f"{s.fmt.given(s.problem.learning_rate).u}; epochs: {s.problem.epochs}. The rule is computed in exact "
-            "fractions, as by hand, so a net input that is 0 by hand is exactly 0")
+    return (
+        f"Rule: the perceptron rule. For each example in turn: ŷ = {layer.activation.name}(net), the error "
+        f"e = y − ŷ, and w ← w + η·e·x{bias}; no change when e = 0. Learning rate η = "
+        f"{s.fmt.given(s.problem.learning_rate).u}; epochs: {s.problem.epochs}. The rule is computed in exact "
+        "fractions, as by hand, so a net input that is 0 by hand is exactly 0"
+    )
 
 
 def step_section(s: Sheet, epoch: EpochRecord, step: StepRecord) -> None:
@@ -44,8 +46,20 @@ def step_section(s: Sheet, epoch: EpochRecord, step: StepRecord) -> None:
         e = p.Y[row, j] - fwd.a[0, j]  # y − ŷ: the difference of two recorded values (0, ±1 or ±2)
         errors.append(e)
         err = M(f"e_{sym.units[0][j]}", rf"e_{{{sym.label(sym.units[0][j]).t}}}")
-        s.add(Eqs([Eq([err, sym.y(j) + M(" − ", " - ") + sym.out(0, j),
-                       fmt.given(p.Y[row, j]) + M(" − ", " - ") + fmt.p(fwd.a[0, j]), fmt(e)])]))
+        s.add(
+            Eqs(
+                [
+                    Eq(
+                        [
+                            err,
+                            sym.y(j) + M(" − ", " - ") + sym.out(0, j),
+                            fmt.given(p.Y[row, j]) + M(" − ", " - ") + fmt.p(fwd.a[0, j]),
+                            fmt(e),
+                        ]
+                    )
+                ]
+            )
+        )
     if not any(errors):
         s.add(text("Right: e = 0, so no change."))
         return
@@ -56,17 +70,36 @@ def step_section(s: Sheet, epoch: EpochRecord, step: StepRecord) -> None:
         err = M(f"e_{sym.units[0][j]}", rf"e_{{{sym.label(sym.units[0][j]).t}}}")
         for i in range(layer.n_in):
             w, x = sym.w(0, j, i), sym.input_of(0, i)
-            rows.append(Eq([plus(w), w + M(" + ", " + ") + M("η", r"\eta") + DOT + err + DOT + x,
-                            s.val(upd.W_before[j, i], layer.W[j, i]) + M(" + ", " + ")
-                            + fmt.given(p.learning_rate) + DOT + fmt.p(errors[j]) + DOT
-                            + s.input_value(0, fwd, 0, i, row), fmt(upd.W[j, i])]))
+            rows.append(
+                Eq(
+                    [
+                        plus(w),
+                        w + M(" + ", " + ") + M("η", r"\eta") + DOT + err + DOT + x,
+                        s.val(upd.W_before[j, i], layer.W[j, i])
+                        + M(" + ", " + ")
+                        + fmt.given(p.learning_rate)
+                        + DOT
+                        + fmt.p(errors[j])
+                        + DOT
+                        + s.input_value(0, fwd, 0, i, row),
+                        fmt(upd.W[j, i]),
+                    ]
+                )
+            )
         if layer.b is not None and p.train_bias:
             k = 0 if layer.bias_form == "shared" else j
             b = sym.b(0, k)
             sign = M(" − ", " - ") if layer.bias_sign < 0 else M(" + ", " + ")
-            rows.append(Eq([plus(b), b + sign + M("η", r"\eta") + DOT + err,
-                            s.val(upd.b_before[k], layer.b[k]) + sign + fmt.given(p.learning_rate) + DOT
-                            + fmt.p(errors[j]), fmt(upd.b[k])]))
+            rows.append(
+                Eq(
+                    [
+                        plus(b),
+                        b + sign + M("η", r"\eta") + DOT + err,
+                        s.val(upd.b_before[k], layer.b[k]) + sign + fmt.given(p.learning_rate) + DOT + fmt.p(errors[j]),
+                        fmt(upd.b[k]),
+                    ]
+                )
+            )
     s.add(Eqs(rows))
 
 

@@ -29,8 +29,12 @@ def small_enough(problem: Problem) -> bool:
     """Scalar detail reads well up to about this size; beyond it, matrices do."""
     params = sum(layer.W.size + (layer.units if layer.b is not None else 0) for layer in problem.layers)
     per_update = max(len(b) for b in problem.batches())
-    return (params <= 40 and per_update <= 4 and max(layer.units for layer in problem.layers) <= 6
-            and problem.X.shape[1] <= 6)
+    return (
+        params <= 40
+        and per_update <= 4
+        and max(layer.units for layer in problem.layers) <= 6
+        and problem.X.shape[1] <= 6
+    )
 
 
 def elide(values: np.ndarray, fmt, max_rows: int = 8, max_cols: int = 6) -> list[list[str]]:

@@ -20,9 +20,13 @@ def training_summary(trace: Trace, options: Options) -> list[Block]:
     momentum = f", momentum {fmt.given(p.momentum).u}" if p.momentum else ""
     if p.optimizer.name != DEFAULT or p.rule == "perceptron":
         momentum = ", the perceptron rule" if p.rule == "perceptron" else f", optimizer {p.optimizer.name}"
-    blocks.append(text(f"Network {architecture(p)}, {p.loss.name} loss ({p.batch_reduction} over examples), "
-                       f"{p.update} updates, η = {fmt.given(p.learning_rate).u}{momentum}: "
-                       f"{done} epoch{'s' if done != 1 else ''}."))
+    blocks.append(
+        text(
+            f"Network {architecture(p)}, {p.loss.name} loss ({p.batch_reduction} over examples), "
+            f"{p.update} updates, η = {fmt.given(p.learning_rate).u}{momentum}: "
+            f"{done} epoch{'s' if done != 1 else ''}."
+        )
+    )
     blocks.append(Heading(2, "Loss per epoch"))
     blocks.append(loss_table(trace, fmt, options.every or auto_every(done)))
     if done >= 10:

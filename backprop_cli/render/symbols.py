@@ -16,9 +16,14 @@ from ..conventions import setting
 from ..names import Names
 from .mathtext import DOT, PLUS, M, superscript
 
-
-TEX_LETTER = {"θ": r"\theta", "δ": r"\delta", "Err": r"\mathit{Err}", "net": r"\mathrm{net}", "out": r"\mathrm{out}",
-              "E_total": r"E_{\mathrm{total}}"}
+TEX_LETTER = {
+    "θ": r"\theta",
+    "δ": r"\delta",
+    "Err": r"\mathit{Err}",
+    "net": r"\mathrm{net}",
+    "out": r"\mathrm{out}",
+    "E_total": r"E_{\mathrm{total}}",
+}
 """LaTeX of the letters of names and symbols; any other letter is written as it is."""
 
 

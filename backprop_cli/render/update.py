@@ -112,8 +112,10 @@ def words(s: Sheet) -> str:
     named = sorted((k for k in _shown_hps(p) if k in used), key=used.index)
     if len(rule.lines) == 2 and not rule.per_step and not named:
         if s.sym.error_signal:
-            return (f"Δw = η·{s.sym.symbol['error']}·(the input the weight multiplies) and w⁺ = w + Δw for every "
-                    f"weight ({s.sym.symbol['error']} = −{s.sym.d_loss(M('net', 'net')).u})")
+            return (
+                f"Δw = η·{s.sym.symbol['error']}·(the input the weight multiplies) and w⁺ = w + Δw for every "
+                f"weight ({s.sym.symbol['error']} = −{s.sym.d_loss(M('net', 'net')).u})"
+            )
         return f"Δw = −η·{s.sym.d_loss(M('w', 'w')).u} and w⁺ = w + Δw for every weight"
     given = "".join(f", {_hp_symbol(s, k).u} = {s.fmt.given(p.hp[k]).u}" for k in named)
     names = _names(s, rule, M("w", "w"), bare)
@@ -128,8 +130,11 @@ def words(s: Sheet) -> str:
 
 def _shown_hps(p) -> list[str]:
     """The hyperparameters a formula may name: numbers (booleans only choose lines), betas as beta1/beta2."""
-    return [k for k, v in p.hp.items()
-            if (k in p.optimizer.params and k != "betas" and not isinstance(v, bool)) or k in ("beta1", "beta2")]
+    return [
+        k
+        for k, v in p.hp.items()
+        if (k in p.optimizer.params and k != "betas" and not isinstance(v, bool)) or k in ("beta1", "beta2")
+    ]
 
 
 def _hp_symbol(s: Sheet, key: str) -> M:
@@ -167,8 +172,12 @@ def _numbers(s: Sheet, rule: Rule, part: Part, index) -> dict[str, M]:
     """Every placeholder written as the trace's number, for the parameter at ``index`` of ``part``."""
     p, opt, fmt = s.problem, s.problem.optimizer, s.fmt
     file = None if part.file is None else part.file[index]
-    nums: dict[str, M] = {"g": fmt(part.g[index]), "w": s.val(part.before[index], file),
-                          "lr": fmt.given(p.learning_rate), "change_prev": fmt(_at(part.change_prev, index))}
+    nums: dict[str, M] = {
+        "g": fmt(part.g[index]),
+        "w": s.val(part.before[index], file),
+        "lr": fmt.given(p.learning_rate),
+        "change_prev": fmt(_at(part.change_prev, index)),
+    }
     if "step" in part.state_after:
         nums["t"] = fmt.given(float(part.state_after["step"]))
     for key in _shown_hps(p):
@@ -209,8 +218,17 @@ def derivation(s: Sheet, rule: Rule, part: Part, index, signal: tuple[M, M, bool
     if signal is not None and "g_decayed" not in rule.defined:
         names["signal"], nums["signal"], threshold = signal
         lines = tuple(_with_signal(line, threshold) for line in lines)
-    return [Eq([per_weight(line.symbol, w), fill(line.formula, names), fill(line.formula, nums),
-                s.fmt(_value(line, part, index))]) for line in lines]
+    return [
+        Eq(
+            [
+                per_weight(line.symbol, w),
+                fill(line.formula, names),
+                fill(line.formula, nums),
+                s.fmt(_value(line, part, index)),
+            ]
+        )
+        for line in lines
+    ]
 
 
 def _with_signal(line: Line, threshold: bool) -> Line:
@@ -220,8 +238,12 @@ def _with_signal(line: Line, threshold: bool) -> Line:
     u, t = line.formula
     if "−$lr·$g_decayed" not in u:
         return line
-    return line._replace(formula=(u.replace("−$lr·$g_decayed", f"{sign_u}$lr·$signal"),
-                                  t.replace(r"-$lr \cdot $g_decayed", rf"{sign_t}$lr \cdot $signal")))
+    return line._replace(
+        formula=(
+            u.replace("−$lr·$g_decayed", f"{sign_u}$lr·$signal"),
+            t.replace(r"-$lr \cdot $g_decayed", rf"{sign_t}$lr \cdot $signal"),
+        )
+    )
 
 
 def error_signal(s: Sheet, step: StepRecord, li: int, part_number: int, index) -> tuple[M, M, bool] | None:
@@ -233,8 +255,11 @@ def error_signal(s: Sheet, step: StepRecord, li: int, part_number: int, index) -
     sym, layer, delta = s.sym, s.problem.layers[li], step.backward_of(li + 1).delta[0]
     if part_number == 0:
         j, i = index
-        return (sym.delta(li, j) + DOT + sym.input_of(li, i),
-                s.fmt.p(delta[j]) + DOT + s.input_value(li, step.forward[li], 0, i, step.examples[0]), False)
+        return (
+            sym.delta(li, j) + DOT + sym.input_of(li, i),
+            s.fmt.p(delta[j]) + DOT + s.input_value(li, step.forward[li], 0, i, step.examples[0]),
+            False,
+        )
     units = list(range(layer.units)) if layer.bias_form == "shared" else [index]
     names = join(sym.delta(li, k) for k in units)
     values = join(s.term(n, delta[k]) for n, k in enumerate(units)) if len(units) > 1 else s.fmt.p(delta[index])
@@ -245,8 +270,17 @@ def error_signal(s: Sheet, step: StepRecord, li: int, part_number: int, index) -
 
 def per_step_lines(s: Sheet, rule: Rule, part: Part, index) -> list[Eq]:
     names, nums = _names(s, rule, M("w", "w"), bare), _numbers(s, rule, part, index)
-    return [Eq([M(*line.symbol), fill(line.formula, names), fill(line.formula, nums),
-                s.fmt(part.shown[line.result][index])]) for line in rule.per_step]
+    return [
+        Eq(
+            [
+                M(*line.symbol),
+                fill(line.formula, names),
+                fill(line.formula, nums),
+                s.fmt(part.shown[line.result][index]),
+            ]
+        )
+        for line in rule.per_step
+    ]
 
 
 # ----------------------------------------------------------------------------- the parts of a layer
@@ -269,11 +303,35 @@ def parts(s: Sheet, step: StepRecord, li: int) -> list[Part]:
     upd = step.update[li]
     g = step.backward_of(li + 1)
     prev = previous_update(s, step, li)
-    out = [Part(lambda ix: sym.w(li, *ix), upd.W_before, layer.W, g.dL_dW, upd.shown_W["change"], upd.W,
-                upd.shown_W, upd.state_W_before or {}, upd.state_W or {}, prev.W_change if prev else None)]
+    out = [
+        Part(
+            lambda ix: sym.w(li, *ix),
+            upd.W_before,
+            layer.W,
+            g.dL_dW,
+            upd.shown_W["change"],
+            upd.W,
+            upd.shown_W,
+            upd.state_W_before or {},
+            upd.state_W or {},
+            prev.W_change if prev else None,
+        )
+    ]
     if layer.b is not None and upd.shown_b is not None:
-        out.append(Part(lambda j: sym.b(li, j), upd.b_before, layer.b, g.dL_db, upd.shown_b["change"], upd.b,
-                        upd.shown_b, upd.state_b_before or {}, upd.state_b or {}, prev.b_change if prev else None))
+        out.append(
+            Part(
+                lambda j: sym.b(li, j),
+                upd.b_before,
+                layer.b,
+                g.dL_db,
+                upd.shown_b["change"],
+                upd.b,
+                upd.shown_b,
+                upd.state_b_before or {},
+                upd.state_b or {},
+                prev.b_change if prev else None,
+            )
+        )
     return out
 
 
@@ -326,11 +384,14 @@ def scalar(s: Sheet, step: StepRecord) -> None:
             for j in s.sym.bias_units(li):
                 names.append(s.sym.b(li, j))
                 befores.append(s.val(upd.b_before[j], layer.b[j]))
-                values.append([step.backward_of(li + 1).dL_db[j]] + [None] * (len(rule.lines) - 2)
-                              + [upd.b_change[j], upd.b[j]])
+                values.append(
+                    [step.backward_of(li + 1).dL_db[j]] + [None] * (len(rule.lines) - 2) + [upd.b_change[j], upd.b[j]]
+                )
         columns = [num.column(column) for column in zip(*values, strict=True)]  # one number style per column
-        rows = [[name, before, *(cell if value is not None else "" for cell, value in zip(cells, raw, strict=True))]
-                for name, before, cells, raw in zip(names, befores, zip(*columns, strict=True), values, strict=True)]
+        rows = [
+            [name, before, *(cell if value is not None else "" for cell, value in zip(cells, raw, strict=True))]
+            for name, before, cells, raw in zip(names, befores, zip(*columns, strict=True), values, strict=True)
+        ]
         for table in _split(Table(_header(s, rule), rows, givens=(1,) if starts else ())):
             s.add(table)
     if not p.train_bias and any(layer.b is not None for layer in p.layers):
@@ -347,8 +408,11 @@ def _split(table: Table, width: int = 5) -> list[Table]:
     for start in range(1, n + 1, width):
         cols = [0] + list(range(start, min(start + width, n + 1)))
         givens = tuple(cols.index(c) for c in table.givens if c in cols)
-        out.append(Table([table.header[c] for c in cols], [[row[c] for c in cols] for row in table.rows],
-                         table.numeric, givens))
+        out.append(
+            Table(
+                [table.header[c] for c in cols], [[row[c] for c in cols] for row in table.rows], table.numeric, givens
+            )
+        )
     return out
 
 
@@ -368,9 +432,14 @@ def _header(s: Sheet, rule: Rule) -> list:
             names = _names(s, rule, dot, per_weight)
             names = {k: gradient if v is names["g"] else v for k, v in names.items()}
             rhs = fill(line.formula, names)
-            head.append(M(f"{symbol} = " + rhs.u.replace("Δ·(", "Δ("),
-                          r"\Delta = " + rhs.t.replace(r"\Delta {\cdot}(", r"\Delta(") if symbol == "Δ"
-                          else f"{line.symbol[1]} = {rhs.t}"))
+            head.append(
+                M(
+                    f"{symbol} = " + rhs.u.replace("Δ·(", "Δ("),
+                    r"\Delta = " + rhs.t.replace(r"\Delta {\cdot}(", r"\Delta(")
+                    if symbol == "Δ"
+                    else f"{line.symbol[1]} = {rhs.t}",
+                )
+            )
         else:
             head.append(M(symbol, r"\Delta" if symbol == "Δ" else line.symbol[1]))
     return head
@@ -393,8 +462,12 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         else:
             s.add(Heading(3, f"Layer {number} ({layer.name})"))
             if li == 0:
-                s.add(note("Squares, roots, products and quotients of matrices here are taken element by element; "
-                           "the biases follow the same lines."))
+                s.add(
+                    note(
+                        "Squares, roots, products and quotients of matrices here are taken element by element; "
+                        "the biases follow the same lines."
+                    )
+                )
             first = parts(s, step, li)[0]
             if rule.per_step:
                 s.add(Eqs(per_step_lines(s, rule, first, given_order(layer)[0])))

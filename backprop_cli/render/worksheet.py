@@ -31,8 +31,7 @@ def worksheet(solution: list[Block], givens_end: int, answers: bool) -> list[Blo
     title = givens[0]
     page = [Heading(1, f"Worksheet: {title.text}")]
     page += [b for b in givens[1:] if not (isinstance(b, Para) and b.style == Style.NOTES)]
-    page.append(note("Fill in every blank; the formulas say what each one is. "
-                     "backprop check can grade your answers."))
+    page.append(note("Fill in every blank; the formulas say what each one is. backprop check can grade your answers."))
     page += [b for b in map(blanked, work) if b is not None]
     if answers:
         page += [PageBreak(), Heading(1, f"Answer key: {title.text}")] + work
