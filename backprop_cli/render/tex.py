@@ -103,7 +103,7 @@ UNICODE_MATH = {
 # Free text: characters pdflatex (utf8 inputenc, OT1) can set, as LaTeX.
 TEXT_CHARS = {
     **{k: f"${v}$" for k, v in UNICODE_MATH.items() if k not in "−′…"},
-    "−": "-",
+    "−": "$-$",  # a minus sign in prose (−η), never a hyphen
     "′": "'",
     "…": r"\ldots{}",
     "ŷ": r"$\hat y$",
