@@ -33,8 +33,25 @@ from .render import PAGES
 FORMATS = ("rich", "json", "ndjson", *(f for f in RENDERERS if f not in ("rich", "json")))
 
 
+TEACHING = ("check", "draw", "gradcheck", "new", "worksheet")
+"""Commands defined in cli_teaching.py, imported only when one of them is asked for (start-up time)."""
+
+
+def _teaching() -> None:
+    from . import cli_teaching  # noqa: F401  (registers its commands on main)
+
+
 class BackpropGroup(click.Group):
     """Turns every BackpropError into its message on stderr and its exit status."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        if cmd_name in TEACHING:
+            _teaching()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _teaching()
+        return super().list_commands(ctx)
 
     def main(self, *args, **kwargs):
         output.prepare_process()
@@ -337,6 +354,3 @@ def schema():
     from importlib import resources
 
     click.echo(resources.files("backprop_cli").joinpath("problem.schema.json").read_text(encoding="utf-8"), nl=False)
-
-
-from . import cli_teaching  # noqa: E402, F401  (registers gradcheck, draw, new, worksheet and check on main)

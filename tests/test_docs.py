@@ -77,6 +77,7 @@ def test_every_command_in_the_docs_runs(page, tmp_path):
 def all_options() -> dict[str, set[str]]:
     import click
 
+    from backprop_cli import cli_teaching  # noqa: F401  (its commands, registered on main)
     from backprop_cli.cli import main
 
     return {
