@@ -22,6 +22,7 @@ The update of every optimizer is w ← w + Δw; ``shown["change"]`` is Δw.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -148,7 +149,7 @@ def adam_step(
     if hp["amsgrad"]:
         v_used = np.maximum(state.get("max_exp_avg_sq", 0.0), v)
         state["max_exp_avg_sq"] = v_used
-    denom = np.sqrt(v_used) / np.sqrt(bias_correction2) + hp["eps"]
+    denom = np.sqrt(v_used) / math.sqrt(bias_correction2) + hp["eps"]  # a scalar root: math, not NumPy
     new = w - (lr / bias_correction1) * m / denom
     if shown is not None:
         shown.update(
