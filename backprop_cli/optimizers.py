@@ -131,26 +131,30 @@ def adam_step(
     PyTorch writes the last line as w − (η/(1 − β₁ᵗ))·m / (√v/√(1 − β₂ᵗ) + ε), which is the same number.
     """
     beta1, beta2 = hp["betas"]
-    t = _count(state)
-    w0 = w
+    t = state["step"] = state.get("step", 0.0) + 1.0
+    w0, decay = w, hp["weight_decay"]
     if decoupled:
-        if hp["weight_decay"] != 0:
-            w = w * (1.0 - lr * hp["weight_decay"])
+        if decay:
+            w = w * (1.0 - lr * decay)
         if shown is not None:
             shown["g_decayed"], shown["w_decayed"] = g, w
-    else:
+    elif decay or shown is not None:
         g = _decayed(w, g, hp, shown)
-    m = state.get("exp_avg", 0.0)
-    m = m + (1.0 - beta1) * (g - m)  # PyTorch's lerp: β₁·m + (1 − β₁)·g
-    v = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * g * g
+    if "exp_avg" in state:
+        m = state["exp_avg"]
+        m = m + (1.0 - beta1) * (g - m)  # PyTorch's lerp: β₁·m + (1 − β₁)·g
+        v = beta2 * state["exp_avg_sq"] + (1.0 - beta2) * g * g
+    else:  # the buffers start at 0
+        m, v = (1.0 - beta1) * g, (1.0 - beta2) * g * g
     state["exp_avg"], state["exp_avg_sq"] = m, v
     bias_correction1, bias_correction2 = 1.0 - beta1**t, 1.0 - beta2**t
     v_used = v
     if hp["amsgrad"]:
         v_used = np.maximum(state.get("max_exp_avg_sq", 0.0), v)
         state["max_exp_avg_sq"] = v_used
-    denom = np.sqrt(v_used) / math.sqrt(bias_correction2) + hp["eps"]  # a scalar root: math, not NumPy
-    new = w - (lr / bias_correction1) * m / denom
+    # √v̂ + ε = (√v + ε·√c₂)/√c₂ with c₂ = 1 − β₂ᵗ: the scalars folded, one array operation fewer per step
+    root_c2 = math.sqrt(bias_correction2)
+    new = w - (lr * root_c2 / bias_correction1) * m / (np.sqrt(v_used) + hp["eps"] * root_c2)
     if shown is not None:
         shown.update(
             exp_avg=m,
