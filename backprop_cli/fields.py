@@ -28,7 +28,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return f"{value!r} (text)" if len(value) < 40 else "text"
+        return f"{value!r} (text)" if len(value) < 60 else f"text of {len(value):,} characters"
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, dict):

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from .. import source
 from ..errors import Issue, ProblemError
+from ..fields import describe
 from . import expr
 from .circuit import Gate, decompose
 
@@ -102,22 +103,6 @@ def loads(text: str, name: str = "<string>") -> GraphProblem:
 # ----------------------------------------------------------------------------- validation
 
 
-def _what(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return f"{value!r} (text)" if len(value) < 60 else f"text of {len(value):,} characters"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -145,7 +130,7 @@ class _Validator:
 
     def inputs(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict) or not value:
-            self.issue(("inputs",), _what(value), "a mapping of named numbers, like {x: -2, y: 5}")
+            self.issue(("inputs",), describe(value), "a mapping of named numbers, like {x: -2, y: 5}")
             return {}
         if len(value) > MAX_INPUTS:
             self.issue(("inputs",), f"{len(value)} inputs", f"at most {MAX_INPUTS}")
@@ -155,14 +140,14 @@ class _Validator:
             if not self.name(("inputs", name), name, "an input name"):
                 continue
             if not _number(v):
-                self.issue(("inputs", name), _what(v), "a finite number")
+                self.issue(("inputs", name), describe(v), "a finite number")
                 continue
             out[name] = v
         return out
 
     def graph(self, value: Any, inputs: dict) -> tuple[dict[str, str], list[Gate]]:
         if not isinstance(value, dict) or not value:
-            self.issue(("graph",), _what(value), "a mapping of named nodes, like {q: x + y, f: q * z}")
+            self.issue(("graph",), describe(value), "a mapping of named nodes, like {q: x + y, f: q * z}")
             return {}, []
         if len(value) > MAX_NODES:
             self.issue(("graph",), f"{len(value)} nodes", f"at most {MAX_NODES}")
@@ -193,7 +178,7 @@ class _Validator:
         if _number(text):
             text = repr(text)
         if not isinstance(text, str):
-            self.issue(path, _what(text), "an expression (text such as x + y) or a number")
+            self.issue(path, describe(text), "an expression (text such as x + y) or a number")
             return None
         try:
             return expr.parse(text)
@@ -235,13 +220,13 @@ def validate(doc: source.Document) -> GraphProblem:
     nodes, gates = v.graph(data["graph"], inputs)
     output = data.get("output", list(nodes)[-1] if nodes else None)
     if "output" in data and output not in nodes:
-        v.issue(("output",), _what(output), "the name of a node of graph: " + ", ".join(nodes))
+        v.issue(("output",), describe(output), "the name of a node of graph: " + ", ".join(nodes))
     lr = data.get("learning_rate")
     if lr is not None and (not _number(lr) or lr < 0):
-        v.issue(("learning_rate",), _what(lr), "a number ≥ 0 (η)")
+        v.issue(("learning_rate",), describe(lr), "a number ≥ 0 (η)")
     train = data.get("train", [])
     if not isinstance(train, list) or any(t not in inputs for t in train) or len(set(train)) != len(train):
-        v.issue(("train",), _what(train), "a list of input names, each once: " + ", ".join(inputs))
+        v.issue(("train",), describe(train), "a list of input names, each once: " + ", ".join(inputs))
         train = []
     if train and lr is None:
         v.issue(("train",), "train: without learning_rate:", "learning_rate: η beside it")
@@ -250,7 +235,7 @@ def validate(doc: source.Document) -> GraphProblem:
         v.warnings.append(f"{doc.name}:{line}: learning_rate: ignored: train: lists no input to update")
     for key in ("title", "source", "notes"):
         if key in data and not isinstance(data[key], (str, int, float)):
-            v.issue((key,), _what(data[key]), "text")
+            v.issue((key,), describe(data[key]), "text")
     if v.issues:
         raise ProblemError(v.issues)
     return GraphProblem(
