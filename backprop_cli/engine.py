@@ -227,7 +227,7 @@ def run(
     from .fastpath import Plan, fast_epoch
 
     params = initial_params(problem)
-    plan = Plan.of(problem)
+    plan = Plan(problem)
     epochs: list[EpochRecord] = []
     stopped = None
     with np.errstate(all="ignore"):

@@ -1,7 +1,12 @@
 """The fast path of long runs: the same arithmetic as engine._step, in the same order, recording nothing.
 
 A test checks that both give identical bits. Everything an update needs is
-worked out once per run (:class:`Plan`); an update is then NumPy calls only.
+worked out once per run (:class:`Plan`), and every trainable array lives in
+one flat vector (:class:`Flat`): the gradients of an update are written into
+one flat buffer, and the optimizer takes one step over the whole vector
+instead of one per array. Its rules are elementwise, so the numbers are the
+same as the recorded path's step per array; only the count of NumPy calls
+changes.
 """
 
 from __future__ import annotations
@@ -12,63 +17,140 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .engine import Params, batch_scale, dropout_masks, evaluate, loss_terms, reduce, weight_gradients
+from .engine import Params, batch_scale, dropout_masks, evaluate, loss_terms, reduce
 from .losses import SHORTCUTS
 from .problem import Problem, penalty
 from .trace import EpochRecord
 
 
-class Plan(NamedTuple):
+class Plan:
     """What every update of a run needs, worked out once: the batches and each layer's functions."""
 
-    batches: list[np.ndarray]  # row indices of each update
-    X: list[np.ndarray]  # their inputs and targets, sliced once
-    Y: list[np.ndarray]
-    scale: list[float]  # r = 1/N (mean) or 1 (sum) of each update
-    f: list[Callable]  # f_l(z), parameters bound
-    df: list[Callable | None]  # f_l′(z, a), or None (softmax)
-    out_delta: Callable  # (z_L, a_L, Y) -> δ_L
-    hp: dict  # the optimizer's hyperparameters
-
-    @classmethod
-    def of(cls, problem: Problem) -> Plan:
-        batches = problem.batches()
+    def __init__(self, problem: Problem):
+        self.batches = batches = problem.batches()  # row indices of each update
+        self.X = [problem.X[r] for r in batches]  # their inputs and targets, sliced once
+        self.Y = [problem.Y[r] for r in batches]
+        self.scale = [batch_scale(problem, len(r)) for r in batches]  # r = 1/N (mean) or 1 (sum)
         layers = problem.layers
-        f = [partial(l.activation.function, **l.activation_params) for l in layers]
-        df = [
+        self.f = [partial(l.activation.function, **l.activation_params) for l in layers]  # f_l(z), bound
+        self.df = [  # f_l′(z, a), or None (softmax)
             partial(l.activation.derivative, **l.activation_params) if l.activation.elementwise else None
             for l in layers
         ]
-        out, loss = layers[-1], problem.loss
-        pair = SHORTCUTS.get((out.activation.name, loss.name))
-        if pair is not None:
-
-            def out_delta(z, a, Y):
-                return pair.delta(a, Y)
-        elif df[-1] is not None:
-
-            def out_delta(z, a, Y):
-                return loss.gradient(a, Y) * df[-1](z, a)
-        else:
-
-            def out_delta(z, a, Y):
-                return out.activation.vjp(z, a, loss.gradient(a, Y))
-
-        return cls(
-            batches,
-            [problem.X[r] for r in batches],
-            [problem.Y[r] for r in batches],
-            [batch_scale(problem, len(r)) for r in batches],
-            f,
-            df,
-            out_delta,
-            problem.hp,
-        )
+        self.out_delta = _output_delta(problem, self.df[-1])  # (z_L, a_L, Y) -> δ_L
+        self.hp = problem.hp  # the optimizer's hyperparameters
+        self.flat: Flat | None = None  # the trainable arrays between epochs (fast_epoch)
 
 
-def fast_step(problem: Problem, plan: Plan, params: Params, k: int, masks) -> np.ndarray:
-    """One update that records nothing: updates ``params`` in place and returns Lₙ."""
-    W, b = params.W, params.b
+def _output_delta(problem: Problem, df_out: Callable | None) -> Callable:
+    """δ_L as a function of (z_L, a_L, Y): the pair's closed form, ∂L/∂a ⊙ f′(z), or f's vector-Jacobian product."""
+    out, loss = problem.layers[-1], problem.loss
+    pair = SHORTCUTS.get((out.activation.name, loss.name))
+    if pair is not None:
+        return lambda z, a, Y: pair.delta(a, Y)
+    if df_out is not None:
+        return lambda z, a, Y: loss.gradient(a, Y) * df_out(z, a)
+    return lambda z, a, Y: out.activation.vjp(z, a, loss.gradient(a, Y))
+
+
+class Slot(NamedTuple):
+    """Where one trainable array lives in the flat vector."""
+
+    layer: int
+    kind: str  # "W" or "b"
+    start: int
+    stop: int
+    shape: tuple[int, ...]
+
+
+class Group(NamedTuple):
+    """Slots that take one optimizer step together, and their state (the buffers flat, like the weights)."""
+
+    part: slice
+    slots: list[Slot]
+    state: dict
+
+
+class Flat:
+    """Every trainable array of a run in one flat vector ``w``; ``W``/``b`` are views of it (updated in place).
+
+    The optimizer's state is kept per :class:`Group`: one group for all the
+    arrays when their states agree (the same buffers and step count, which is
+    always so after the first update), else one group per array.
+    :meth:`params` gives a snapshot that later updates leave alone.
+    """
+
+    def __init__(self, problem: Problem, params: Params):
+        self.source = params
+        self.W, self.b = list(params.W), list(params.b)
+        self.slots, arrays, n = [], [], 0
+        for l in range(len(self.W)):
+            for kind, arr in (("W", self.W[l]), ("b", self.b[l] if problem.train_bias else None)):
+                if arr is not None:
+                    self.slots.append(Slot(l, kind, n, n + arr.size, arr.shape))
+                    arrays.append(arr.ravel())
+                    n += arr.size
+        self.w = np.concatenate(arrays) if arrays else np.zeros(0)
+        self.g = np.empty_like(self.w)  # ∂L/∂w of the update in progress (a step never keeps it: optimizers.py)
+        self.g_W, self.g_b = [None] * len(self.W), [None] * len(self.W)
+        for s in self.slots:
+            (self.W if s.kind == "W" else self.b)[s.layer] = self.w[s.start : s.stop].reshape(s.shape)
+            (self.g_W if s.kind == "W" else self.g_b)[s.layer] = self.g[s.start : s.stop].reshape(s.shape)
+        self.groups = _groups(self.slots, [self._state_of(params, s) for s in self.slots])
+
+    @staticmethod
+    def _state_of(params: Params, s: Slot) -> dict:
+        return (params.state_W if s.kind == "W" else params.state_b)[s.layer]
+
+    def step(self, opt: Callable, lr: float, hp: dict) -> None:
+        """One optimizer step of every trainable array, from the gradients in ``g``."""
+        for group in self.groups:
+            self.w[group.part] = opt(self.w[group.part], self.g[group.part], group.state, lr, hp)
+
+    def params(self) -> Params:
+        """The arrays and each one's optimizer state now, as :class:`Params` (a copy: later steps leave it alone)."""
+        w = self.w.copy()
+        W, b = list(self.source.W), list(self.source.b)
+        state_W, state_b = [dict(s) for s in self.source.state_W], [dict(s) for s in self.source.state_b]
+        for group in self.groups:
+            for s in group.slots:
+                part = slice(s.start - group.part.start, s.stop - group.part.start)
+                state = {k: v[part].reshape(s.shape) if _is_buffer(k, v) else v for k, v in group.state.items()}
+                if s.kind == "W":
+                    W[s.layer], state_W[s.layer] = w[s.start : s.stop].reshape(s.shape), state
+                else:
+                    b[s.layer], state_b[s.layer] = w[s.start : s.stop].reshape(s.shape), state
+        return Params(W, b, state_W, state_b)
+
+
+def _groups(slots: list[Slot], states: list[dict]) -> list[Group]:
+    """One group for all slots when their states can be joined (the same buffers and step count), else one per
+    slot. Buffers are made flat like the weights."""
+
+    def flat(state: dict, s: Slot) -> dict:
+        return {k: v.ravel() if _is_buffer(k, v) and v.size == s.stop - s.start else v for k, v in state.items()}
+
+    each = [flat(state, s) for state, s in zip(states, slots, strict=True)]
+    first = each[0] if each else {}
+    joinable = all(
+        e.keys() == first.keys()
+        and e.get("step") == first.get("step")
+        and all(k == "step" or (_is_buffer(k, v) and v.ndim == 1) for k, v in e.items())
+        for e in each
+    )
+    if slots and joinable:
+        state = {k: v if k == "step" else np.concatenate([e[k] for e in each]) for k, v in first.items()}
+        return [Group(slice(slots[0].start, slots[-1].stop), slots, state)]
+    return [Group(slice(s.start, s.stop), [s], e) for s, e in zip(slots, each, strict=True)]
+
+
+def _is_buffer(key: str, value) -> bool:
+    return key != "step" and isinstance(value, np.ndarray)
+
+
+def fast_step(problem: Problem, plan: Plan, flat: Flat, k: int, masks) -> np.ndarray:
+    """One update that records nothing: steps ``flat`` in place and returns Lₙ."""
+    W, b = flat.W, flat.b
     layers = problem.layers
     X, Y, scale = plan.X[k], plan.Y[k], plan.scale[k]
     L = len(W)
@@ -86,9 +168,8 @@ def fast_step(problem: Problem, plan: Plan, params: Params, k: int, masks) -> np
         acts.append(a)
     L_n = loss_terms(problem, zs[-1], a, Y).sum(axis=1)
     delta = plan.out_delta(zs[-1], a, Y)
-    opt, hp, lr, train_bias = problem.optimizer.step, plan.hp, problem.learning_rate, problem.train_bias
     for l in range(L - 1, -1, -1):
-        dW, _, db = weight_gradients(problem, layers[l], delta, acts[l], W[l], scale)
+        _gradients(problem, flat, l, delta, acts[l], scale)
         if l:
             g = delta @ W[l]
             df = plan.df[l - 1]
@@ -99,15 +180,30 @@ def fast_step(problem: Problem, plan: Plan, params: Params, k: int, masks) -> np
                 if masks is not None and masks[l - 1] is not None:
                     da_dz = da_dz * (masks[l - 1] / (1.0 - layers[l - 1].dropout))
                 delta = g * da_dz
-        W[l] = opt(W[l], dW, params.state_W[l], lr, hp)
-        if db is not None and train_bias:
-            b[l] = opt(b[l], db, params.state_b[l], lr, hp)
+    flat.step(problem.optimizer.step, problem.learning_rate, plan.hp)
     return L_n
+
+
+def _gradients(problem: Problem, flat: Flat, l: int, delta: np.ndarray, a_in: np.ndarray, scale: float) -> None:
+    """∂L/∂W_l and ∂L/∂b_l into the flat gradient: propagation.weight_gradients, written in place."""
+    dL_dW = flat.g_W[l]
+    np.matmul(delta.T, a_in, out=dL_dW)
+    dL_dW *= scale
+    if problem.l2 or problem.l1:
+        dL_dW += problem.l2 * flat.W[l] + problem.l1 * np.sign(flat.W[l])
+    dL_db = flat.g_b[l]
+    if dL_db is not None:
+        sign = problem.layers[l].bias_sign
+        if dL_db.size == 1 and problem.layers[l].bias_form == "shared":
+            dL_db[0] = ((scale * sign) * np.add.reduce(delta, axis=0)).sum()
+        else:
+            np.add.reduce(delta, axis=0, out=dL_db)  # = delta.sum(axis=0), without the Python wrapper
+            dL_db *= scale * sign
 
 
 def fast_epoch(problem: Problem, plan: Plan, params: Params, epoch: int, ask, loss_start: float):
     """One epoch's updates on the fast path. Returns (params, EpochRecord or None, stop reason)."""
-    params = params.copy()  # the caller keeps the epoch's start
+    flat = plan.flat if plan.flat is not None and plan.flat.source is params else Flat(problem, params)
     all_L, penalties = [], []
     stopped = None
     dropout = any(layer.dropout for layer in problem.layers)
@@ -117,9 +213,12 @@ def fast_epoch(problem: Problem, plan: Plan, params: Params, epoch: int, ask, lo
             if stopped:
                 break
         if problem.l1 or problem.l2:
-            penalties.append(penalty(problem, params.W))
+            penalties.append(penalty(problem, flat.W))
         masks = dropout_masks(problem, rows, epoch, k + 1) if dropout else None
-        all_L.append(fast_step(problem, plan, params, k, masks))
+        all_L.append(fast_step(problem, plan, flat, k, masks))
+    params = flat.params()
+    flat.source = params
+    plan.flat = flat
     if not all_L:
         return params, None, stopped
     _, loss_after = evaluate(problem, params)

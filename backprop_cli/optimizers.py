@@ -10,7 +10,9 @@ one group. An entry holds:
 - ``step(w, g, state, lr, hp, shown)``: one vectorised update of one array. It
   returns the new array, replaces (never mutates) the arrays in ``state``, and,
   when ``shown`` is a dict, writes there every intermediate a worked solution
-  shows. The recorded path and the fast path both call it;
+  shows. The recorded path calls it per array, the fast path once over all
+  arrays joined in one vector (fastpath.Flat), so it must be elementwise, and
+  it must never keep ``g`` itself in ``state`` (the fast path reuses that buffer);
 - ``lines(hp)``: the derivation, in textbook order, as :class:`Line`\ s whose
   templates name the values of ``shown``, the hyperparameters, ``$g`` (∂L/∂w),
   ``$w`` (the value before), ``$lr`` (η), ``$t`` (the step) and ``$<state>_prev``

@@ -170,10 +170,15 @@ def test_a_run_continued_through_next_problem_lands_on_the_same_weights(data):
 def test_the_fast_path_equals_the_recorded_run_for_every_optimizer(data):
     problem = from_dict(data)
     slow, fast = run_finite(problem), run_finite(problem, record=False)
-    for a, b in zip(slow.next_problem.layers, fast.next_problem.layers, strict=False):
+    for a, b in zip(slow.next_problem.layers, fast.next_problem.layers, strict=True):
         assert np.array_equal(a.W, b.W)
         assert (a.b is None and b.b is None) or np.array_equal(a.b, b.b)
+        for slow_state, fast_state in ((a.state_W, b.state_W), (a.state_b, b.state_b)):
+            assert (slow_state or {}).keys() == (fast_state or {}).keys()
+            for name, value in (slow_state or {}).items():
+                assert np.array_equal(value, fast_state[name]), name
     assert [e.loss for e in slow.epochs] == [e.loss for e in fast.epochs]
+    assert [e.loss_after for e in slow.epochs] == [e.loss_after for e in fast.epochs]
 
 
 def test_the_first_adam_step_is_plus_or_minus_eta_in_every_coordinate():
@@ -238,3 +243,38 @@ def test_every_optimizer_has_a_derivation_ending_in_the_change():
         hp = {name: p.default for name, p in opt.params.items()}
         lines = opt.shown_lines({**hp, "beta1": 0.9, "beta2": 0.999})
         assert lines and lines[-1].result == "change", opt.name
+
+
+def test_the_fast_path_steps_arrays_with_different_states_one_by_one():
+    """A continued run whose weights and biases were stepped different numbers of times (or have no buffers yet)
+    cannot take one step over all arrays together: each array keeps its own counter and buffers."""
+    data = {
+        "layers": [
+            {
+                "activation": "tanh",
+                "weights": [[0.1, -0.2], [0.3, 0.4]],
+                "bias": [0.05, -0.05],
+                "state": {
+                    "weights": {"step": 3, "exp_avg": [[0.01, 0.02], [-0.03, 0.0]], "exp_avg_sq": [[1e-4] * 2] * 2},
+                    "bias": {"step": 1, "exp_avg": [0.1, -0.1], "exp_avg_sq": [0.01, 0.02]},
+                },
+            },
+            {"activation": "sigmoid", "weights": [[0.5, -0.6]], "bias": 0.2},
+        ],
+        "inputs": [[0.5, -1.0], [1.0, 0.25], [-0.5, 0.5]],
+        "targets": [[1.0], [0.0], [1.0]],
+        "learning_rate": 0.1,
+        "update": "stochastic",
+        "epochs": 3,
+        "optimizer": {"name": "adam", "amsgrad": True},
+    }
+    problem = from_dict(data)
+    slow, fast = run_finite(problem), run_finite(problem, record=False)
+    for a, b in zip(slow.next_problem.layers, fast.next_problem.layers, strict=True):
+        assert np.array_equal(a.W, b.W) and np.array_equal(a.b, b.b)
+        for s, f in ((a.state_W, b.state_W), (a.state_b, b.state_b)):
+            assert s.keys() == f.keys()
+            assert all(np.array_equal(s[k], f[k]) for k in s)
+    first = slow.next_problem.layers[0]
+    assert (first.state_W["step"], first.state_b["step"]) == (12.0, 10.0)
+    assert slow.next_problem.layers[1].state_W["step"] == 9.0
