@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from typing import IO
 
-import yaml
-
 from .errors import Issue, ProblemError
+from .yaml_import import yaml
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 """Characters no YAML or JSON text holds raw (YAML refuses them), and lone UTF-16 halves."""

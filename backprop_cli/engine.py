@@ -224,10 +224,12 @@ def run(
         from .perceptron import run as run_perceptron
 
         return run_perceptron(problem, record, on_epoch, should_stop)
-    from .fastpath import Plan, fast_epoch
-
     params = initial_params(problem)
-    plan = Plan(problem)
+    plan = None
+    if not (record or is_exact(problem)):
+        from .fastpath import Plan, fast_epoch  # not imported by a recorded run (start-up time)
+
+        plan = Plan(problem)
     epochs: list[EpochRecord] = []
     stopped = None
     with np.errstate(all="ignore"):

@@ -28,8 +28,8 @@ for a value that is not finite), naming the update and the quantity.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from fractions import Fraction
 
 import numpy as np
 
@@ -47,14 +47,25 @@ def is_exact(problem) -> bool:
     return problem.X.dtype == object
 
 
+def is_fraction(x) -> bool:
+    """Whether ``x`` is a Fraction. The fractions module is imported only by an exact run (start-up time), and
+    before it is imported no Fraction exists."""
+    fractions = sys.modules.get("fractions")
+    return fractions is not None and isinstance(x, fractions.Fraction)
+
+
 def one(problem):
     """1 in the problem's number type: 1.0, or Fraction(1) for an exact run."""
-    return Fraction(1) if is_exact(problem) else 1.0
+    if is_exact(problem):
+        from fractions import Fraction
+
+        return Fraction(1)
+    return 1.0
 
 
 def scalar(x):
     """A reduced value as the engine keeps it: a Python float, or the exact Fraction unchanged."""
-    return x if isinstance(x, Fraction) else float(x)
+    return x if is_fraction(x) else float(x)
 
 
 def fits(values: np.ndarray) -> bool:
@@ -62,7 +73,7 @@ def fits(values: np.ndarray) -> bool:
     return all(
         max(abs(v.numerator).bit_length(), v.denominator.bit_length()) <= MAX_BITS
         for v in values.flat
-        if isinstance(v, Fraction)
+        if is_fraction(v)
     )
 
 
@@ -134,6 +145,8 @@ def refuse_inexact(problem) -> None:
 
 def fraction(v):
     """A number from the file as the decimal it was written as (repr is the shortest decimal that reads back)."""
+    from fractions import Fraction
+
     if isinstance(v, (bool, Fraction)):
         return v
     return Fraction(repr(float(v)))

@@ -14,12 +14,12 @@ for a bias weight on a constant −1 input, and +1 otherwise.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .activations import Activation
+from .exact import is_fraction
 from .losses import Loss
 from .optimizers import DEFAULT, OPTIMIZERS, Optimizer, hyperparameters
 
@@ -217,7 +217,7 @@ def penalty(problem: Problem, W: list[np.ndarray]):
         total += problem.l2 / 2 * sum(np.sum(w * w) for w in W)
     if problem.l1:
         total += problem.l1 * sum(np.sum(np.abs(w)) for w in W)
-    return total if isinstance(total, Fraction) else float(total)
+    return total if is_fraction(total) else float(total)
 
 
 # --------------------------------------------------------------------------- writing back

@@ -22,11 +22,10 @@ import math
 import re
 from typing import IO, Any
 
-import yaml
-
 from . import bounded
 from .bounded import BAD_IN_TEXT, CONTROL, character
 from .errors import Issue, ProblemError
+from .yaml_import import yaml
 
 MAX_BYTES = 16 * 1024 * 1024
 """Refuse problem files larger than this (16 MiB): far above any worked example."""

@@ -19,12 +19,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from fractions import Fraction
 from typing import IO, Any, NamedTuple
 
 import numpy as np
 
 from ..errors import NonFiniteError
+from ..exact import is_fraction
 from ..problem import Problem, to_dict
 from ..trace import EpochRecord, StepRecord, Trace
 
@@ -43,7 +43,7 @@ def _m(a: np.ndarray | None) -> Any:
 
 
 def _num(x: Any) -> Any:
-    return float(x) if isinstance(x, Fraction) else x
+    return float(x) if is_fraction(x) else x
 
 
 FLOATS = Writer(_m, _num)
@@ -132,7 +132,7 @@ def epoch_dict(problem: Problem, epoch: EpochRecord, w: Writer = FLOATS) -> dict
 
 def is_exact(trace: Trace) -> bool:
     """Whether the trace is of an exact run (--exact): its losses are Fractions."""
-    return any(isinstance(e.loss, Fraction) for e in trace.epochs)
+    return any(is_fraction(e.loss) for e in trace.epochs)
 
 
 EXACT_NOTE = (

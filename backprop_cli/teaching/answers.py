@@ -18,9 +18,8 @@ import math
 import re
 from typing import Any, BinaryIO, NamedTuple
 
-import yaml
-
 from ..errors import Issue, ProblemError
+from ..yaml_import import yaml
 
 MAX_BYTES = 1024 * 1024
 """Refuse answer files larger than this (1 MiB): a whole trace of answers is far smaller."""
