@@ -21,6 +21,9 @@ from .yaml_import import yaml
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 """Characters no YAML or JSON text holds raw (YAML refuses them), and lone UTF-16 halves."""
+MAX_DIGITS = 309
+"""An integer with more digits than this cannot be a float64 (the largest is about 1.8e308)."""
+
 BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 """Characters a value must not hold even when written as an escape: they break terminals, SVG and LaTeX."""
 
@@ -100,36 +103,67 @@ def compose(loader, name: str, max_depth: int, max_nodes: int) -> yaml.Node | No
     collection that contains it (a cycle), and aliases that expand to more than
     max_nodes values (a "billion laughs").
     """
+    composer = _Composer(loader, name, max_depth, max_nodes)
+    handlers = {
+        yaml.DocumentStartEvent: composer.document,
+        yaml.AliasEvent: composer.alias,
+        yaml.ScalarEvent: composer.scalar,
+        yaml.SequenceStartEvent: composer.start,
+        yaml.MappingStartEvent: composer.start,
+        yaml.SequenceEndEvent: composer.end,
+        yaml.MappingEndEvent: composer.end,
+    }
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event)
+    except yaml.MarkedYAMLError as e:
+        raise syntax_error(e, name) from None
+    except yaml.YAMLError as e:
+        raise ProblemError(Issue(name, None, None, "", f"unreadable YAML ({e})", "valid YAML or JSON")) from None
+    finally:
+        loader.dispose()
+    return composer.root
 
-    stack: list[list] = []  # [node, anchor, height below, size]
-    anchors: dict[str, tuple[yaml.Node, int, int]] = {}  # anchor -> (node, height, size); size None while open
-    open_anchors: set[str] = set()
-    root = None
-    expanded = 0
 
-    def refuse(mark, found: str, expected: str):
-        raise ProblemError(Issue(name, mark.line + 1, mark.column + 1, "", found, expected))
+class _Composer:
+    """The state of :func:`compose`: the open collections, the anchors, and the count of values expanded."""
 
-    def count(new: int, mark) -> None:
-        nonlocal expanded
-        expanded += new
-        if expanded > max_nodes:
-            refuse(
-                mark, "a document that expands (through aliases) to too many values", f"at most {max_nodes:,} values"
-            )
+    def __init__(self, loader, name: str, max_depth: int, max_nodes: int):
+        self.loader, self.name, self.max_depth, self.max_nodes = loader, name, max_depth, max_nodes
+        self.stack: list[list] = []  # [node, anchor, height below, size (+ a mapping's key waiting for its value)]
+        self.anchors: dict[str, tuple[yaml.Node, int, int]] = {}  # anchor -> (node, height, size) once complete
+        self.open_anchors: set[str] = set()
+        self.root = None
+        self.expanded = 0
+        self.documents = 0
 
-    def attach(node: yaml.Node, height: int, size: int, mark) -> None:
-        nonlocal root
-        if len(stack) + height > max_depth:
-            refuse(
+    def refuse(self, mark, found: str, expected: str):
+        raise ProblemError(Issue(self.name, mark.line + 1, mark.column + 1, "", found, expected))
+
+    def count(self, new: int, mark) -> None:
+        self.expanded += new
+        if self.expanded > self.max_nodes:
+            self.refuse(
                 mark,
-                f"values nested more than {max_depth} deep (aliases counted as written out)",
-                f"at most {max_depth} levels of lists and mappings",
+                "a document that expands (through aliases) to too many values",
+                f"at most {self.max_nodes:,} values",
             )
-        if not stack:
-            root = node
+
+    def attach(self, node: yaml.Node, height: int, size: int, mark) -> None:
+        """Put a complete node into the collection being built (or make it the root)."""
+        if len(self.stack) + height > self.max_depth:
+            self.refuse(
+                mark,
+                f"values nested more than {self.max_depth} deep (aliases counted as written out)",
+                f"at most {self.max_depth} levels of lists and mappings",
+            )
+        if not self.stack:
+            self.root = node
             return
-        parent = stack[-1]
+        parent = self.stack[-1]
         parent[2], parent[3] = max(parent[2], height + 1), parent[3] + size
         if isinstance(parent[0], yaml.MappingNode):
             if len(parent) == 4:
@@ -139,69 +173,60 @@ def compose(loader, name: str, max_depth: int, max_nodes: int) -> yaml.Node | No
         else:
             parent[0].value.append(node)
 
-    try:
-        documents = 0
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    refuse(event.start_mark, "a second document (after ---)", "one problem per file")
-            elif isinstance(event, yaml.AliasEvent):
-                if event.anchor in open_anchors:
-                    refuse(
-                        event.start_mark,
-                        f"the alias *{event.anchor} inside the value it names (a cycle)",
-                        "an alias of a value that is complete where the alias stands",
-                    )
-                if event.anchor not in anchors:
-                    refuse(
-                        event.start_mark,
-                        f"the alias *{event.anchor} of no anchor",
-                        f"&{event.anchor} on a value above it",
-                    )
-                node, height, size = anchors[event.anchor]
-                count(size, event.start_mark)
-                attach(node, height, size, event.start_mark)
-            elif isinstance(event, yaml.ScalarEvent):
-                tag = (
-                    event.tag
-                    if event.tag not in (None, "!")
-                    else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-                )
-                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-                if event.anchor is not None:
-                    anchors[event.anchor] = (node, 0, 1)
-                count(1, event.start_mark)
-                attach(node, 0, 1, event.start_mark)
-            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
-                tag = event.tag if event.tag not in (None, "!") else loader.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, None, event.flow_style)
-                if len(stack) >= max_depth:
-                    refuse(
-                        event.start_mark,
-                        f"values nested more than {max_depth} deep",
-                        f"at most {max_depth} levels of lists and mappings",
-                    )
-                if event.anchor is not None:
-                    open_anchors.add(event.anchor)
-                count(1, event.start_mark)
-                stack.append([node, event.anchor, 0, 1])
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                node, anchor, height, size = stack.pop()[:4]
-                node.end_mark = event.end_mark
-                if anchor is not None:
-                    open_anchors.discard(anchor)
-                    anchors[anchor] = (node, height, size)
-                attach(node, height, size, node.start_mark)
-    except yaml.MarkedYAMLError as e:
-        raise syntax_error(e, name) from None
-    except yaml.YAMLError as e:
-        raise ProblemError(Issue(name, None, None, "", f"unreadable YAML ({e})", "valid YAML or JSON")) from None
-    finally:
-        loader.dispose()
-    return root
+    def document(self, event) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            self.refuse(event.start_mark, "a second document (after ---)", "one problem per file")
+
+    def alias(self, event) -> None:
+        if event.anchor in self.open_anchors:
+            self.refuse(
+                event.start_mark,
+                f"the alias *{event.anchor} inside the value it names (a cycle)",
+                "an alias of a value that is complete where the alias stands",
+            )
+        if event.anchor not in self.anchors:
+            self.refuse(
+                event.start_mark, f"the alias *{event.anchor} of no anchor", f"&{event.anchor} on a value above it"
+            )
+        node, height, size = self.anchors[event.anchor]
+        self.count(size, event.start_mark)
+        self.attach(node, height, size, event.start_mark)
+
+    def scalar(self, event) -> None:
+        tag = event.tag
+        if tag in (None, "!"):
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (node, 0, 1)
+        self.count(1, event.start_mark)
+        self.attach(node, 0, 1, event.start_mark)
+
+    def start(self, event) -> None:
+        """A list or mapping opens."""
+        kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+        tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(kind, None, event.implicit)
+        node = kind(tag, [], event.start_mark, None, event.flow_style)
+        if len(self.stack) >= self.max_depth:
+            self.refuse(
+                event.start_mark,
+                f"values nested more than {self.max_depth} deep",
+                f"at most {self.max_depth} levels of lists and mappings",
+            )
+        if event.anchor is not None:
+            self.open_anchors.add(event.anchor)
+        self.count(1, event.start_mark)
+        self.stack.append([node, event.anchor, 0, 1])
+
+    def end(self, event) -> None:
+        """A list or mapping closes: it is complete, and its anchor may now be aliased."""
+        node, anchor, height, size = self.stack.pop()[:4]
+        node.end_mark = event.end_mark
+        if anchor is not None:
+            self.open_anchors.discard(anchor)
+            self.anchors[anchor] = (node, height, size)
+        self.attach(node, height, size, node.start_mark)
 
 
 def syntax_error(e: yaml.MarkedYAMLError, name: str) -> ProblemError:

@@ -92,7 +92,7 @@ def check_document(doc) -> None:
         total += units * (n_in + 1)
         if total > MAX_WEIGHTS:
             path = prefix + ("layers", i, "units" if "units" in layer else "weights")
-            from .source import key_name
+            from .errors import key_name
 
             raise ProblemError(
                 Issue(

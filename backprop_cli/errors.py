@@ -123,3 +123,14 @@ class OutputError(BackpropError):
 
 class Terminated(BaseException):
     """SIGTERM arrived: unwind (removing temporary files), then die of the signal as the sender expects."""
+
+
+def key_name(path: tuple) -> str:
+    """A key path as users read it: layers[2].weights (list indices count from 1)."""
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p + 1}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out

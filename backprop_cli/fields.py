@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import source
-from .errors import Issue
+from .errors import Issue, key_name
 from .params import Param
 
 MAX_ISSUES = 20
@@ -78,7 +78,7 @@ class Fields:
         full = self.prefix + tuple(path)
         line, col = self.doc.where(full, at_key)
         if len(self.issues) < MAX_ISSUES:
-            self.issues.append(Issue(self.doc.name, line, col, source.key_name(full), found, expected))
+            self.issues.append(Issue(self.doc.name, line, col, key_name(full), found, expected))
         else:
             self.more += 1
 
@@ -86,7 +86,7 @@ class Fields:
         full = self.prefix + tuple(path)
         line, _ = self.doc.where(full, True)
         where = f"{self.doc.name}:{line}" if line else self.doc.name
-        self.warnings.append(f"{where}: {source.key_name(full)}: {message}")
+        self.warnings.append(f"{where}: {key_name(full)}: {message}")
 
     def check_keys(self, path: tuple, mapping: dict, allowed: tuple, what: str) -> None:
         for key in mapping:

@@ -44,11 +44,11 @@ def _param_schema(param) -> dict:
     return number
 
 
-def problem_schema() -> dict:
+def _activation_schema() -> dict:
+    """A layer's activation: a name (or alias), or a mapping with its declared parameters."""
     names = list(ACTIVATIONS) + list(ACTIVATION_ALIASES)
-    with_params = [n for n, a in ACTIVATIONS.items() if a.params]
     declared = {k: _param_schema(p) for a in ACTIVATIONS.values() for k, p in a.params.items()}
-    activation = {
+    return {
         "description": "The layer's activation: a name, or {name: ..., <parameter>: ...} for one with parameters.",
         "oneOf": [
             {"type": "string", "enum": names},
@@ -60,6 +60,10 @@ def problem_schema() -> dict:
             },
         ],
     }
+
+
+def _weights_schema() -> dict:
+    """A layer's weights: a matrix, or {init: …} drawn from the seed."""
     init = {
         "type": "object",
         "description": "Random initial weights drawn from the top-level seed; the layer must give units.",
@@ -70,7 +74,7 @@ def problem_schema() -> dict:
         "required": ["init"],
         "additionalProperties": False,
     }
-    weights = {
+    return {
         "description": "out_in: one row per unit (weights into it); in_out: one row per input. "
         "Or {init: uniform|normal}.",
         "oneOf": [
@@ -78,7 +82,11 @@ def problem_schema() -> dict:
             init,
         ],
     }
-    optimizer = {
+
+
+def _optimizer_schema() -> dict:
+    """A name, or {name: …, <parameter>: …} with the entry's declared parameters."""
+    return {
         "description": "torch.optim's rules, names and defaults: a name, or {name: ..., <parameter>: ...}.",
         "oneOf": [{"enum": list(OPTIMIZERS)}]
         + [
@@ -91,35 +99,43 @@ def problem_schema() -> dict:
             for name, opt in OPTIMIZERS.items()
         ],
     }
-    layer = {
+
+
+def _bias_schema() -> dict:
+    """The forms of a layer's bias (a number, one per unit, augmented, shared, none)."""
+    return {
+        "description": "Omitted: no bias. A number: every unit starts with it. A list: one per unit. "
+        "augmented: the weights carry an extra column (out_in) or row (in_out) for a constant 1 "
+        "input ({augmented: -1}: a constant −1). {shared: v}: one bias for the whole layer.",
+        "oneOf": [
+            {"type": "number"},
+            {"type": "array", "items": {"type": "number"}, "minItems": 1},
+            {"const": "augmented"},
+            {"type": "null"},
+            {
+                "type": "object",
+                "properties": {"augmented": {"enum": [1, -1]}},
+                "required": ["augmented"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"shared": {"type": "number"}},
+                "required": ["shared"],
+                "additionalProperties": False,
+            },
+        ],
+    }
+
+
+def _layer_schema() -> dict:
+    return {
         "type": "object",
         "properties": {
             "name": {"type": "string", "description": "Labels the units: name1, name2, …"},
-            "activation": activation,
-            "weights": weights,
-            "bias": {
-                "description": "Omitted: no bias. A number: every unit starts with it. A list: one per unit. "
-                "augmented: the weights carry an extra column (out_in) or row (in_out) for a constant 1 "
-                "input ({augmented: -1}: a constant −1). {shared: v}: one bias for the whole layer.",
-                "oneOf": [
-                    {"type": "number"},
-                    {"type": "array", "items": {"type": "number"}, "minItems": 1},
-                    {"const": "augmented"},
-                    {"type": "null"},
-                    {
-                        "type": "object",
-                        "properties": {"augmented": {"enum": [1, -1]}},
-                        "required": ["augmented"],
-                        "additionalProperties": False,
-                    },
-                    {
-                        "type": "object",
-                        "properties": {"shared": {"type": "number"}},
-                        "required": ["shared"],
-                        "additionalProperties": False,
-                    },
-                ],
-            },
+            "activation": _activation_schema(),
+            "weights": _weights_schema(),
+            "bias": _bias_schema(),
             "threshold": {
                 "description": "In place of bias: z = W·x − θ (a number, or one per unit).",
                 "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1}],
@@ -153,6 +169,10 @@ def problem_schema() -> dict:
         "required": ["activation", "weights"],
         "additionalProperties": False,
     }
+
+
+def problem_schema() -> dict:
+    with_params = [n for n, a in ACTIVATIONS.items() if a.params]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -166,7 +186,7 @@ def problem_schema() -> dict:
             "layout": {"enum": list(LAYOUTS), "default": "out_in"},
             "layers": {
                 "type": "array",
-                "items": layer,
+                "items": _layer_schema(),
                 "minItems": 1,
                 "description": "First hidden layer first, output layer last.",
             },
@@ -181,7 +201,7 @@ def problem_schema() -> dict:
             "train_bias": {"type": "boolean", "default": True},
             "momentum": {"type": "number", "minimum": 0, "default": 0},
             "seed": {"type": ["integer", "null"], "minimum": 0, "maximum": 2**32 - 1},
-            "optimizer": optimizer,
+            "optimizer": _optimizer_schema(),
             "l2": {"type": "number", "minimum": 0, "description": "Adds (λ/2)·Σ w² to the loss."},
             "l1": {"type": "number", "minimum": 0, "description": "Adds λ·Σ |w| to the loss."},
             "rule": {"enum": list(RULES), "default": "backprop"},

@@ -22,9 +22,9 @@ import math
 import re
 from typing import IO, Any
 
-from . import bounded
-from .bounded import BAD_IN_TEXT, CONTROL, character
-from .errors import Issue, ProblemError
+from . import bounded, json_reader
+from .bounded import BAD_IN_TEXT, MAX_DIGITS, character
+from .errors import Issue, ProblemError, key_name
 from .yaml_import import yaml
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -33,8 +33,6 @@ MAX_NODES = 2_000_000
 """Refuse documents that expand (through aliases) to more values than this."""
 MAX_DEPTH = 64
 """Refuse documents nested deeper than this (a problem file needs 4 levels; traces about 10)."""
-MAX_DIGITS = 309
-"""An integer with more digits than this cannot be a float64 (the largest is about 1.8e308)."""
 POSITIONS_UP_TO = 2 * 1024 * 1024
 """JSON larger than this is read without line numbers (the key path still says where): composing a
 YAML node for every number of a 16 MiB dataset would take gigabytes."""
@@ -64,11 +62,6 @@ _Loader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
-
-_RISKY_ESCAPE = re.compile(
-    r"\\u(?:00[01][0-9a-fA-F]|007[fF]|008[0-9a-fA-F]|009[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2})"
-)
-"""A JSON escape of a control character or a lone surrogate: left to the reader that says where."""
 
 
 class Document:
@@ -144,7 +137,7 @@ class _Builder:
         self.budget = MAX_NODES
 
     def issue(self, node: yaml.Node, path: Path_, found: str, expected: str) -> None:
-        self.issues.append(Issue(self.doc.name, *_mark(node), _key(path), found, expected))
+        self.issues.append(Issue(self.doc.name, *_mark(node), key_name(path), found, expected))
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.budget -= 1
@@ -270,141 +263,15 @@ class _Bad:
 _BAD = _Bad()
 
 
-def _key(path: Path_) -> str:
-    """A key path as users read it: layers[2].weights (list indices count from 1)."""
-    out = ""
-    for p in path:
-        if isinstance(p, int):
-            out += f"[{p + 1}]"
-        else:
-            out += ("." if out else "") + str(p)
-    return out
-
-
-key_name = _key
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-class _NotPlain(ValueError):
-    """JSON that the fast reader leaves to the YAML reader (duplicate keys, NaN, Infinity, huge integers)."""
-
-
-def _pairs(pairs):
-    out = {}
-    for k, v in pairs:
-        if k in out:
-            raise _NotPlain(k)
-        out[k] = v
-    return out
-
-
-def _constant(name):
-    raise _NotPlain(name)
-
-
-def _json_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_DIGITS:
-        raise _NotPlain(text)
-    return int(text)
-
-
-def _json(text: str) -> Any:
-    """json.loads with the reader's rules; _NotPlain for what only the full reader may refuse with a line."""
-    try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_json_int)
-    except RecursionError:  # nested too deep: the full reader says where
-        raise _NotPlain("depth") from None
-
-
-def _looks_like_json(text: str) -> bool:
-    return re.match(r'\s*(\{\s*["}]|\[)', text) is not None
-
-
-def _json_syntax_error(text: str, e: json.JSONDecodeError, name: str) -> ProblemError:
-    """JSON's own message, or for an NDJSON stream (backprop step --format ndjson) the line that is damaged."""
-    lines = text.rstrip().split("\n")
-    if e.msg == "Extra data" and all(ln.lstrip().startswith("{") for ln in lines if ln.strip()):
-        for number, ln in enumerate(lines, start=1):
-            if not ln.strip():
-                continue
-            try:
-                json.loads(ln)
-            except (ValueError, RecursionError) as bad:
-                col = getattr(bad, "colno", 1)
-                return ProblemError(
-                    Issue(
-                        name,
-                        number,
-                        col,
-                        "",
-                        f"a damaged line of an NDJSON stream ({getattr(bad, 'msg', bad)})",
-                        "one complete JSON object per line, the last one the backprop-trace-end line",
-                    )
-                )
-        return ProblemError(
-            Issue(
-                name,
-                len(lines),
-                1,
-                "",
-                "an NDJSON stream that does not end with its backprop-trace-end line (was it cut short?)",
-                'a last line with "format": "backprop-trace-end" and next_problem',
-            )
-        )
-    return ProblemError(Issue(name, e.lineno, e.colno, "", f"a JSON syntax error ({e.msg})", "valid JSON (or YAML)"))
-
-
-def _check_strings(data: Any, name: str) -> None:
-    """Refuse text with control characters or lone surrogates in data read by the json module (no positions)."""
-    stack: list[tuple[Any, Path_]] = [(data, ())]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            items = list(value.items())
-            for k, _ in items:
-                stack.append((k, path))
-            stack.extend((v, path + (k,)) for k, v in items)
-        elif isinstance(value, list):
-            stack.extend((v, path + (i,)) for i, v in enumerate(value))
-        elif isinstance(value, str) and (m := BAD_IN_TEXT.search(value)):
-            raise ProblemError(
-                Issue(
-                    name,
-                    None,
-                    None,
-                    _key(path),
-                    f"text with {character(m.group())}",
-                    "printable text (tab and newline are fine)",
-                )
-            )
-
-
 def parse_json_fast(text: str, name: str) -> Document | None:
-    """JSON read by the C json module, without positions, or None when the text is not plain JSON.
+    """JSON read by the C json module (json_reader.py), without positions, or None when the text is not plain JSON.
 
     Problems the size of a dataset are read about ten times faster this way.
     A document with a mistake is read again by :func:`parse`, so that every
     message still names its line and column.
     """
-    if not text.lstrip().startswith("{"):
-        return None
-    if _RISKY_ESCAPE.search(text) or CONTROL.search(text):
-        return None  # parse() says where
-    try:
-        return _finish(Document(name, _json(text)))
-    except ValueError:
-        pass
-    # An NDJSON stream (backprop step --format ndjson): its last line carries next_problem.
-    last = text.rstrip().rsplit("\n", 1)[-1]
-    try:
-        data = _json(last)
-    except ValueError:
-        return None
-    return (
-        _finish(Document(name, data)) if isinstance(data, dict) and data.get("format") == "backprop-trace-end" else None
-    )
+    data = json_reader.read_fast(text)
+    return None if data is None else _finish(Document(name, data))
 
 
 # --------------------------------------------------------------------------- the whole document
@@ -418,29 +285,29 @@ def parse(text: str, name: str) -> Document:
         )
     bounded.refuse_control_characters(text, name)
     json_data, json_error = None, None
-    if _looks_like_json(text):
+    if json_reader.looks_like(text):
         # JSON may be indented with tabs, which YAML refuses. JSON strings cannot hold a
         # raw tab, so every tab is white space: a space keeps every line and column.
         text = text.replace("\t", " ")
         try:
-            json_data = _json(text)
+            json_data = json_reader.loads(text)
         except json.JSONDecodeError as e:
             json_error = e
-        except _NotPlain:
+        except json_reader.NotPlain:
             pass  # NaN, a duplicate key, a huge integer, deep nesting: the YAML reader says where
         if json_error is not None and len(text) > POSITIONS_UP_TO:
-            raise _json_syntax_error(text, json_error, name)
+            raise json_reader.syntax_error(text, json_error, name)
         if json_data is not None and len(text) > POSITIONS_UP_TO:
-            _check_strings(json_data, name)
+            json_reader.check_strings(json_data, name)
             return _finish(Document(name, json_data))
     try:
         root = bounded.compose(_Loader(text), name, MAX_DEPTH, MAX_NODES)
     except ProblemError:
         if json_data is not None:  # JSON that YAML cannot read (a key longer than 1024 characters)
-            _check_strings(json_data, name)
+            json_reader.check_strings(json_data, name)
             return _finish(Document(name, json_data))
         if json_error is not None:  # JSON with a mistake: JSON's message, not YAML's
-            raise _json_syntax_error(text, json_error, name) from None
+            raise json_reader.syntax_error(text, json_error, name) from None
         raise
     if root is None:
         raise ProblemError(

@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from .. import source
-from ..errors import Issue, ProblemError
+from ..errors import Issue, ProblemError, key_name
 from ..fields import describe
 from . import expr
 from .circuit import Gate, decompose
@@ -117,7 +117,7 @@ class _Validator:
         line, col = self.doc.where(path, at_key)
         if column_offset is not None and col is not None:
             col += column_offset
-        self.issues.append(Issue(self.doc.name, line, col, source.key_name(path), found, expected))
+        self.issues.append(Issue(self.doc.name, line, col, key_name(path), found, expected))
 
     def name(self, path: tuple, name: str, what: str) -> bool:
         if not NAME.match(name):

@@ -28,7 +28,8 @@ import numpy as np
 
 from ..conventions import setting
 from ..names import given_order
-from ..optimizers import Line, symbol
+from ..optimizer_lines import Line
+from ..optimizers import symbol
 from ..trace import StepRecord, UpdateRecord
 from .blocks import Eq, Eqs, Heading, Table, note
 from .formula import PLACEHOLDER, fill
