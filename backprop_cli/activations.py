@@ -318,3 +318,6 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 ACTIVATION_ALIASES = {"identity": "linear"}
+
+DEFAULT = "sigmoid"
+"""The activation of a generated exercise (backprop new) unless another is asked for."""

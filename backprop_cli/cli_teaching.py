@@ -17,8 +17,10 @@ import click
 
 from . import budget, examples
 from .activations import ACTIVATIONS
+from .activations import DEFAULT as DEFAULT_ACTIVATION
 from .cli import PAGES, main, read_problem, train
 from .errors import EXIT_CHECK_FAILED, Issue, ProblemError
+from .losses import DEFAULT as DEFAULT_LOSS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .output import open_output
@@ -109,7 +111,7 @@ def _sizes(ctx, param, value: str) -> list[int]:
 )
 @click.option(
     "--activation",
-    default="sigmoid",
+    default=DEFAULT_ACTIVATION,
     show_default=True,
     type=click.Choice([n for n, a in ACTIVATIONS.items() if not a.output_only]),
     help="Activation of the hidden layers (and of the output layer, unless the loss needs another).",
@@ -124,7 +126,7 @@ def _sizes(ctx, param, value: str) -> list[int]:
     type=click.Choice(list(ACTIVATIONS)),
     help="Activation of the output layer (default: --activation, or what the loss needs).",
 )
-@click.option("--loss", default="half_sse", show_default=True, type=click.Choice(list(LOSSES)))
+@click.option("--loss", default=DEFAULT_LOSS, show_default=True, type=click.Choice(list(LOSSES)))
 @click.option(
     "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The same seed gives the same exercise."
 )

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .fields import Fields, is_number
-from .losses import LOSSES
+from .losses import DEFAULT, LOSSES
 
 
 class DataRules(Fields):
@@ -45,8 +45,8 @@ class DataRules(Fields):
         if rule == "perceptron":
             if "loss" in data:
                 self.warn(("loss",), "ignored with rule: perceptron: its losses are ½·Σ(y − ŷ)², 0 when right")
-            return LOSSES["half_sse"]
-        loss_name = data.get("loss", "half_sse")
+            return LOSSES[DEFAULT]
+        loss_name = data.get("loss", DEFAULT)
         loss = LOSSES.get(loss_name) if isinstance(loss_name, str) else None
         if loss is None:
             self.choice(("loss",), loss_name, tuple(LOSSES), "a loss")

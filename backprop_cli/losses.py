@@ -139,6 +139,9 @@ LOSSES: dict[str, Loss] = {
     ]
 }
 
+DEFAULT = "half_sse"
+"""The loss of a problem file that names none (SPEC §2)."""
+
 
 # --------------------------------------------------------------------------- fused output δ
 

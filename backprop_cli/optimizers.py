@@ -13,7 +13,9 @@ one group. An entry holds:
 - ``mistakes``: the usual wrong values of a hand derivation, for ``check``
   (optimizer_mistakes.py);
 - ``fixed``: hyperparameters the entry sets itself (AdamW is Adam with
-  ``decoupled`` weight decay).
+  ``decoupled`` weight decay);
+- ``by_hand``: the learning rate and settings of an exercise (``backprop new
+  --optimizer``) whose first step a person can work by hand.
 
 Adding an optimizer: its rule, its lines, its mistakes, and one entry here
 (docs/architecture.md lists the tests and docs that go with it).
@@ -57,6 +59,7 @@ class Optimizer(NamedTuple):
     starts: dict[str, str] = {}  # buffer -> the hyperparameter it starts at (else 0)
     classical: tuple[Line, ...] = ()  # the change written classically, with $change_prev (the previous Δw)
     fixed: dict[str, Any] = {}  # hyperparameters set by the entry, not the file
+    by_hand: tuple[float, dict[str, Any]] = (0.1, {})  # an exercise's η (Adam's first step is ±η) and settings
 
     def active_state(self, hp: dict) -> tuple[str, ...]:
         """The buffers this optimizer keeps under these hyperparameters (SGD without momentum keeps none)."""
@@ -129,6 +132,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             classical=page.SGD_CLASSICAL,
             mistakes=_mistakes(wrong.SGD),
             rational=True,  # + − · only, and sgd_step keeps the number type: Fractions stay exact (--exact)
+            by_hand=(0.5, {"momentum": 0.9}),  # with momentum, or it would keep no state to work
         ),
         Optimizer("adam", "torch.optim.Adam", params=_ADAM_PARAMS, fixed={"decoupled": False}, **_ADAM),
         Optimizer(
@@ -149,6 +153,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             lines=page.RMSPROP_LINES,
             symbols=page.RMSPROP_SYMBOLS,
             mistakes=_mistakes(wrong.RMSPROP),
+            by_hand=(0.01, {}),  # its first step is −η·g/√((1 − α)·g²) = ∓10·η
             not_rational=_ROOT.format("√s"),
         ),
         Optimizer(

@@ -170,8 +170,8 @@ class Problem(NamedTuple):
 
     @property
     def momentum(self) -> float:
-        """SGD's momentum μ (0 for plain SGD and for the other optimizers)."""
-        return float(self.optimizer_params.get("momentum", 0.0)) if self.optimizer.name == "sgd" else 0.0
+        """v1's momentum μ, which is the default optimizer's (SGD's): 0 for plain SGD and for the other optimizers."""
+        return float(self.optimizer_params.get("momentum", 0.0)) if self.optimizer.name == DEFAULT else 0.0
 
     @property
     def is_v2(self) -> bool:

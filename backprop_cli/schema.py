@@ -12,6 +12,7 @@ import json
 
 from .activations import ACTIVATION_ALIASES, ACTIVATIONS
 from .conventions import CONVENTIONS, PRESETS
+from .losses import DEFAULT as DEFAULT_LOSS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .problem import INITS, LAYOUTS, REDUCTIONS, RULES, UPDATES
@@ -192,7 +193,7 @@ def problem_schema() -> dict:
             },
             "inputs": _matrix("One row per example; a flat list is one example."),
             "targets": _matrix("One row per example, one value per output unit."),
-            "loss": {"enum": list(LOSSES), "default": "half_sse"},
+            "loss": {"enum": list(LOSSES), "default": DEFAULT_LOSS},
             "learning_rate": {"type": "number", "minimum": 0},
             "update": {"enum": list(UPDATES), "default": "batch"},
             "batch_size": {"type": "integer", "minimum": 1, "description": "Only with update: minibatch."},

@@ -1,8 +1,10 @@
-"""The engine is pure: no printing, no exiting, no CLI or terminal libraries."""
+"""The shape of the code: the engine is pure (no printing, no exiting, no CLI or terminal libraries), and what is
+particular to an activation, a loss or an optimizer lives in its table."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,22 @@ from pathlib import Path
 import backprop_cli
 
 PACKAGE = Path(backprop_cli.__file__).parent
-PURE = ["engine.py", "problem.py", "activations.py", "losses.py", "params.py", "source.py", "trace.py", "errors.py"]
+PURE = [
+    "engine.py",
+    "propagation.py",
+    "fastpath.py",
+    "problem.py",
+    "activations.py",
+    "losses.py",
+    "optimizers.py",
+    "optimizer_rules.py",
+    "optimizer_lines.py",
+    "params.py",
+    "source.py",
+    "json_reader.py",
+    "trace.py",
+    "errors.py",
+]
 
 
 def _names(module: str):
@@ -49,3 +66,27 @@ def test_json_output_does_not_import_rich():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert out.strip().endswith("False")
+
+
+def test_each_activation_loss_and_optimizer_is_named_in_its_table_and_at_most_one_other_module():
+    """Registries, not branches: a module that tests for "sigmoid" or "adam" is a branch that the next
+    activation or optimizer would have to find. One other module may name one (a default, a preset).
+    Circuits (graph/) have their own table of gates, whose names overlap; and ``step`` is also PyTorch's
+    name of an optimizer's step count, so a quoted "step" is not an activation."""
+    from backprop_cli.activations import ACTIVATIONS
+    from backprop_cli.losses import LOSSES
+    from backprop_cli.optimizers import OPTIMIZERS
+
+    sources = {
+        p.relative_to(PACKAGE).as_posix(): p.read_text() for p in PACKAGE.rglob("*.py") if "graph" not in p.parts
+    }
+    tables = (
+        (ACTIVATIONS, {"activations.py"}),
+        (LOSSES, {"losses.py"}),
+        (OPTIMIZERS, {"optimizers.py", "optimizer_rules.py", "optimizer_lines.py", "optimizer_mistakes.py"}),
+    )
+    for names, home in tables:
+        for name in set(names) - {"step"}:
+            quoted = re.compile(rf"""["']{re.escape(name)}["']""")
+            others = sorted(m for m, text in sources.items() if m not in home and quoted.search(text))
+            assert len(others) <= 1, f"{name!r} is named in {others}"

@@ -24,7 +24,9 @@ import numpy as np
 
 from .. import engine
 from ..activations import ACTIVATIONS
+from ..activations import DEFAULT as DEFAULT_ACTIVATION
 from ..errors import Issue, NonFiniteError, ProblemError
+from ..losses import DEFAULT as DEFAULT_LOSS
 from ..losses import LOSSES
 from ..optimizers import OPTIMIZERS
 from ..validate import from_dict
@@ -32,14 +34,6 @@ from ..validate import from_dict
 TRIES = 2000
 PLAIN_RATE = 0.5
 """The learning rate of a plain SGD exercise."""
-BY_HAND: dict[str, tuple[float, dict[str, Any]]] = {
-    "sgd": (0.5, {"momentum": 0.9}),
-    "rmsprop": (0.01, {}),  # its first step is −η·g/√((1 − α)·g²) = ∓10·η
-}
-"""Per optimizer: the learning rate of an exercise (a first step of about ±0.1 to ±0.5) and settings beyond its
-defaults (SGD gets momentum, or it would keep no state); any other optimizer gets (0.1, {}): Adam's, AdamW's and
-Adagrad's first steps are ±η."""
-BY_HAND_OTHERS = (0.1, {})
 
 
 def _one_decimal(rng, shape, low=-0.9, high=0.9) -> np.ndarray:
@@ -65,13 +59,13 @@ def optimizer_block(name: str) -> dict[str, Any]:
     for key, param in OPTIMIZERS[name].params.items():
         if param.kind != "bool" and param.default not in (0, 0.0):
             block[key] = list(param.default) if param.kind == "pair" else param.default
-    block.update(BY_HAND.get(name, BY_HAND_OTHERS)[1])
+    block.update(OPTIMIZERS[name].by_hand[1])
     return block
 
 
 def learning_rate_for(optimizer: str | None) -> float:
     """The learning rate of an exercise with this optimizer (None: plain SGD)."""
-    return PLAIN_RATE if optimizer is None else BY_HAND.get(optimizer, BY_HAND_OTHERS)[0]
+    return PLAIN_RATE if optimizer is None else OPTIMIZERS[optimizer].by_hand[0]
 
 
 def _zero_allowed(problem) -> list[np.ndarray]:
@@ -95,10 +89,9 @@ def _good(problem) -> bool:
     allowed = _zero_allowed(problem)
     for step in (s for epoch in trace.epochs for s in epoch.steps):
         for layer, fwd in zip(problem.layers, step.forward, strict=False):
-            act = layer.activation.name
-            if act in ("sigmoid", "tanh") and np.max(np.abs(fwd.z)) > 2.5:
-                return False
-            if act in ("relu", "leaky_relu", "elu") and np.any(np.all(fwd.z <= 0.05, axis=0)):
+            if layer.activation.smooth_saturating and np.max(np.abs(fwd.z)) > 2.5:
+                return False  # f′ is small there: the numbers would hide the lesson
+            if layer.activation.kinked and np.any(np.all(fwd.z <= 0.05, axis=0)):  # a unit dead on every example
                 return False
         for rec in step.backward:
             if np.any((np.abs(rec.dL_dW) <= 1e-3) & ~allowed[rec.layer - 1]):
@@ -121,14 +114,19 @@ def output_activation(hidden: str, loss: str) -> str:
     if LOSSES[loss].requires_output:
         return LOSSES[loss].requires_output
     if LOSSES[loss].needs_unit_interval:
-        return "sigmoid"
-    return hidden if not ACTIVATIONS[hidden].output_only else "sigmoid"
+        return DEFAULT_ACTIVATION if ACTIVATIONS[DEFAULT_ACTIVATION].unit_interval else _unit_interval()
+    return hidden if not ACTIVATIONS[hidden].output_only else DEFAULT_ACTIVATION
+
+
+def _unit_interval() -> str:
+    """An elementwise activation whose values lie in (0, 1), for a loss that needs them."""
+    return next(n for n, a in ACTIVATIONS.items() if a.unit_interval and a.elementwise)
 
 
 def new_problem(
     sizes: list[int],
-    activation: str = "sigmoid",
-    loss: str = "half_sse",
+    activation: str = DEFAULT_ACTIVATION,
+    loss: str = DEFAULT_LOSS,
     seed: int = 0,
     examples: int = 1,
     learning_rate: float | None = None,
@@ -144,7 +142,7 @@ def new_problem(
 
     ``activation`` is that of the hidden layers; ``output`` that of the output
     layer (by default chosen to suit the loss, see :func:`output_activation`).
-    ``learning_rate`` None takes one suited to the optimizer (:data:`BY_HAND`);
+    ``learning_rate`` None takes one suited to the optimizer (its entry's ``by_hand``);
     ``dropout`` p puts dropout with given masks on every hidden layer.
     """
     if dropout and len(sizes) < 3:
@@ -193,9 +191,9 @@ def _draw(rng, sizes, activation, out_act, loss, examples, learning_rate) -> dic
         )
     X = _one_decimal(rng, (examples, sizes[0]), -1.0, 1.0)
     K = sizes[-1]
-    if out_act == "softmax":
+    if not ACTIVATIONS[out_act].elementwise and ACTIVATIONS[out_act].unit_interval:  # a distribution: one-hot
         Y = np.eye(K)[rng.randint(0, K, examples)]
-    elif out_act == "sigmoid" or loss == "bce":
+    elif ACTIVATIONS[out_act].unit_interval or LOSSES[loss].needs_unit_interval:
         Y = rng.randint(0, 2, (examples, K)).astype(float)
     else:
         Y = _one_decimal(rng, (examples, K), -1.0, 1.0)
