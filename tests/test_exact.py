@@ -290,6 +290,27 @@ def test_every_format_renders_exact(fmt):
         assert ("<mn>1</mn><mo>/</mo><mn>3</mn>" if fmt == "html" else "1/3") in out.output
 
 
+def test_csv_of_an_exact_run_gives_each_value_as_its_fraction():
+    """The float column stays what pandas reads back; the exact column is the fraction itself (1/3, not 0.333…)."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(cli("solve", "-", "--exact", "--format", "csv", text_in=THIRDS).output)))
+    dL_db = next(r for r in rows if r["kind"] == "dL_db")
+    assert dL_db["exact"] == "-1/3" and float(dL_db["value"]) == float(Fraction(-1, 3))  # (ŷ − y) = −1, 0, 0: mean
+    for r in rows:
+        assert float(r["value"]) == float(Fraction(r["exact"]))
+    epochs = list(
+        csv.DictReader(
+            io.StringIO(cli("step", "-", "--exact", "--epochs", "2", "--format", "csv", text_in=KINK).output)
+        )
+    )
+    assert epochs[0]["loss_exact"] == str(Fraction(0.045965).limit_denominator(10**6)) == "9193/200000"
+    assert all(float(e["loss_after"]) == float(Fraction(e["loss_after_exact"])) for e in epochs)
+    plain = cli("solve", "-", "--format", "csv", text_in=THIRDS).output
+    assert "exact" not in plain.splitlines()[0]
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_latex_compiles(tmp_path):
     for source in (THIRDS, KINK):

@@ -1,7 +1,8 @@
 """--format csv: every named quantity of the trace as a row (see :mod:`.quantities`), for spreadsheets and pandas.
 
 Numbers are written in full (``repr`` of the float64: ``pandas.read_csv`` gives back the
-very value of the trace); an empty cell is a quantity's missing coordinate. ``step``
+very value of the trace), an exact run's fractions as ``3/10`` (``Fraction(cell)`` gives
+them back); an empty cell is a quantity's missing coordinate. ``step``
 without --trace writes one row per epoch.
 
 Text cells (names, formulas, units) are made printable, and one that a spreadsheet
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 from typing import IO
 
+from ..exact import is_fraction
 from ..trace import Trace
 from .escape import printable
 from .quantities import columns, rows
@@ -32,6 +34,8 @@ def cell(v):
         return ""
     if isinstance(v, str):
         return csv_text(v)
+    if is_fraction(v):
+        return str(v)  # a number we wrote, never text from a file: no apostrophe before its minus sign
     return repr(float(v)) if isinstance(v, float) else v
 
 

@@ -10,17 +10,20 @@ written:
                              velocity_w, velocity_b, epoch_loss, epoch_loss_after
     name, symbol             the name as the page prints it (net_h1, ∂L/∂w5) and as LaTeX
     value                    the float64 value from the trace, never rounded
+    exact                    an exact run's (--exact) value, the Fraction itself (CSV: "3/10"); only in such a run
     formula                  how the page writes it in names (w1·x1 + w2·x2 + b1)
 
 The names come from the page's symbols (render/symbols.py); the values
 only from the trace (nothing is recomputed here). A run without recorded steps
-(``step`` without --trace) has one row per epoch instead: :data:`EPOCH_COLUMNS`.
+(``step`` without --trace) has one row per epoch instead: :data:`EPOCH_COLUMNS`
+(with ``loss_exact`` and ``loss_after_exact`` in an exact run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..exact import is_fraction
 from ..trace import StepRecord, Trace
 from .mathtext import DOT, M, fill, join, superscript
 from .symbols import Delta, Symbols, partial, plus
@@ -33,12 +36,30 @@ def rows(trace: Trace) -> list[dict]:
     """The quantities of ``trace``, in the page's order: one dict per row (keys :data:`COLUMNS`), or one per epoch
     (keys :data:`EPOCH_COLUMNS`) when the run recorded no steps."""
     if trace.epochs and trace.epochs[0].steps is None:
-        return [{"epoch": e.epoch, "loss": e.loss, "loss_after": e.loss_after} for e in trace.epochs]
+        return [_epoch_row(e, _exact(trace)) for e in trace.epochs]
     return list(_Rows(trace).all())
 
 
 def columns(trace: Trace) -> tuple[str, ...]:
-    return EPOCH_COLUMNS if trace.epochs and trace.epochs[0].steps is None else COLUMNS
+    if trace.epochs and trace.epochs[0].steps is None:
+        return EPOCH_COLUMNS + (("loss_exact", "loss_after_exact") if _exact(trace) else ())
+    return COLUMNS + (("exact",) if _exact(trace) else ())
+
+
+def _exact(trace: Trace) -> bool:
+    """Whether the run was exact (--exact): its losses are Fractions."""
+    return any(is_fraction(e.loss) for e in trace.epochs)
+
+
+def _epoch_row(e, exact: bool) -> dict:
+    row = {"epoch": e.epoch, "loss": _float(e.loss), "loss_after": _float(e.loss_after)}
+    if exact:
+        row["loss_exact"], row["loss_after_exact"] = e.loss, e.loss_after
+    return row
+
+
+def _float(v):
+    return None if v is None else float(v)
 
 
 class _Rows:
@@ -46,10 +67,11 @@ class _Rows:
         self.trace, self.p = trace, trace.problem
         self.nm = Symbols(trace.problem)
         self.where: dict = {}
+        self.exact = _exact(trace)
 
     def row(self, kind: str, m: M, value, formula: M | str = "", example=None, layer=None, unit: str = "") -> dict:
         f = formula.u if isinstance(formula, M) else formula
-        return {
+        row = {
             **self.where,
             "example": example,
             "layer": layer,
@@ -60,6 +82,9 @@ class _Rows:
             "value": float(value),
             "formula": f,
         }
+        if self.exact:
+            row["exact"] = value
+        return row
 
     def all(self) -> Iterator[dict]:
         for epoch in self.trace.epochs:
