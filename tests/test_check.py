@@ -12,22 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import MAZUR, graded, run
 
 from backprop_cli import engine, examples, load, loads
 from backprop_cli.teaching.answers import decimals
 from backprop_cli.teaching.check import grade
-
-BACKPROP = [sys.executable, "-m", "backprop_cli"]
-MAZUR = load(examples.path("mazur-2-2-2"))
-
-
-def run(*args: str, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*BACKPROP, *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=cwd)
-
-
-def graded(text: str, problem=MAZUR, **kw):
-    return {r.name: r for r in grade(problem, text, "answers.yaml", **kw)}
-
 
 # ----------------------------------------------------------------------------- check: right answers
 

@@ -8,8 +8,7 @@ import subprocess
 import sys
 
 import pytest
-
-BACKPROP = [sys.executable, "-m", "backprop_cli"]
+from conftest import BACKPROP
 
 
 def check(
