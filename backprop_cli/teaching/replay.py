@@ -293,14 +293,16 @@ class Replay:
         if not shown:
             return change, after
         param, grad, before, state = step
-        values = {**steplines.inputs(self.p, param, grad, before, state), **shown}
+        given: dict | None = None  # η, the hyperparameters, w, g, t and the buffers before: when first needed
         theirs: set[str] = set()  # the values that are the student's own, or follow from them
         recorded: set[str] = set()
         for line in steplines.lines(self.p, before):
             key, value = line.result, shown.get(line.result)
-            if theirs & steplines.uses(line) and (worked := steplines.evaluate(line, values)) is not None:
-                value = np.array(np.broadcast_to(worked, np.shape(param)), dtype=float)
-                theirs.add(key)
+            if theirs & steplines.uses(line):
+                given = given or steplines.inputs(self.p, param, grad, before, state)
+                if (worked := steplines.evaluate(line, {**given, **shown})) is not None:
+                    value = np.array(np.broadcast_to(worked, np.shape(param)), dtype=float)
+                    theirs.add(key)
             kind = intermediate(is_w, key)
             if value is None or key in recorded:
                 continue
@@ -309,7 +311,7 @@ class Replay:
                 recorded.add(key)
                 if self.overrides.get((e, s, kind, l)):
                     theirs.add(key)
-            values[key] = shown[key] = value
+            shown[key] = value
         for key, value in shown.items():  # the values no line shows here (Adam's v_max without amsgrad)
             if key not in recorded and key != "change" and intermediate(is_w, key) in KINDS:
                 shown[key] = put(intermediate(is_w, key), l, value)
