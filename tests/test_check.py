@@ -12,22 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import MAZUR, graded, run
 
 from backprop_cli import engine, examples, load, loads
 from backprop_cli.teaching.answers import decimals
 from backprop_cli.teaching.check import grade
-
-BACKPROP = [sys.executable, "-m", "backprop_cli"]
-MAZUR = load(examples.path("mazur-2-2-2"))
-
-
-def run(*args: str, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*BACKPROP, *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=cwd)
-
-
-def graded(text: str, problem=MAZUR, **kw):
-    return {r.name: r for r in grade(problem, text, "answers.yaml", **kw)}
-
 
 # ----------------------------------------------------------------------------- check: right answers
 
@@ -68,6 +57,73 @@ def test_textbook_and_trace_spellings_of_the_names():
     assert len(results) == 6 and all(r.right for r in results.values())
     r = graded("w5: 0.3589")["w5"]  # w5 is the given weight; the updated one is w5⁺
     assert not r.right and "after the update" in r.mistakes[0]
+
+
+# The loss called E (Mitchell, Han & Kamber, Negnevitsky; Mazur's ∂E_total/∂w5): each spelling is its ∂L/∂ twin.
+E_SPELLINGS = [
+    ("dE/dw5", "∂L/∂w5"),
+    ("∂E/∂w5", "∂L/∂w5"),
+    ("dE_total/dw5", "∂L/∂w5"),
+    ("∂E_total/∂w5", "∂L/∂w5"),
+    ("dEtotal_dw5", "∂L/∂w5"),
+    ("dE_dw1", "dL_dw1"),
+    ("∂E/∂b3", "∂L/∂b3"),
+    ("∂E_total/∂out_o1", "∂L/∂out_o1"),
+    ("dE_total_dout_o2", "∂L/∂out_o2"),
+    ("∂E/∂x1", "∂L/∂x1"),
+    ("Etotal", "L"),
+    ("∂E/∂w5@u1", "∂L/∂w5"),
+]
+
+
+@pytest.mark.parametrize("spelling,twin", E_SPELLINGS)
+def test_the_loss_called_e_is_read_as_l(spelling, twin):
+    from backprop_cli.teaching.answer_names import AnswerNames
+
+    names = AnswerNames(MAZUR)
+    assert names.by_name(spelling) == names.by_name(twin) and not isinstance(names.by_name(twin), str)
+
+
+def test_answers_written_with_e_are_graded_as_those_written_with_l():
+    s = engine.run(MAZUR).epochs[0].steps[0]
+    right = {
+        "∂E_total/∂w5": s.backward[0].dL_dW[0, 0],
+        "dE/dw1": s.backward[1].dL_dW[0, 0],
+        "∂E_total/∂out_o1": s.backward[0].dL_da[0, 0],
+        "∂E_total/∂net_o1": s.backward[0].delta[0, 0],  # Mazur: δ_o1 = ∂E_total/∂net_o1 (δ = ∂L/∂net here)
+        "dEtotal_dw6": s.backward[0].dL_dW[0, 1],
+    }
+    text = "".join(f"{k}: {v:.6g}\n" for k, v in right.items()) + "∂E/∂w8: 0.5\n"
+    results = graded(text)
+    assert [r.verdict for r in results.values()] == ["right"] * 5 + ["WRONG"]
+    assert results["∂E/∂w8"].expected == pytest.approx(s.backward[0].dL_dW[1, 1], rel=1e-12)
+
+
+def test_the_loss_called_e_in_a_book_with_global_names():
+    """Han & Kamber, Ex. 9.1 (preset han_kamber: units 1..6, w46, θ6, O6, Err6 = −∂E/∂I6)."""
+    from backprop_cli.teaching.answer_names import AnswerNames
+
+    problem = load(examples.path("textbook-han-kamber-9-1"))
+    names = AnswerNames(problem)
+    assert names.by_name("∂E/∂w46") == names.by_name("dL_dw46") != names.by_name("dL_dw56")
+    assert names.by_name("dE_dθ6") == names.by_name("∂L/∂θ6") and names.by_name("∂E/∂O6").kind == "dL_da"
+    # ∂E/∂I6 is −Err6 under the error signal: not the same quantity, so not read as it, and the report says why
+    for spelling in ("∂E/∂I6", "∂E/∂net6"):
+        assert names.by_name(spelling) == f"{spelling} is −Err6 here (the error term is −∂E/∂net): write Err6"
+    results = graded("∂E/∂I6: -0.1312\nErr6: 0.1312\n", problem)  # the book prints 0.1311 (see its notes)
+    assert results["∂E/∂I6"].verdict == "unknown" and "write Err6" in results["∂E/∂I6"].mistakes[0]
+    assert results["Err6"].verdict == "right"
+
+
+@pytest.mark.parametrize("spelling", ["∂E/∂w55", "dE/dh1", "∂F/∂w5", "dEE_dw5", "∂E_o1/∂w5", "dE_total/dy1"])
+def test_a_name_with_e_that_names_nothing_is_still_unknown(spelling):
+    assert graded(f"{spelling}: 0.08\n")[spelling].verdict == "unknown"
+
+
+def test_suggestions_are_written_in_the_pages_letter():
+    problem = loads(Path(examples.path("mazur-2-2-2")).read_text() + "conventions: {preset: mazur}\n")
+    assert "did you mean ∂E/∂w5" in graded("∂E/∂w55: 0.08\n", problem)["∂E/∂w55"].mistakes[0]
+    assert "did you mean ∂L/∂w5" in graded("∂L/∂w55: 0.08\n")["∂L/∂w55"].mistakes[0]
 
 
 def test_answers_as_a_partial_trace():

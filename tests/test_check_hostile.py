@@ -8,16 +8,22 @@ import subprocess
 import sys
 
 import pytest
+from conftest import BACKPROP
 
-BACKPROP = [sys.executable, "-m", "backprop_cli"]
 
-
-def check(tmp_path, content: bytes | str, *extra: str, name: str = "a.yaml", stdin: bytes | None = None):
+def check(
+    tmp_path,
+    content: bytes | str,
+    *extra: str,
+    name: str = "a.yaml",
+    stdin: bytes | None = None,
+    problem: str = "mazur-2-2-2",
+):
+    """check PROBLEM a.yaml (holding ``content``) …; when ``extra`` starts with '-', the answers come on stdin."""
     path = tmp_path / name
     path.write_bytes(content.encode() if isinstance(content, str) else content)
-    r = subprocess.run(
-        [*BACKPROP, "check", "mazur-2-2-2", name, *extra], cwd=tmp_path, input=stdin, capture_output=True, timeout=60
-    )
+    args = list(extra) if extra[:1] == ("-",) else [name, *extra]
+    r = subprocess.run([*BACKPROP, "check", problem, *args], cwd=tmp_path, input=stdin, capture_output=True, timeout=60)
     out, err = r.stdout.decode(), r.stderr.decode()
     assert "Traceback" not in err and "Error:" not in out, err
     return r.returncode, out, err
@@ -47,6 +53,33 @@ REFUSED = [
 def test_a_file_that_cannot_be_graded_is_refused_with_a_message(tmp_path, content, message):
     code, out, err = check(tmp_path, content)
     assert code == 2 and message in err, err
+
+
+@pytest.mark.parametrize("content,message", REFUSED, ids=[m for _, m in REFUSED])
+def test_a_circuits_answer_file_is_refused_as_a_networks_is(tmp_path, content, message):
+    """Circuits read answers with the networks' bounded reader: the same refusals, one line each, exit 2."""
+    code, out, err = check(tmp_path, content, problem="circuit-add-multiply")
+    assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("fmt", ["rich", "json"])
+def test_a_circuits_endless_or_bad_answers_are_refused_in_every_format(tmp_path, fmt):
+    r = subprocess.run(
+        [*BACKPROP, "check", "circuit-add-multiply", "/dev/zero", "--format", fmt], capture_output=True, timeout=60
+    )
+    assert r.returncode == 2 and b"more than 1,024 KiB" in r.stderr and b"Traceback" not in r.stderr
+    code, out, err = check(tmp_path, "q: 3,0\nq: 3\nx: [1]\n", "--format", fmt, problem="circuit-add-multiply")
+    assert code == 2 and "Traceback" not in err
+    assert "a.yaml:1:1: q: found '3,0'; expected a number (a decimal comma: write 3.0)" in err
+    assert "a.yaml:2:1: q: found a second answer (the first is at line 1)" in err
+    assert "a.yaml:3:1: x: found a list; expected a number" in err
+
+
+def test_a_circuits_answers_from_standard_input_and_as_csv(tmp_path):
+    code, out, err = check(tmp_path, "name,value\nq,3\ndf/dx,-4\n", name="a.csv", problem="circuit-add-multiply")
+    assert code == 0 and out.endswith("2 of 2 right\n"), out
+    code, out, err = check(tmp_path, "", "-", problem="circuit-add-multiply", stdin=b"q: 3\n")
+    assert code == 0 and out.endswith("1 of 1 right\n"), out
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

@@ -11,38 +11,26 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import CHROMIUM, Balance, balanced, chromium, run  # noqa: E402
 from pngread import read_png  # noqa: E402
 
-BACKPROP = [sys.executable, "-m", "backprop_cli"]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-VOID = {"meta", "br", "hr", "img", "input", "link"}
 
-
-def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*BACKPROP, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
-
-
-class Page(HTMLParser):
-    """The page's headings, tables (rows of cell texts), and every tag, checked to nest properly."""
+class Page(Balance):
+    """The page's headings and tables (rows of cell texts), with every tag checked to nest properly."""
 
     def __init__(self):
         super().__init__()
-        self.stack: list[str] = []
-        self.tags: set[str] = set()
         self.headings: list[str] = []
         self.tables: list[list[list[str]]] = []
         self.text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        self.tags.add(tag)
-        if tag not in VOID:
-            self.stack.append(tag)
+        super().handle_starttag(tag, attrs)
         if tag == "table":
             self.tables.append([])
         elif tag == "tr":
@@ -51,8 +39,7 @@ class Page(HTMLParser):
             self.text = []
 
     def handle_endtag(self, tag):
-        assert self.stack and self.stack[-1] == tag, (tag, self.stack[-5:])
-        self.stack.pop()
+        super().handle_endtag(tag)
         if tag in ("td", "th"):
             self.tables[-1][-1].append("".join(self.text))
         elif tag in ("h1", "h2"):
@@ -63,11 +50,7 @@ class Page(HTMLParser):
 
 
 def parsed(html: str) -> Page:
-    p = Page()
-    p.feed(html)
-    p.close()
-    assert not p.stack, p.stack
-    return p
+    return balanced(html, Page)
 
 
 ANN = "net_h1: 0.12\nout_h1: 0.5300\nδ_o1: -0.1203\nh1: 0.3\n"
@@ -131,29 +114,6 @@ def test_one_answer_file_gives_its_answers_with_the_summary():
 def test_a_graph_problem_refuses_html():
     r = run("check", "circuit-micrograd", "-", "--format", "html")
     assert r.returncode == 2 and "--format html" in r.stderr
-
-
-def chromium(args: list[str], html_path: Path, cwd: Path) -> None:
-    profile = tempfile.mkdtemp(dir=cwd)
-    subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            *args,
-            html_path.as_uri(),
-        ],
-        cwd=cwd,
-        capture_output=True,
-        timeout=180,
-        check=False,
-    )
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")

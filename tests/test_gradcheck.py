@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
+
+from conftest import MAZUR, run
 
 from backprop_cli import engine, examples, load, propagation
-from backprop_cli.teaching.check import grade
-
-BACKPROP = [sys.executable, "-m", "backprop_cli"]
-MAZUR = load(examples.path("mazur-2-2-2"))
-
-
-def run(*args: str, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*BACKPROP, *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=cwd)
-
-
-def graded(text: str, problem=MAZUR, **kw):
-    return {r.name: r for r in grade(problem, text, "answers.yaml", **kw)}
-
 
 # ----------------------------------------------------------------------------- gradcheck
 

@@ -12,9 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import unicodedata
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -24,10 +22,9 @@ from backprop_cli.render import get
 from backprop_cli.render.mathml import mathml
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import CHROMIUM, balanced, chromium  # noqa: E402
 from pngread import read_png  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-VOID = {"meta", "br", "hr", "img", "input", "link", "col", "wbr", "source", "area", "base", "embed", "track"}
 SVG_VOID = {"rect", "line", "circle", "path", "polyline", "polygon", "ellipse", "stop"}
 
 
@@ -38,38 +35,6 @@ def page(name: str, record: bool = True, epochs: int | None = None, **options) -
     out = io.StringIO()
     get("html")(engine.run(problem, record=record), out, {"precision": 4, "detail": "auto", **options})
     return out.getvalue()
-
-
-class Balance(HTMLParser):
-    """Every element that opens closes, in order (MathML and SVG included): a broken nesting is a broken page."""
-
-    def __init__(self):
-        super().__init__()
-        self.stack: list[str] = []
-        self.tags: set[str] = set()
-        self.attrs: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.add(tag)
-        self.attrs |= {a for a, _ in attrs}
-        if tag not in VOID:
-            self.stack.append(tag)
-
-    def handle_startendtag(self, tag, attrs):
-        self.tags.add(tag)
-        self.attrs |= {a for a, _ in attrs}
-
-    def handle_endtag(self, tag):
-        assert self.stack and self.stack[-1] == tag, (tag, self.stack[-5:])
-        self.stack.pop()
-
-
-def balanced(html: str) -> Balance:
-    b = Balance()
-    b.feed(html)
-    b.close()
-    assert not b.stack, b.stack
-    return b
 
 
 @pytest.mark.parametrize(
@@ -139,30 +104,6 @@ def test_tex_becomes_mathml(tex, mathml_part):
     assert mathml_part in out
     balanced(out)
     assert "<script" not in out
-
-
-def chromium(args: list[str], html_path: Path, cwd: Path) -> None:
-    profile = tempfile.mkdtemp(dir=cwd)
-    subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            *args,
-            html_path.as_uri(),
-        ],
-        cwd=cwd,
-        capture_output=True,
-        timeout=180,
-        check=False,
-    )
 
 
 needs_chromium = pytest.mark.skipif(

@@ -103,17 +103,11 @@ def check(problem: GraphProblem, answers_path: str, tolerance: float | None, fmt
     """Grade a file of answers by node name; exit 1 when any is wrong."""
     import json
 
-    from ..errors import EXIT_CHECK_FAILED, Issue, ProblemError
-    from .teaching import grade, read_answers
+    from ..errors import EXIT_CHECK_FAILED
+    from .teaching import grade, read_answer_file
 
-    try:
-        with open(answers_path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProblemError(
-            Issue(answers_path, None, None, "", f"a file that cannot be read ({e})", "a file of answers")
-        ) from None
-    results = grade(problem, read_answers(text, answers_path), answers_path, tolerance)
+    source = "<stdin>" if answers_path == "-" else answers_path
+    results = grade(problem, read_answer_file(answers_path, sys.stdin.buffer), source, tolerance)
     wrong = [r for r in results if not r.right]
     if fmt == "json":
         click.echo(

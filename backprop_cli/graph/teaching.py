@@ -17,9 +17,10 @@ import math
 import random
 from collections.abc import Callable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from ..errors import Issue, ProblemError
+from ..teaching import answers
 from . import engine
 from .gates import KINKS
 from .problem import GraphProblem
@@ -221,51 +222,65 @@ def _mistakes(problem, trace, name, written, value, tolerance) -> list[str]:
 
 
 def read_answers(text: str, origin: str) -> dict[str, tuple[str, float, int]]:
-    """A flat mapping of answer names to numbers, keeping each number as written and its line."""
-    import yaml
+    """A flat mapping of answer names to numbers, each kept as written with its line.
 
-    try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
+    Read by the reader of the networks' answers (teaching/answers.py: YAML, JSON or a CSV of name,value;
+    nesting, aliases and expansion bounded), so that a hostile answer file is refused for a circuit
+    exactly as for a network. A value that is not a number, and a name given twice, are errors here.
+    """
+    data = answers.parse(text, origin)
+    if not isinstance(data, dict):
         raise ProblemError(
             Issue(
                 origin,
-                mark.line + 1 if mark else None,
-                mark.column + 1 if mark else None,
+                1,
+                1,
                 "",
-                "a YAML syntax error",
-                "answers as a mapping, like q: 3",
+                "answers that are not a mapping",
+                "answers as a mapping of names to numbers, like q: 3",
             )
-        ) from None
-    if not isinstance(node, yaml.MappingNode):
-        raise ProblemError(Issue(origin, 1, 1, "", "no mapping", "answers as a mapping of names to numbers, like q: 3"))
+        )
     out, issues = {}, []
-    for k, v in node.value:
-        line = k.start_mark.line + 1
-        raw = v.value.strip() if isinstance(v, yaml.ScalarNode) else ""
-        try:
-            number = float(Decimal(raw.replace("_", "")))
-            ok = math.isfinite(number)
-        except ArithmeticError:
-            ok = False
-        if not ok:
-            hint = " (write a decimal point, not a comma)" if "," in raw else ""
-            issues.append(
-                Issue(
-                    origin,
-                    line,
-                    v.start_mark.column + 1,
-                    str(k.value),
-                    f"{raw!r}" if raw else "no number",
-                    "a number" + hint,
-                )
-            )
+    for key, value in data.items():
+        if isinstance(value, answers.Answer):
+            out[key] = (value.text, value.value, value.line)
             continue
-        out[str(k.value)] = (raw, number, line)
+        written = value.text if isinstance(value, answers.Text) else ""
+        hint = answers.decimal_comma_hint(written)
+        found = (
+            repr(written) if written else {list: "a list", answers.Entries: "a mapping"}.get(type(value), "no number")
+        )
+        issues.append(
+            Issue(
+                origin,
+                value.line if isinstance(value, answers.Text) else data.lines.get(key),
+                1,
+                key,
+                found,
+                f"a number (a decimal comma: write {hint})" if hint else "a number",
+            )
+        )
+    for key, line, first in data.duplicates:
+        issues.append(Issue(origin, line, 1, key, f"a second answer (the first is at line {first})", "each name once"))
     if issues:
-        raise ProblemError(issues)
+        raise ProblemError(sorted(issues, key=lambda i: i.line or 0))
     return out
+
+
+def read_answer_file(path: str, stdin: BinaryIO | None = None) -> dict[str, tuple[str, float, int]]:
+    """:func:`read_answers` of the file at ``path`` (``-``: ``stdin``), read as a network's answers are: at most
+    answers.MAX_BYTES, UTF-8 text only (a binary or endless file is refused, never read whole)."""
+    source = "<stdin>" if path == "-" else path
+    if path == "-":
+        return read_answers(answers.read_bytes(stdin, source), source)
+    try:
+        with open(path, "rb") as f:
+            text = answers.read_bytes(f, source)
+    except OSError as e:
+        raise ProblemError(
+            Issue(path, None, None, "", f"a file that cannot be read ({e.strerror})", "a file of answers")
+        ) from None
+    return read_answers(text, source)
 
 
 # ----------------------------------------------------------------------------- new circuits

@@ -5,7 +5,8 @@ Two answer forms name quantities:
 - **names**, as the worked solution prints them: net_h1 (z_h1), out_o1 (a_o1),
   w5 and b1 (the weights before the update), L_o1 (E_o1), L (E_total, E),
   loss_after, δ_o1 (delta_o1), ∂L/∂out_o1 (dL_dout_o1), ∂out_o1/∂net_o1,
-  ∂L/∂w5 (dL_dw5), ∂L/∂b1, ∂L/∂x1, Δw5 (delta_w5), w5⁺ (w5+, w5_new), and the
+  ∂L/∂w5 (dL_dw5), ∂L/∂b1, ∂L/∂x1, Δw5 (delta_w5), w5⁺ (w5+, w5_new), with the
+  loss also called E (∂E/∂w5, dE_total/dw5, dEtotal_dw5: see :func:`canonical`), and the
   same for biases; the values of the optimizer's step as symbol_parameter
   (m_w5, v̂_w5 or vhat_w5, b_w5 for a momentum buffer, or PyTorch's exp_avg_w5;
   see :func:`step_names`). A name refers to epoch 1, update 1, example 1 unless a suffix
@@ -36,6 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..conventions import setting
 from ..problem import Problem
 from ..render.page import Names  # the naming scheme of the worked solution (the one import of it in teaching/)
 from .answers import Answer, Text
@@ -122,12 +124,19 @@ def spelt(symbol: str) -> str:
     return k
 
 
+LOSS_NAMES = ("E_total", "Etotal", "E")
+"""The loss as the books that call it E write it (Mitchell, Han & Kamber, Negnevitsky; Mazur's E_total): read as L."""
+_D_LOSS = re.compile(rf"d(?:{'|'.join(LOSS_NAMES)})_d")
+
+
 def canonical(name: str) -> str:
     """The spelling-free key of a name: ∂L/∂w5 -> dL_dw5, δ_o1 -> delta_o1, Δw5 -> change_w5, w5⁺ -> w5+,
-    m̂_w5 -> mhat_w5."""
+    m̂_w5 -> mhat_w5; the loss called E: ∂E/∂w5, dE_total/dw5, dEtotal_dw5 -> dL_dw5, E_total -> L."""
     k = spelt(name).replace("∂", "d").replace("δ", "delta_").replace("delta__", "delta_").replace("Δ", "change_")
     k = k.replace("⁺", "+").replace("/", "_").replace("_new", "+").replace("new_", "")
-    return {"E_total": "L", "E": "L"}.get(k, k)
+    if (m := _D_LOSS.match(k)) is not None:
+        k = "dL_d" + k[m.end() :]
+    return "L" if k in LOSS_NAMES else k
 
 
 class AnswerNames:
@@ -204,6 +213,8 @@ class AnswerNames:
         m = re.fullmatch(r"dL_dout_(\w+)", k)
         if m and m.group(1) in self.units:
             return Loc("dL_da", *self.units[m.group(1)])
+        if k.startswith("dL_d") and (loc := self._of_unit(k[4:], spelled)) is not None:
+            return loc
         m = re.fullmatch(r"dout_(\w+)_dnet_(\w+)", k)
         if m and m.group(1) == m.group(2) and m.group(1) in self.units:
             return Loc("da_dz", *self.units[m.group(1)])
@@ -220,6 +231,19 @@ class AnswerNames:
                 return loc
         return self._step_value(k)
 
+    def _of_unit(self, unit: str, spelled: dict) -> Loc | str | None:
+        """∂L/∂ of a unit's output in any convention's spelling (∂E/∂O6, ∂L/∂a_o1: ∂L/∂out), or of its net input
+        (∂E_total/∂net_o1: δ, where δ is ∂L/∂net; under the error signal δ = −∂L/∂net, the reason instead)."""
+        kind, l, j = spelled.get(unit, ("", 0, 0))
+        if kind == "a":
+            return Loc("dL_da", l, j)
+        if kind != "z":
+            return None
+        if setting(self.p.conventions, "delta") == "error_signal":
+            loss, error = self.names.symbol["loss"], self.names.quantity("error", l, j)
+            return f"∂{loss}/∂{unit} is −{error} here (the error term is −∂{loss}/∂net): write {error}"
+        return Loc("delta", l, j)
+
     def _step_value(self, k: str) -> Loc | str | None:
         """m_w5, v̂_b1, exp_avg_w5: an intermediate of the optimizer's step of one weight or bias."""
         head, _, parameter = k.rpartition("_")
@@ -232,12 +256,13 @@ class AnswerNames:
 
     def known(self) -> list[str]:
         """Every name of the first update, for suggestions."""
-        out = ["L", "loss_after"] + [f"∂L/∂{x}" for x in self.names.inputs]
+        loss = self.names.symbol["loss"]  # the page's letter: L, or E (∂E/∂w5 is read as ∂L/∂w5 either way)
+        out = [loss, "loss_after"] + [f"∂{loss}/∂{x}" for x in self.names.inputs]
         for u in self.units:
-            out += [f"net_{u}", f"out_{u}", f"δ_{u}", f"∂L/∂out_{u}", f"∂out_{u}/∂net_{u}"]
+            out += [f"net_{u}", f"out_{u}", f"δ_{u}", f"∂{loss}/∂out_{u}", f"∂out_{u}/∂net_{u}"]
         symbols = {key: self.p.optimizer.symbols.get(key, (key,))[0] for key in self.steps.values()}
         for w in [*self.weights, *self.biases]:
-            out += [w, f"∂L/∂{w}", f"Δ{w}", f"{w}⁺"] + [f"{s}_{w}" for s in symbols.values()]
+            out += [w, f"∂{loss}/∂{w}", f"Δ{w}", f"{w}⁺"] + [f"{s}_{w}" for s in symbols.values()]
         return out
 
     def suggest(self, name: str) -> str:

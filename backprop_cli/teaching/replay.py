@@ -24,6 +24,7 @@ import numpy as np
 from .. import engine
 from ..problem import Problem, penalty
 from ..trace import Trace
+from . import steplines
 from .answer_names import intermediate
 from .mistakes import KINDS, Point
 
@@ -266,7 +267,7 @@ class Replay:
         for l, c in enumerate(pts):
             c.shown_W = {}
             change, sW[l], after = optimizer_step(p, c.W, c.g, c.state_W, shown=c.shown_W)
-            self._intermediates(put, True, l, c.shown_W, sW[l])
+            change, after = self._walk(e, s, l, put, True, (c.W, c.g, c.state_W, sW[l]), c.shown_W, change, after)
             used = put("W_change", l, change)
             W.append(put("W", l, after if used is change else c.W + used))
             self._carry_twist(e, s, True, c, sW[l])
@@ -275,20 +276,51 @@ class Replay:
                 continue
             c.shown_b = {} if p.train_bias else None
             change, sb[l], after = optimizer_step(p, c.b, c.gb, c.state_b, p.train_bias, shown=c.shown_b)
-            self._intermediates(put, False, l, c.shown_b, sb[l])
+            change, after = self._walk(e, s, l, put, False, (c.b, c.gb, c.state_b, sb[l]), c.shown_b, change, after)
             used = put("b_change", l, change)
             b.append(put("b", l, after if used is change else c.b + used))
             self._carry_twist(e, s, False, c, sb[l])
         return W, b, sW, sb
 
-    @staticmethod
-    def _intermediates(put, is_w: bool, l: int, shown: dict | None, state: dict) -> None:
-        """Record the step's intermediates; the student's buffers (m, v, …) are what the next step starts from."""
-        for key, value in (shown or {}).items():
-            if key != "change" and intermediate(is_w, key) in KINDS:
-                used = put(intermediate(is_w, key), l, value)
-                if key in state:
-                    state[key] = used
+    def _walk(self, e: int, s: int, l: int, put, is_w: bool, step: tuple, shown: dict | None, change, after):
+        """Record the step's intermediates in the derivation's order, each replaced by the student's answer where
+        there is one; a line that uses a value the student wrote differently is worked again from their values
+        (steplines.py), and so is everything after it. Returns the change and the value after, so recomputed.
+
+        ``step`` is (the parameter, ∂L/∂it, the state before, the state after); the state after is left
+        holding the student's buffers (m, v, …), which the next step starts from. ``shown`` is left holding
+        the values as the student has them, for the mistakes of the rule (mistakes.rule)."""
+        if not shown:
+            return change, after
+        param, grad, before, state = step
+        given: dict | None = None  # η, the hyperparameters, w, g, t and the buffers before: when first needed
+        theirs: set[str] = set()  # the values that are the student's own, or follow from them
+        recorded: set[str] = set()
+        for line in steplines.lines(self.p, before):
+            key, value = line.result, shown.get(line.result)
+            if theirs & steplines.uses(line):
+                given = given or steplines.inputs(self.p, param, grad, before, state)
+                if (worked := steplines.evaluate(line, {**given, **shown})) is not None:
+                    value = np.array(np.broadcast_to(worked, np.shape(param)), dtype=float)
+                    theirs.add(key)
+            kind = intermediate(is_w, key)
+            if value is None or key in recorded:
+                continue
+            if key != "change" and kind in KINDS:
+                value = put(kind, l, value)
+                recorded.add(key)
+                if self.overrides.get((e, s, kind, l)):
+                    theirs.add(key)
+            shown[key] = value
+        for key, value in shown.items():  # the values no line shows here (Adam's v_max without amsgrad)
+            if key not in recorded and key != "change" and intermediate(is_w, key) in KINDS:
+                shown[key] = put(intermediate(is_w, key), l, value)
+        for key in state:
+            if key in shown:
+                state[key] = shown[key]
+        if "change" in theirs:
+            return shown["change"], param + shown["change"]
+        return change, after
 
     def _carry_twist(self, e: int, s: int, is_w: bool, c: Point, state: dict) -> None:
         """A mistake of the rule made here leaves its wrong buffers to the next step (β₁, β₂ swapped: m and v)."""
