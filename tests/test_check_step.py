@@ -163,7 +163,7 @@ def test_every_line_of_the_table_read_gives_the_step_functions_number(name, give
     ],
 )
 def test_the_formula_reader(formula, value):
-    from backprop_cli.optimizers import Line
+    from backprop_cli.optimizer_lines import Line
 
     line = Line("x", ("x", "x"), (formula, ""))
     assert steplines.evaluate(line, {"a": 2.0, "b": 3.0, "c": 4.0, "d": 1.0}) == pytest.approx(value, rel=1e-15)
@@ -171,7 +171,7 @@ def test_the_formula_reader(formula, value):
 
 @pytest.mark.parametrize("formula", ["$a +", "$a $b", "import os", "$a; $b", "__import__('os')", "", "()"])
 def test_a_formula_outside_the_grammar_gives_none(formula):
-    from backprop_cli.optimizers import Line
+    from backprop_cli.optimizer_lines import Line
 
     assert steplines.evaluate(Line("x", ("x", "x"), (formula, "")), {"a": 1.0, "b": 2.0}) is None
     assert steplines.evaluate(Line("x", ("x", "x"), ("$missing + 1", "")), {}) is None

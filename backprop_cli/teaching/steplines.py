@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..optimizers import Line
+from ..optimizer_lines import Line
 
 Values = dict[str, object]
 
