@@ -209,6 +209,7 @@ PAGE_MODULES = [
     "forward",
     "loss",
     "backward",
+    "gradients",
     "update",
     "update_rule",
     "summary",
