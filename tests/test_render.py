@@ -201,7 +201,20 @@ def test_latex_compiles_with_pdflatex(name, options, tmp_path):
 # ----------------------------------------------------------------------------- registries, not branches
 
 
-PAGE_MODULES = ["page", "blocks", "symbols", "sheet", "forward", "loss", "backward", "update", "summary", "worksheet"]
+PAGE_MODULES = [
+    "page",
+    "blocks",
+    "symbols",
+    "sheet",
+    "forward",
+    "loss",
+    "backward",
+    "gradients",
+    "update",
+    "update_rule",
+    "summary",
+    "worksheet",
+]
 
 
 def test_no_page_module_names_an_activation_a_loss_or_a_parameter():

@@ -330,7 +330,7 @@ def test_no_page_module_names_an_optimizer():
     from backprop_cli import names
 
     render_dir = Path(names.__file__).parent / "render"
-    for module in ("update", "page", "summary", "loss", "backward", "forward"):
+    for module in ("update", "update_rule", "page", "summary", "loss", "backward", "gradients", "forward"):
         src = (render_dir / f"{module}.py").read_text()
         for name in OPTIMIZERS:
             assert not re.search(rf"(?<![\w.]){name}(?!\w)", src), (module, name)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..names import Names, given_order, unit_name
 from ..problem import Layer
 from ..trace import EpochRecord, StepRecord, Trace
-from . import backward, forward, loss, perceptron, update
+from . import backward, forward, loss, perceptron, update, update_rule
 from .blocks import Block, Curve, Eq, Eqs, Heading, Hint, Matrix, PageBreak, Para, Style, Table, note, text
 from .loss import strengths
 from .mathtext import M
@@ -176,7 +176,7 @@ def loss_and_training(s: Sheet) -> None:
         )
     )
     bias = "biases are trained the same way" if p.train_bias else "biases stay fixed (train_bias: false)"
-    s.add(text(f"{update.words(s)}; {bias}."))
+    s.add(text(f"{update_rule.words(s)}; {bias}."))
     given = strengths(s)
     if given:
         adds = " and ".join(
