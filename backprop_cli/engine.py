@@ -150,26 +150,36 @@ def _step(problem: Problem, params: Params, rows: np.ndarray, number: int, epoch
             updates.append(upd)
     if check:
         check("dL_dx", None, dL_dx)
-    step = _record(problem, number, rows, X, zs, acts, masks, terms, L_n, back, dL_dx, updates, pen) if record else None
+    step = (
+        _record(problem, number, rows, X, zs, acts, f_values, masks, terms, L_n, back, dL_dx, updates, pen)
+        if record
+        else None
+    )
     return params, L_n, pen, step
 
 
-def _record(problem, number, rows, X, zs, acts, masks, terms, L_n, back, dL_dx, updates, pen) -> StepRecord:
+def _record(problem, number, rows, X, zs, acts, f_values, masks, terms, L_n, back, dL_dx, updates, pen) -> StepRecord:
+    """The update's StepRecord. A layer with dropout keeps f(z) before its mask (``ForwardRecord.f``) and f′(z)
+    before it (``BackwardRecord.df_dz``); other layers keep None there."""
     L = len(problem.layers)
+    dropped = [masks is not None and masks[i] is not None for i in range(L)]
     error_signal = problem.conventions.get("delta") == "error_signal"
     backward_records = []
     for j in range(L):
-        dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty = back[j]
-        backward_records.append(
-            BackwardRecord(
-                L - j, dL_da, da_dz, -delta if error_signal else delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty
-            )
-        )
+        dL_da, da_dz, delta, *rest = back[j]  # rest: dL_dW, dL_db, shortcut, W_used, dL_dW_penalty, df_dz
+        backward_records.append(BackwardRecord(L - j, dL_da, da_dz, -delta if error_signal else delta, *rest))
     return StepRecord(
         number=number,
         examples=rows,
         forward=[
-            ForwardRecord(i + 1, X if i == 0 else acts[i - 1], zs[i], acts[i], masks[i] if masks else None)
+            ForwardRecord(
+                i + 1,
+                X if i == 0 else acts[i - 1],
+                zs[i],
+                acts[i],
+                masks[i] if dropped[i] else None,
+                f_values[i] if dropped[i] else None,
+            )
             for i in range(L)
         ],
         loss_terms=terms,

@@ -119,7 +119,8 @@ def _evaluate(problem: Problem, W, b, X, Y) -> np.ndarray:
 
 
 def _step(problem: Problem, layer, W, b, X, Y, n: int, lr: Fraction, number: int, keep=None):
-    """One example: its forward pass, its error, and the update (or no change). Exact."""
+    """One example: its forward pass, its error e = y − ŷ (recorded as the step's ``e``), and the update
+    (or no change). Exact."""
     x, y = X[n : n + 1], Y[n : n + 1]
     z = _net(layer, W, b, x)
     y_hat = _threshold(layer.activation.name, z)
@@ -155,5 +156,6 @@ def _step(problem: Problem, layer, W, b, X, Y, n: int, lr: Fraction, number: int
                 None if b is None else f(new_b),
             )
         ],
+        e=f(e),
     )
     return new_W, new_b, L_n[0], rec

@@ -110,12 +110,17 @@ def output_delta(problem: Problem, z: np.ndarray, a: np.ndarray, Y: np.ndarray):
     return dL_da, da_dz, act.backward(z, a, dL_da, out.activation_params), False
 
 
-def local_slope(layer, z, f, mask):
-    """∂a/∂z of a hidden layer: f′(z), times m/(1 − p) with dropout (None for a non-elementwise f)."""
+def activation_slope(layer, z, f):
+    """f′(z) of an elementwise activation at z, where f = f(z) before any dropout (None for a non-elementwise f)."""
     if not layer.activation.elementwise:
         return None
-    da_dz = layer.activation.derivative(z, f, **layer.activation_params)
-    return da_dz * (mask / (1 - layer.dropout)) if mask is not None else da_dz
+    return layer.activation.derivative(z, f, **layer.activation_params)
+
+
+def local_slope(layer, z, f, mask):
+    """∂a/∂z of a hidden layer: f′(z), times m/(1 − p) with dropout (None for a non-elementwise f)."""
+    da_dz = activation_slope(layer, z, f)
+    return da_dz * (mask / (1 - layer.dropout)) if mask is not None and da_dz is not None else da_dz
 
 
 def weight_gradients(problem: Problem, layer, delta, a_in, W, scale):
@@ -137,22 +142,24 @@ def backward(problem: Problem, W, X, Y, zs, activations, f_values, masks):
     """The backward pass, output layer first.
 
     Returns (records, dL_dx) where each record holds (dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used,
-    dL_dW_penalty) for layers L..1, and dL_dx = r·δ_1 W_1.
+    dL_dW_penalty, df_dz) for layers L..1, and dL_dx = r·δ_1 W_1. ``df_dz`` is f′(z) before the dropout
+    mask of a layer with dropout (da_dz = df_dz ⊙ m/(1 − p)), None for any other layer.
     """
     layers = problem.layers
     scale = batch_scale(problem, X.shape[0])
     dL_da, da_dz, delta, shortcut = output_delta(problem, zs[-1], activations[-1], Y)
-    W_used = None
+    W_used = df_dz = None
     out = []
     for i in range(len(layers) - 1, -1, -1):
         a_in = X if i == 0 else activations[i - 1]
         dL_dW, dL_dW_penalty, dL_db = weight_gradients(problem, layers[i], delta, a_in, W[i], scale)
-        out.append((dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty))
+        out.append((dL_da, da_dz, delta, dL_dW, dL_db, shortcut, W_used, dL_dW_penalty, df_dz))
         dL_da_in = delta @ W[i]  # ∂Lₙ/∂a_{i}: each unit's δ sent back along its weights
         if i > 0:
             below, mask = layers[i - 1], masks[i - 1] if masks else None
             dL_da, W_used, shortcut = dL_da_in, W[i], False
             da_dz = local_slope(below, zs[i - 1], f_values[i - 1], mask)
+            df_dz = activation_slope(below, zs[i - 1], f_values[i - 1]) if mask is not None else None
             delta = (
                 dL_da * da_dz
                 if da_dz is not None

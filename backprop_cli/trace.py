@@ -17,21 +17,27 @@ from .problem import Problem
 
 
 class ForwardRecord(NamedTuple):
-    """Layer ``layer`` (1..L): z = a_in·Wᵀ + b and a = f(z), one row per example."""
+    """Layer ``layer`` (1..L): z = a_in·Wᵀ + b and a = f(z), one row per example.
+
+    With dropout, a = f(z) ⊙ mask/(1 − p): ``mask`` is the 0/1 mask and ``f`` is f(z) before it
+    (both None without dropout, where ``a`` is f(z) itself).
+    """
 
     layer: int
     a_in: np.ndarray
     z: np.ndarray
     a: np.ndarray  # after dropout, where the layer has it
     mask: np.ndarray | None = None  # dropout's 0/1 mask (a = f(z) ⊙ mask/(1 − p)), or None
+    f: np.ndarray | None = None  # f(z) before dropout, or None without dropout
 
 
 class BackwardRecord(NamedTuple):
     """Layer ``layer``'s part of the backward pass.
 
     ``dL_da`` is ∂Lₙ/∂a and ``delta`` is ∂Lₙ/∂z per example (before batch
-    reduction). ``da_dz`` is f′(z) for an elementwise activation (None for
-    softmax, whose Jacobian is not diagonal). ``dL_dW`` and ``dL_db`` are the
+    reduction). ``da_dz`` is ∂a/∂z for an elementwise activation (None for
+    softmax, whose Jacobian is not diagonal): f′(z), times mask/(1 − p) with
+    dropout, where ``df_dz`` is f′(z) before the mask (None without dropout). ``dL_dW`` and ``dL_db`` are the
     gradients of the update's loss (after batch reduction), penalty included;
     ``dL_dW_penalty`` is the penalty's part of ``dL_dW`` (λ·w or λ·sign(w)), or
     None without a penalty. ``delta`` follows the problem's ``delta``
@@ -51,6 +57,7 @@ class BackwardRecord(NamedTuple):
     shortcut: bool = False
     W_used: np.ndarray | None = None
     dL_dW_penalty: np.ndarray | None = None
+    df_dz: np.ndarray | None = None
 
 
 class UpdateRecord(NamedTuple):
@@ -104,6 +111,7 @@ class StepRecord(NamedTuple):
     update: list[UpdateRecord]
     scale: float = 1.0  # r of the batch reduction: 1/N (mean) or 1 (sum)
     penalty: float | None = None  # the weight penalty at the weights before the update, or None without one
+    e: np.ndarray | None = None  # the perceptron rule's error e = y − ŷ (N, K); None for backprop
 
     def backward_of(self, layer: int) -> BackwardRecord:
         """The backward record of layer ``layer`` (1..L)."""

@@ -284,8 +284,13 @@ def test_dropout_example_on_mazurs_network_and_its_page():
     assert step.backward_of(1).delta[0, 1] == 0
     np.testing.assert_array_equal(step.backward_of(1).dL_dW[1], [0, 0])
     text = flat(page(trace))
-    assert "out_h1 = σ(net_h1)·mask_h1/(1 − p) = 1/(1 + e^(−0.3775))·1/(1 − 0.5) = 1.1865" in text
-    assert "out_h2 = σ(net_h2)·mask_h2/(1 − p) = 1/(1 + e^(−0.3925))·0/(1 − 0.5) = 0   (dropped)" in text
+    # f(z) before the mask: Mazur's out_h1 = 0.593269992 and out_h2 = 0.596884378; f′ = out·(1 − out)
+    assert "out_h1 = σ(net_h1)·mask_h1/(1 − p) = 1/(1 + e^(−0.3775))·1/(1 − 0.5) = 0.5933·1/(1 − 0.5) = 1.1865" in text
+    assert (
+        "out_h2 = σ(net_h2)·mask_h2/(1 − p) = 1/(1 + e^(−0.3925))·0/(1 − 0.5) = 0.5969·0/(1 − 0.5) = 0   (dropped)"
+        in text
+    )
+    assert "∂out_h1/∂net_h1 = σ′(net_h1)·mask_h1/(1 − p) = 0.2413·1/(1 − 0.5) = 0.4826   (kept)" in text
     assert "δ_h2 = ∂L/∂out_h2·∂out_h2/∂net_h2 = 0.0409·0 = 0" in text
     assert "evaluated without dropout" in " ".join(text.split())
 

@@ -200,8 +200,8 @@ def delta_from_dL_da(s: Sheet, step: StepRecord, rec, li: int, n: int) -> None:
 
 
 def dropout_derivative_lines(s: Sheet, rec, fwd, li: int, n: int) -> list[Eq]:
-    """∂out/∂net = f′(net)·mask/(1 − p): the activation's derivative at net, written by name (f′ before dropout
-    is not recorded), times the mask and the scaling."""
+    """∂out/∂net = f′(net)·mask/(1 − p): the recorded f′(net) before dropout (``rec.df_dz``) times the mask and
+    the scaling, equal to the recorded ∂out/∂net. A record without ``df_dz`` writes f′ by name."""
     sym, num = s.sym, s.fmt
     layer = s.problem.layers[li]
     du, dt = (f.split("(z)", 1)[0] for f in layer.activation.derivative_formula)
@@ -209,12 +209,9 @@ def dropout_derivative_lines(s: Sheet, rec, fwd, li: int, n: int) -> list[Eq]:
     for j in range(layer.units):
         net = sym.net(li, j)
         names = M(f"{du}({net.u})", f"{dt}({net.t})") + DOT + mask_name(s, li, j) + keep_scale(s, layer, False)
-        values = (
-            M(f"{du}({num(fwd.z[n, j]).u})", f"{dt}({num(fwd.z[n, j]).t})")
-            + DOT
-            + num.given(fwd.mask[n, j])
-            + keep_scale(s, layer, True)
-        )
+        z = num(fwd.z[n, j])
+        slope = num(rec.df_dz[n, j]) if rec.df_dz is not None else M(f"{du}({z.u})", f"{dt}({z.t})")
+        values = slope + DOT + num.given(fwd.mask[n, j]) + keep_scale(s, layer, True)
         rows.append(
             Eq(
                 [partial(sym.out(li, j), net), names, values, num(rec.da_dz[n, j])],

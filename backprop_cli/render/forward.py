@@ -49,11 +49,15 @@ def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int, row: int) -> li
         z = fwd.z[n, j]
         note = s.kink_note(li, j, z) if act.kinked else ""
         symbolic, expanded = fill(act.symbolic, **names[j]), fill(act.expand(z), **numbers[j])
-        if fwd.mask is not None:  # a = f(z)·mask/(1 − p)
-            symbolic = symbolic + DOT + mask_name(s, li, j) + keep_scale(s, layer, numbers=False)
-            expanded = expanded + DOT + s.fmt.given(fwd.mask[n, j]) + keep_scale(s, layer, numbers=True)
+        sides = [sym.out(li, j), symbolic, expanded]
+        if fwd.mask is not None:  # a = f(z)·mask/(1 − p), then the recorded f(z) times the mask and the scaling
+            times_mask = DOT + s.fmt.given(fwd.mask[n, j]) + keep_scale(s, layer, numbers=True)
+            sides[1] = symbolic + DOT + mask_name(s, li, j) + keep_scale(s, layer, numbers=False)
+            sides[2] = expanded + times_mask
+            if fwd.f is not None:
+                sides.append(num(fwd.f[n, j]) + times_mask)
             note = (note + "; " if note else "") + ("kept" if fwd.mask[n, j] else "dropped")
-        rows.append(Eq([sym.out(li, j), symbolic, expanded, num(fwd.a[n, j])], note))
+        rows.append(Eq([*sides, num(fwd.a[n, j])], note))
     return rows
 
 
@@ -105,6 +109,8 @@ def matrix(s: Sheet, step: StepRecord) -> None:
         f_tex = f.replace("_", r"\_")
         A = M(f"{f}({Z.u})", rf"\operatorname{{{f_tex}}}({Z.t})")
         if fwd.mask is not None:
+            if fwd.f is not None:  # f(Z) before dropout, then the mask that multiplies it
+                s.matrix(A, fwd.f)
             mask = of_layer("Mask", r"\mathrm{Mask}", number)
             s.matrix(mask, fwd.mask, given=layer.masks is not None)
             A = A + M(" ⊙ ", r" \odot ") + mask + keep_scale(s, layer, numbers=False)

@@ -5,7 +5,11 @@ for that layer, with an augmented bias as the extra column (out_in) or row
 (in_out); the separate-bias keys are then null. The optimizer's state after
 each step is ``state_W``/``state_b`` (SPEC §4.1), keyed by PyTorch's names,
 each buffer in the layer's layout. A trace of a problem that uses any key of
-SPEC §4 says version 2.
+SPEC §4 says version 2. Extra keys, only where they apply: a dropout layer's
+``forward`` entry adds ``f`` (f(z) before the mask, a = f ⊙ mask/(1 − p)) and
+its ``backward`` entry ``df_dz`` (f′(z) before the mask, da_dz = df_dz ⊙
+mask/(1 − p)); a perceptron step adds ``e`` (the error y − ŷ, one row per
+example).
 
 An exact run (``--exact``) writes every SPEC key as float64 all the same (the
 nearest float of each exact value), and adds a top-level ``"exact"`` object:
@@ -78,6 +82,8 @@ def _forward_entry(f, w: Writer = FLOATS) -> dict:
     entry = {"layer": f.layer, "z": w.m(f.z), "a": w.m(f.a)}
     if f.mask is not None:
         entry["mask"] = w.m(f.mask)
+    if f.f is not None:  # dropout: f(z) before the mask
+        entry["f"] = w.m(f.f)
     return entry
 
 
@@ -92,6 +98,8 @@ def step_dict(problem: Problem, step: StepRecord, w: Writer = FLOATS) -> dict:
     }
     if step.penalty is not None:
         d["penalty"] = w.num(step.penalty)
+    if step.e is not None:  # the perceptron rule's error y − ŷ
+        d["e"] = w.m(step.e)
     if problem.rule != "perceptron":  # the perceptron rule has no backward pass (SPEC §4.6)
         d["backward"] = _backward(problem, step, w)
         d["dL_dx"] = w.m(step.dL_dx)
@@ -113,6 +121,8 @@ def _backward(problem: Problem, step: StepRecord, w: Writer = FLOATS) -> list[di
         }
         if rec.da_dz is not None:
             entry["da_dz"] = w.m(rec.da_dz)
+        if rec.df_dz is not None:  # dropout: f′(z) before the mask
+            entry["df_dz"] = w.m(rec.df_dz)
         backward.append(entry)
     return backward
 

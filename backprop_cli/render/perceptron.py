@@ -43,7 +43,7 @@ def step_section(s: Sheet, epoch: EpochRecord, step: StepRecord) -> None:
     s.add(Eqs(unit_lines(s, step, 0, fwd, 0, row)))
     errors = []
     for j in range(layer.units):
-        e = p.Y[row, j] - fwd.a[0, j]  # y − ŷ: the difference of two recorded values (0, ±1 or ±2)
+        e = step.e[0, j]  # the recorded error y − ŷ (0, ±1 or ±2)
         errors.append(e)
         err = M(f"e_{sym.units[0][j]}", rf"e_{{{sym.label(sym.units[0][j]).t}}}")
         s.add(
