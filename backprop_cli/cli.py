@@ -15,6 +15,7 @@ import click
 
 from . import budget, examples, output, source
 from .errors import (
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
@@ -92,6 +93,17 @@ class BackpropGroup(click.Group):
             output.silence_stdout()
             click.echo(f"backprop: error: cannot write the output: {e.strerror or e}", err=True)
             ctx.exit(EXIT_WRITE_FAILED)
+        except click.exceptions.ClickException:
+            raise
+        except Exception as e:  # a bug of ours: one line that says so, not a traceback (BACKPROP_DEBUG=1 shows it)
+            if os.environ.get("BACKPROP_DEBUG"):
+                raise
+            click.echo(
+                f"backprop: internal error ({type(e).__name__}: {e}). This is a bug in backprop, not in your file: "
+                "please report it with the command and the file (BACKPROP_DEBUG=1 shows where it happened).",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
 
 
 @click.group(cls=BackpropGroup, context_settings={"help_option_names": ["-h", "--help"]})

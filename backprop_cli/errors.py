@@ -19,6 +19,8 @@ EXIT_WRITE_FAILED = 1
 """The output could not be written on the way (a full disk, /dev/full); the target was left as it was."""
 EXIT_USAGE = 2
 """Bad usage of the command line, or a problem file that was refused."""
+EXIT_INTERNAL = 70
+"""A bug in backprop (sysexits' EX_SOFTWARE): one line says so; BACKPROP_DEBUG=1 shows the traceback."""
 EXIT_INTERRUPTED = 130
 """The run was stopped by Ctrl-C; the output written is complete up to the update in progress.
 

@@ -42,6 +42,10 @@ def decay_line() -> Line:
 
 CHANGE: Tex = ("Δw", r"\Delta w")
 
+REFINES = {"g_decayed": "g", "w_decayed": "w", "clr": "lr"}
+"""A value of the step -> the placeholder it equals when the line that defines it does not apply: without
+weight decay the decayed gradient is ∂L/∂w itself."""
+
 # ----------------------------------------------------------------------------- SGD (momentum, dampening, Nesterov)
 
 SGD_LINES = (

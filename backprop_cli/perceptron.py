@@ -39,10 +39,10 @@ def _same(values):
     return values
 
 
-def _threshold(name: str, z: np.ndarray) -> np.ndarray:
-    """step(z) = 1 if z ≥ 0 else 0; sign(z) = 1 if z ≥ 0 else −1, exactly."""
-    low = Fraction(0) if name == "step" else Fraction(-1)
-    return np.vectorize(lambda v: Fraction(1) if v >= 0 else low, otypes=[object])(z)
+def _threshold(activation, z: np.ndarray) -> np.ndarray:
+    """step(z) = 1 if z ≥ 0 else 0; sign(z) = 1 if z ≥ 0 else −1: the table's own function, which keeps exact
+    numbers exact (integers on fractions), as Fractions."""
+    return np.vectorize(Fraction, otypes=[object])(activation.function(np.asarray(z, dtype=object)))
 
 
 def _losses(Y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
@@ -115,7 +115,7 @@ def _net(layer, W, b, x):
 
 def _evaluate(problem: Problem, W, b, X, Y) -> np.ndarray:
     layer = problem.layers[0]
-    return _losses(Y, _threshold(layer.activation.name, _net(layer, W, b, X)))
+    return _losses(Y, _threshold(layer.activation, _net(layer, W, b, X)))
 
 
 def _step(problem: Problem, layer, W, b, X, Y, n: int, lr: Fraction, number: int, keep=None):
@@ -123,7 +123,7 @@ def _step(problem: Problem, layer, W, b, X, Y, n: int, lr: Fraction, number: int
     (or no change). Exact."""
     x, y = X[n : n + 1], Y[n : n + 1]
     z = _net(layer, W, b, x)
-    y_hat = _threshold(layer.activation.name, z)
+    y_hat = _threshold(layer.activation, z)
     e = y - y_hat
     W_change = lr * (e.T @ x)
     new_W = W + W_change

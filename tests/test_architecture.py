@@ -90,3 +90,21 @@ def test_each_activation_loss_and_optimizer_is_named_in_its_table_and_at_most_on
             quoted = re.compile(rf"""["']{re.escape(name)}["']""")
             others = sorted(m for m, text in sources.items() if m not in home and quoted.search(text))
             assert len(others) <= 1, f"{name!r} is named in {others}"
+
+
+def test_small_rooms():
+    """A module reads as one idea (at most 450 lines), a class at most 250 lines, a function fits on a screen
+    (at most 80). When one grows past these, split it by what it is about (docs/architecture.md)."""
+    too_big = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text()
+        name = path.relative_to(PACKAGE).as_posix()
+        if text.count("\n") > 450:
+            too_big.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            limit = 250 if isinstance(node, ast.ClassDef) else 80
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > limit:
+                    too_big.append(f"{name}: {node.name} is {length} lines")
+    assert not too_big, too_big

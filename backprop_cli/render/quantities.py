@@ -6,8 +6,10 @@ written:
     epoch, update, example   where it sits in the run (example: 1-based, empty for a whole update's quantity)
     layer, unit              1-based layer, and the unit's name as printed (h1, o2), where it has one
     kind                     what it is: net, out, loss_term, loss_example, loss, dL_dout, dout_dnet, delta,
-                             dL_dw, dL_db, dL_dx, weight, bias, delta_w, delta_b, weight_after, bias_after,
-                             velocity_w, velocity_b, epoch_loss, epoch_loss_after
+                             dL_dw, dL_db, dL_dx, error (the perceptron rule's e = y − ŷ), weight, bias,
+                             delta_w, delta_b, weight_after, bias_after, epoch_loss, epoch_loss_after, and
+                             each value of the optimizer's step (its table's lines) for w or b: velocity_w,
+                             exp_avg_w, exp_avg_sq_w, m_hat_w, v_hat_w, square_avg_b, denom_w, sum_w, …
     name, symbol             the name as the page prints it (net_h1, ∂L/∂w5) and as LaTeX
     value                    the float64 value from the trace, never rounded
     exact                    an exact run's (--exact) value, the Fraction itself (CSV: "3/10"); only in such a run
@@ -24,10 +26,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..exact import is_fraction
+from ..optimizer_lines import REFINES
+from ..optimizers import symbol
 from ..trace import StepRecord, Trace
 from .mathtext import DOT, M, fill, join, superscript
 from .symbols import Delta, Symbols, partial, plus
 
+KINDS = {"momentum_buffer": "velocity"}
+"""The kind of a row of an optimizer's value: its name in the step (``exp_avg_w``, ``m_hat_b``), the momentum
+buffer by v1's name (``velocity_w``)."""
 COLUMNS = ("epoch", "update", "example", "layer", "unit", "kind", "name", "symbol", "value", "formula")
 EPOCH_COLUMNS = ("epoch", "loss", "loss_after")
 
@@ -92,6 +99,7 @@ class _Rows:
                 self.where = {"epoch": epoch.epoch, "update": step.number}
                 yield from self.forward(step)
                 yield from self.loss(step)
+                yield from self.errors(step)
                 yield from self.backward(step)
                 yield from self.updates(step)
             self.where = {"epoch": epoch.epoch, "update": None}
@@ -108,10 +116,11 @@ class _Rows:
             layer = p.layers[li]
             for n, row in enumerate(step.examples):
                 for j in range(layer.units):
-                    terms = [nm.w(li, j, i) + DOT + nm.input_of(li, i) for i in range(layer.n_in)]
-                    terms += [nm.b(li, j)] if layer.b is not None else []
+                    terms = join([nm.w(li, j, i) + DOT + nm.input_of(li, i) for i in range(layer.n_in)])
+                    if layer.b is not None:  # a threshold (or a bias on a constant −1) is subtracted
+                        terms = terms + M(" − " if layer.bias_sign < 0 else " + ", "") + nm.b(li, j)
                     unit = nm.units[li][j]
-                    yield self.row("net", nm.net(li, j), fwd.z[n, j], join(terms), row + 1, li + 1, unit)
+                    yield self.row("net", nm.net(li, j), fwd.z[n, j], terms, row + 1, li + 1, unit)
                     out = M(f"{layer.activation.name}({nm.net(li, j).u})", "")
                     yield self.row("out", nm.out(li, j), fwd.a[n, j], out, row + 1, li + 1, unit)
 
@@ -166,13 +175,30 @@ class _Rows:
                     yield self.row("dL_dw", partial(L_, nm.w(li, j, i)), rec.dL_dW[j, i], formula, None, li + 1, unit)
                 if rec.dL_db is not None and layer.b is not None:
                     yield self.row("dL_db", partial(L_, nm.b(li, j)), rec.dL_db[j], nm.delta(li, j), None, li + 1, unit)
+        if step.dL_dx is None:  # the perceptron rule: no gradient, only its error
+            return
         for n, row in enumerate(step.examples):
             for i, x in enumerate(nm.inputs):
                 yield self.row("dL_dx", partial(L_, nm.label(x)), step.dL_dx[n, i], "", row + 1)
 
+    def errors(self, step: StepRecord) -> Iterator[dict]:
+        """The perceptron rule's error e = y − ŷ of each output (step.e), where the rule records it."""
+        if step.e is None:
+            return
+        nm, L = self.nm, len(self.p.layers) - 1
+        for n, row in enumerate(step.examples):
+            for j, unit in enumerate(nm.units[L]):
+                name = M(f"e_{unit}", rf"e_{{{nm.label(unit).t}}}")
+                formula = nm.y(j) + M(" − ", " - ") + nm.out(L, j)
+                yield self.row("error", name, step.e[n, j], formula, row + 1, L + 1, unit)
+
     def updates(self, step: StepRecord) -> Iterator[dict]:
+        """Each parameter: its value before, the optimizer's intermediates (its table's lines), Δ and after."""
         nm, p = self.nm, self.p
-        eta = "−η·v" if p.momentum > 0 else "−η·∂L/∂"
+        hp = {**p.hp, "first_step": self.first(step)}
+        lines = [line for line in p.optimizer.shown_lines(hp) if line.result != "change"]
+        change = next((line for line in p.optimizer.shown_lines(hp) if line.result == "change"), None)
+        given = "given" if self.first(step) else ""
         for upd in step.update:
             li = upd.layer - 1
             layer = p.layers[li]
@@ -180,40 +206,53 @@ class _Rows:
                 unit = nm.units[li][j]
                 for i in range(layer.n_in):
                     w = nm.w(li, j, i)
-                    given = "given" if self.first(step) else ""
-                    yield self.row("weight", w, upd.W_before[j, i], given, None, li + 1, unit)
-                    if upd.velocity_W is not None:
-                        yield self.row(
-                            "velocity_w",
-                            M(f"v_{w.u}", rf"v_{{{w.t}}}"),
-                            upd.velocity_W[j, i],
-                            f"μ·v + ∂L/∂{w.u}",
-                            None,
-                            li + 1,
-                            unit,
-                        )
-                    yield self.row(
-                        "delta_w", Delta(w), upd.W_change[j, i], eta + ("" if p.momentum else w.u), None, li + 1, unit
-                    )
-                    yield self.row("weight_after", plus(w), upd.W[j, i], f"{w.u} + Δ{w.u}", None, li + 1, unit)
+                    at = (li, unit, j, i, given)
+                    yield from self.parameter("w", w, at, upd.W_before, upd.W_change, upd.W, upd.shown_W, lines, change)
                 if layer.b is None:
                     continue
-                b = nm.b(li, j)
-                yield self.row("bias", b, upd.b_before[j], "given" if self.first(step) else "", None, li + 1, unit)
-                if upd.velocity_b is not None:
-                    yield self.row(
-                        "velocity_b",
-                        M(f"v_{b.u}", rf"v_{{{b.t}}}"),
-                        upd.velocity_b[j],
-                        f"μ·v + ∂L/∂{b.u}",
-                        None,
-                        li + 1,
-                        unit,
-                    )
-                yield self.row(
-                    "delta_b", Delta(b), upd.b_change[j], eta + ("" if p.momentum else b.u), None, li + 1, unit
-                )
-                yield self.row("bias_after", plus(b), upd.b[j], f"{b.u} + Δ{b.u}", None, li + 1, unit)
+                b, at = nm.b(li, j), (li, unit, j, None, given)
+                yield from self.parameter("b", b, at, upd.b_before, upd.b_change, upd.b, upd.shown_b, lines, change)
+
+    def parameter(self, kind, name: M, at, before, change, after, shown, lines, change_line) -> Iterator[dict]:
+        li, unit, j, i, given = at
+        index = (j, i) if i is not None else j
+        label = "weight" if kind == "w" else "bias"
+        yield self.row(label, name, before[index], given, None, li + 1, unit)
+        names = self.names(name, {line.result for line in lines})
+        for line in lines if shown else ():
+            if line.result in shown:
+                sym = names.get(line.result, M(*line.symbol))
+                value = shown[line.result][index]
+                row_kind = f"{KINDS.get(line.result, line.result)}_{kind}"
+                yield self.row(row_kind, sym, value, fill(line.formula, **names), None, li + 1, unit)
+        formula = self.change_formula(change_line, names, li, j, i)
+        yield self.row(f"delta_{kind}", Delta(name), change[index], formula, None, li + 1, unit)
+        yield self.row(f"{label}_after", plus(name), after[index], f"{name.u} + Δ{name.u}", None, li + 1, unit)
+
+    def names(self, w: M, defined: set[str]) -> dict[str, M]:
+        """The placeholders of the optimizer's lines, named for this parameter (m_w5, v̂_w5, ∂L/∂w5, η, β₁)."""
+        opt = self.p.optimizer
+        names = {"g": partial(M("L", "L"), w), "w": w, "lr": M("η", r"\eta"), "t": M("t", "t")}
+        for key in self.p.hp:
+            if key in ("beta1", "beta2") or (key in opt.params and opt.params[key].kind not in ("pair", "bool")):
+                names[key] = M(*symbol(opt, key))
+        for key, (u, t) in opt.symbols.items():
+            names[key] = M(f"{u}_{w.u}", f"{t}_{{{w.t}}}")
+            names[f"{key}_prev"] = M(f"{u}_{w.u}(t − 1)", f"{t}_{{{w.t}}}(t - 1)")
+        names["change_prev"] = M(f"Δ{w.u}(t − 1)", rf"\Delta {w.t}(t - 1)")
+        for key, base in REFINES.items():
+            if key not in defined:
+                names[key] = names[base]
+        return names
+
+    def change_formula(self, line, names: dict[str, M], li: int, j: int, i: int | None) -> str:
+        """Δ as its rule writes it: the optimizer's change line, or the perceptron rule's η·e·x."""
+        if self.p.rule == "perceptron":
+            unit = self.nm.units[li][j]
+            if i is not None:
+                return f"η·e_{unit}·{self.nm.input_of(li, i).u}"
+            return f"−η·e_{unit}" if self.p.layers[li].bias_sign < 0 else f"η·e_{unit}"  # θ is on a constant −1
+        return fill(line.formula, **names).u if line is not None else ""
 
     def first(self, step: StepRecord) -> bool:
         return self.where.get("epoch") == self.trace.epochs[0].epoch and step.number == 1

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..conventions import setting
-from ..optimizer_lines import Line
+from ..optimizer_lines import REFINES, Line
 from ..optimizers import symbol
 from ..trace import StepRecord
 from .blocks import Eq
@@ -34,9 +34,6 @@ from .formula import PLACEHOLDER, fill
 from .mathtext import DOT, M, join, paren
 from .sheet import Sheet
 from .symbols import Delta, plus
-
-REFINES = {"g_decayed": "g", "w_decayed": "w", "clr": "lr"}
-"""A value of the step -> the placeholder it equals when the line that defines it does not apply."""
 
 AFTER = Line("after", ("w⁺", "w^{+}"), ("$w + $change", "$w + $change"))
 _PER_STEP = ("lr", "t")

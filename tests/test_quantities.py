@@ -1,0 +1,70 @@
+"""--format csv and .quantities(): every row's value is the trace's, and its formula is the rule the run used."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from backprop_cli import engine, examples, validate
+from backprop_cli.cli import main
+from backprop_cli.render.quantities import rows
+
+
+def _csv(*args) -> list[dict]:
+    out = CliRunner().invoke(main, ["solve", *args, "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    return list(csv.DictReader(io.StringIO(out.output)))
+
+
+def test_the_perceptron_rule_has_its_error_and_its_update_not_a_gradient():
+    table = _csv("perceptron-and")
+    kinds = {r["kind"] for r in table}
+    assert "error" in kinds and not kinds & {"dL_dx", "dL_dw", "delta"}
+    assert {r["formula"] for r in table if r["kind"] == "delta_w" and r["name"] == "Δw1"} == {"η·e_y1·x1"}
+    assert {r["formula"] for r in table if r["kind"] == "delta_b"} == {"−η·e_y1"}  # θ sits on a constant −1
+    assert {r["formula"] for r in table if r["kind"] == "net"} == {"w1·x1 + w2·x2 − θ1"}
+    trace = engine.run(validate.load(examples.file("perceptron-and")))
+    errors = [float(r["value"]) for r in table if r["kind"] == "error"]
+    assert errors == [float(s.e[0, 0]) for e in trace.epochs for s in e.steps]
+
+
+@pytest.mark.parametrize("name", ["optimizer-adam", "optimizer-adamw", "optimizer-rmsprop", "optimizer-adagrad"])
+def test_each_value_of_an_optimizer_step_is_a_row_with_the_tables_formula(name):
+    trace = engine.run(validate.load(examples.file(name)))
+    table = rows(trace)
+    opt = trace.problem.optimizer
+    first = trace.epochs[0].steps[0].update[0]
+    for line in opt.shown_lines({**trace.problem.hp, "first_step": True}):
+        if line.result == "change":
+            continue
+        found = [r for r in table if r["kind"] == f"{line.result}_w" and r["epoch"] == 1 and r["update"] == 1]
+        assert found, line.result
+        assert found[0]["value"] == float(np.asarray(first.shown_W[line.result]).flat[0])
+    change = next(r for r in table if r["kind"] == "delta_w")
+    assert change["formula"] != "−η·∂L/∂w1" and "η" in change["formula"]
+
+
+def test_plain_sgd_writes_the_gradient_by_its_name():
+    table = _csv("mazur-2-2-2")
+    assert next(r for r in table if r["kind"] == "delta_w")["formula"] == "−η·∂L/∂w1"
+    assert not any(r["kind"].startswith("g_decayed") for r in table)
+
+
+def test_a_bug_is_one_line_and_status_70_never_a_traceback(monkeypatch):
+    """Users never see a traceback: an exception of ours becomes one line naming it as backprop's bug."""
+    import backprop_cli.render.csvrows as csvrows
+
+    def broken(trace):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr(csvrows, "rows", broken)
+    monkeypatch.delenv("BACKPROP_DEBUG", raising=False)
+    out = CliRunner().invoke(main, ["solve", "mazur-2-2-2", "--format", "csv"])
+    assert out.exit_code == 70
+    assert "Traceback" not in out.output
+    lines = [line for line in out.output.splitlines() if line.startswith("backprop: internal error")]
+    assert lines and "TypeError" in lines[0] and "not in your file" in lines[0]
