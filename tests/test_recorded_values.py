@@ -221,3 +221,17 @@ def test_traces_without_dropout_or_perceptron_have_no_new_key(name):
                 dropout = bool(problem.layers[entry["layer"] - 1].dropout)
                 assert set(entry) <= BACKWARD_KEYS | ({"df_dz"} if dropout else set())
                 assert ("df_dz" in entry) == (brec.df_dz is not None) == dropout
+
+
+def test_the_matrix_page_shows_f_prime_before_the_mask_from_the_trace():
+    """Matrix detail: f′(Z⁽¹⁾) as recorded (df_dz), then f′(Z⁽¹⁾) ⊙ Mask⁽¹⁾/(1 − p), then δ."""
+    from click.testing import CliRunner
+
+    from backprop_cli.cli import main
+
+    page = CliRunner().invoke(main, ["solve", "dropout-mazur", "--detail", "matrix"]).output
+    before = page.index("f′(Z⁽¹⁾) (1×2)")
+    masked = page.index("f′(Z⁽¹⁾) ⊙ Mask⁽¹⁾/(1 − p) (1×2)")
+    delta = page.index("δ⁽¹⁾ = ∂L/∂A⁽¹⁾ ⊙ f′(Z⁽¹⁾) ⊙ Mask⁽¹⁾/(1 − p)")
+    assert before < masked < delta
+    assert "0.2413" in page[before:masked] and "0.4826" in page[masked:delta]  # σ′(net_h1) of Mazur's example, ×2

@@ -333,6 +333,9 @@ def delta_matrix(s: Sheet, rec, number: int, D: M) -> None:
         deriv = layer.activation.derivative_formula
         rhs = M(deriv[0].split(" = ", 1)[-1], deriv[1].split(" = ", 1)[-1])
         if layer.dropout:
+            if rec.df_dz is not None:  # f′(Z) before the mask, as recorded
+                s.add(Eqs([Eq([F, rhs])]))
+                s.matrix(F, rec.df_dz)
             mask = of_layer("Mask", r"\mathrm{Mask}", number)
             F = F + M(" ⊙ ", r" \odot ") + mask + keep_scale(s, layer, numbers=False)
             rhs = M(
