@@ -93,8 +93,8 @@ class BackpropGroup(click.Group):
             output.silence_stdout()
             click.echo(f"backprop: error: cannot write the output: {e.strerror or e}", err=True)
             ctx.exit(EXIT_WRITE_FAILED)
-        except click.exceptions.ClickException:
-            raise
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own ends: --help, usage errors, an abort; click reports them
         except Exception as e:  # a bug of ours: one line that says so, not a traceback (BACKPROP_DEBUG=1 shows it)
             if os.environ.get("BACKPROP_DEBUG"):
                 raise

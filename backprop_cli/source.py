@@ -327,7 +327,8 @@ def from_data(data: Any, name: str) -> Document:
 
 
 TRACE_FORMATS = ("backprop-trace", "backprop-trace-end")
-TRACE_VERSIONS = (1,)
+TRACE_VERSIONS = (1, 2)
+"""v1, and v2 (SPEC §4): a trace whose problem uses any of §4's keys."""
 
 
 def _finish(doc: Document) -> Document:

@@ -119,7 +119,7 @@ class Watch:
 
         line = {
             "format": "backprop-trace-end",
-            "version": 1,
+            "version": 2 if trace.problem.is_v2 else 1,  # as the whole trace says (SPEC §4)
             "epochs_done": len(trace.epochs),
             "next_problem": to_dict(trace.next_problem),
         }

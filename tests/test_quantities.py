@@ -68,3 +68,12 @@ def test_a_bug_is_one_line_and_status_70_never_a_traceback(monkeypatch):
     assert "Traceback" not in out.output
     lines = [line for line in out.output.splitlines() if line.startswith("backprop: internal error")]
     assert lines and "TypeError" in lines[0] and "not in your file" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "command", ["solve", "step", "check", "new", "draw", "gradcheck", "worksheet", "examples", "schema"]
+)
+def test_help_of_every_command_is_status_0(command):
+    out = CliRunner().invoke(main, [command, "--help"])
+    assert out.exit_code == 0, out.output
+    assert "internal error" not in out.output and "Usage:" in out.output
