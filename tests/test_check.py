@@ -494,3 +494,20 @@ def test_a_whole_trace_as_answers_is_all_right_and_its_nulls_are_no_answers():
         t = run("solve", name, "--format", "json").stdout
         results = grade(load(examples.path(name)), t, "trace.json")
         assert results and all(r.right for r in results), [r for r in results if not r.right][:3]
+
+
+def test_fewer_figures_are_right_when_the_figures_left_out_are_zeros():
+    """4.9 for 4.9000000001 loses nothing at 3 significant figures; 0.6 for 0.6059 does; a lazy 0 or 1 never
+    passes on figures alone."""
+    from backprop_cli.teaching.answers import Precision, scalar
+
+    def read_number(text):
+        return scalar(text, 1)
+
+    p = Precision()
+    assert p.judge(read_number("4.9"), 4.9000000001) == "right"
+    assert p.judge(read_number("-0.1"), -0.09999999989999964) == "right"
+    assert p.judge(read_number("0.6"), 0.6059) == "imprecise"
+    assert p.judge(read_number("1"), 0.99995) == "imprecise"
+    assert p.judge(read_number("0"), 1.256e-8) == "imprecise"
+    assert p.judge(read_number("0.62"), 0.6059) is None

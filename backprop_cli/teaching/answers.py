@@ -291,7 +291,9 @@ class Precision(NamedTuple):
     By default at least ``figures`` significant figures as written; with
     ``min_decimals``, at least that many decimals instead. A written 0 or ±1
     is never right by rounding alone (``w5⁺: 0``, ``out_o1: 1``), and an
-    answer equal to the true value is always right (a given, an exact 0).
+    answer equal to the true value is always right (a given, an exact 0), as is
+    one that is the true value at ``figures`` significant figures (4.9 for
+    4.9000000001: the figures left out are zeros).
     With ``tolerance``, right within that absolute difference, digits aside.
     """
 
@@ -309,9 +311,17 @@ class Precision(NamedTuple):
             return None
         enough_figures = significant(answer.text) >= self.figures
         if self.min_decimals is None:
-            return "right" if enough_figures else "imprecise"
+            return "right" if enough_figures or self._same_at_figures(answer, value) else "imprecise"
         lazy = answer.value in (0.0, 1.0, -1.0) and not enough_figures
         return "right" if decimals(answer.text) >= self.min_decimals and not lazy else "imprecise"
+
+    def _same_at_figures(self, answer: Answer, value: float) -> bool:
+        """Fewer figures written, but nothing lost: the true value at ``figures`` significant figures is the
+        answer (w⁺ = 4.9000000001 written 4.9, Δw = −0.0999999999 written −0.1). A 0 or ±1 never is."""
+        if answer.value in (0.0, 1.0, -1.0):
+            return False
+        rounded = float(f"{value:.{self.figures}g}")
+        return abs(answer.value - rounded) <= 1e-12 * max(1.0, abs(rounded))
 
     def follows(self, answer: Answer, value: float) -> bool:
         """Right for ``value``, allowing 2 units of the last decimal written (the student's own rounding upstream).
