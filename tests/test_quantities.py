@@ -77,3 +77,14 @@ def test_help_of_every_command_is_status_0(command):
     out = CliRunner().invoke(main, [command, "--help"])
     assert out.exit_code == 0, out.output
     assert "internal error" not in out.output and "Usage:" in out.output
+
+
+def test_a_dropout_layer_has_f_before_the_mask_the_mask_and_out_as_f_times_the_mask_over_1_minus_p():
+    table = _csv("dropout-mazur")
+    row = {(r["kind"], r["unit"]): r for r in table if r["epoch"] == "1" and r["update"] == "1" and r["layer"] == "1"}
+    f, mask, out = (float(row[(k, "h1")]["value"]) for k in ("f_before_dropout", "mask", "out"))
+    assert f == pytest.approx(0.593269992, abs=5e-10)  # Mazur's out_h1
+    assert out == f * mask / (1 - 0.5) and row[("out", "h1")]["formula"] == "sigmoid(net_h1)·mask_h1/(1 − p)"
+    df, slope = float(row[("df_before_dropout", "h1")]["value"]), float(row[("dout_dnet", "h1")]["value"])
+    assert df == pytest.approx(f * (1 - f), rel=1e-12) and slope == df * mask / (1 - 0.5)
+    assert float(row[("out", "h2")]["value"]) == 0.0 and float(row[("mask", "h2")]["value"]) == 0.0

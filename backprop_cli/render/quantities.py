@@ -5,7 +5,8 @@ written:
 
     epoch, update, example   where it sits in the run (example: 1-based, empty for a whole update's quantity)
     layer, unit              1-based layer, and the unit's name as printed (h1, o2), where it has one
-    kind                     what it is: net, out, loss_term, loss_example, loss, dL_dout, dout_dnet, delta,
+    kind                     what it is: net, out (with dropout after f_before_dropout and mask), loss_term,
+                             loss_example, loss, dL_dout, dout_dnet (with dropout after df_before_dropout), delta,
                              dL_dw, dL_db, dL_dx, error (the perceptron rule's e = y − ŷ), weight, bias,
                              delta_w, delta_b, weight_after, bias_after, epoch_loss, epoch_loss_after, and
                              each value of the optimizer's step (its table's lines) for w or b: velocity_w,
@@ -121,8 +122,21 @@ class _Rows:
                         terms = terms + M(" − " if layer.bias_sign < 0 else " + ", "") + nm.b(li, j)
                     unit = nm.units[li][j]
                     yield self.row("net", nm.net(li, j), fwd.z[n, j], terms, row + 1, li + 1, unit)
-                    out = M(f"{layer.activation.name}({nm.net(li, j).u})", "")
-                    yield self.row("out", nm.out(li, j), fwd.a[n, j], out, row + 1, li + 1, unit)
+                    net = nm.net(li, j)
+                    f = f"{layer.activation.name}({net.u})"
+                    if fwd.mask is not None:  # dropout: f(net) as recorded, the mask, then out = f·mask/(1 − p)
+                        name = M(f, rf"\operatorname{{{layer.activation.name}}}({net.t})")
+                        yield from self.dropped("f_before_dropout", fwd.f, fwd.mask, name, (n, j), row, li, unit)
+                        f = f"{f}·mask_{unit}/(1 − p)"
+                    yield self.row("out", nm.out(li, j), fwd.a[n, j], f, row + 1, li + 1, unit)
+
+    def dropped(self, kind: str, before, mask, name: M, index, row: int, li: int, unit: str) -> Iterator[dict]:
+        """A dropout layer's value before the mask (when recorded) and, in the forward pass, its mask."""
+        if before is not None:
+            yield self.row(kind, name, before[index], name.u, row + 1, li + 1, unit)
+        if kind == "f_before_dropout":
+            m = M(f"mask_{unit}", rf"\mathrm{{mask}}_{{{self.nm.label(unit).t}}}")
+            yield self.row("mask", m, mask[index], "given", row + 1, li + 1, unit)
 
     def loss(self, step: StepRecord) -> Iterator[dict]:
         nm, p = self.nm, self.p
@@ -158,15 +172,13 @@ class _Rows:
                     unit, out, net = nm.units[li][j], nm.out(li, j), nm.net(li, j)
                     yield self.row("dL_dout", partial(L_, out), rec.dL_da[n, j], "", row + 1, li + 1, unit)
                     if rec.da_dz is not None:
-                        yield self.row(
-                            "dout_dnet",
-                            partial(out, net),
-                            rec.da_dz[n, j],
-                            f"{layer.activation.name}′({net.u})",
-                            row + 1,
-                            li + 1,
-                            unit,
-                        )
+                        slope = f"{layer.activation.name}′({net.u})"
+                        if layer.dropout:  # f′(net) as recorded, then ∂out/∂net = f′·mask/(1 − p)
+                            name = M(slope, rf"\operatorname{{{layer.activation.name}}}'({net.t})")
+                            mask = step.forward[li].mask
+                            yield from self.dropped("df_before_dropout", rec.df_dz, mask, name, (n, j), row, li, unit)
+                            slope = f"{slope}·mask_{unit}/(1 − p)"
+                        yield self.row("dout_dnet", partial(out, net), rec.da_dz[n, j], slope, row + 1, li + 1, unit)
                     yield self.row("delta", nm.delta(li, j), rec.delta[n, j], partial(L_, net), row + 1, li + 1, unit)
             for j in range(layer.units):
                 unit = nm.units[li][j]
