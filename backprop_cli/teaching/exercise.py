@@ -98,7 +98,14 @@ def _good(problem) -> bool:
                 return False
         if not all(_moved(u.state_W_before, u.state_W) for u in step.update):
             return False
+        if any(_near_zero(u.W) or (u.b is not None and _near_zero(u.b)) for u in step.update):
+            return False  # Adam's first step is ±η: 0.1 − 0.1 leaves 1e-8, which no one can write by hand
     return True
+
+
+def _near_zero(values: np.ndarray) -> bool:
+    """A value after an update that is almost, but not exactly, 0 (below 10⁻³ in size)."""
+    return bool(np.any((np.abs(values) < 1e-3) & (values != 0)))
 
 
 def _moved(before: dict | None, after: dict | None) -> bool:
