@@ -511,3 +511,17 @@ def test_fewer_figures_are_right_when_the_figures_left_out_are_zeros():
     assert p.judge(read_number("1"), 0.99995) == "imprecise"
     assert p.judge(read_number("0"), 1.256e-8) == "imprecise"
     assert p.judge(read_number("0.62"), 0.6059) is None
+
+
+def test_one_quantity_under_two_spellings_is_graded_once():
+    """∂E/∂w5, dE/dw5 and dL/dw5 name one quantity: the first is graded, the others are duplicates (a
+    contradictory pair must not score the point)."""
+    from backprop_cli import examples, validate
+    from backprop_cli.teaching.check import grade
+
+    answers = '"∂E/∂w5": 0.0822\n"dE/dw5": 0.5\n"dL/dw5": 0.0822\n'
+    results = grade(validate.load(examples.file("mazur-2-2-2")), answers, "answers.yaml")
+    assert [r.verdict for r in results if r.name == "∂E/∂w5"] == ["right"]
+    duplicates = [r for r in results if r.verdict == "duplicate"]
+    assert sorted(r.name for r in duplicates) == ["dE/dw5", "dL/dw5"]
+    assert all("∂E/∂w5" in r.mistakes[0] for r in duplicates)

@@ -84,11 +84,13 @@ def _line(value: Any, fallback: int | None) -> int | None:
 def _locate(names: AnswerNames, data: dict) -> tuple[list[Result], list[tuple[str, Answer, Loc]]]:
     """The gradable (label, answer, locator) pairs, and a Result for each line that names nothing gradable."""
     lines = data.lines if isinstance(data, Entries) else {}
-    if "epochs" in data or getattr(data.get("format"), "text", None) == "backprop-trace":
+    from_trace = "epochs" in data or getattr(data.get("format"), "text", None) == "backprop-trace"
+    if from_trace:
         found = [(label, ans, loc) for ans, loc, label in names.from_trace(data)]
     else:
         found = [(key, ans, names.by_name(key)) for key, ans in data.items()]
     results, pairs = [], []
+    first_name: dict[Loc, str] = {}  # one quantity under two spellings (∂E/∂w5 and dL/dw5): only the first counts
     suggestions = MAX_SUGGESTED
     for label, ans, loc in found:
         line = _line(ans, lines.get(label))
@@ -101,7 +103,11 @@ def _locate(names: AnswerNames, data: dict) -> tuple[list[Result], list[tuple[st
             hint = decimal_comma_hint(ans.text) if isinstance(ans, Text) else None
             why = f"a decimal comma: write {hint}" if hint else "a value that is not a number"
             results.append(Result(label, ans, None, "unreadable", [why], loc, line=line))
+        elif not from_trace and loc in first_name:
+            why = f"the same quantity as {first_name[loc]}, given above under another name; only the first is graded"
+            results.append(Result(label, ans, None, "duplicate", [why], loc, line=line))
         else:
+            first_name.setdefault(loc, label)
             pairs.append((label, ans, loc))
     for key, line, first in getattr(data, "duplicates", []):
         results.append(
