@@ -62,8 +62,7 @@ def problem_section(s: Sheet) -> None:
     names = ", ".join(f"{layer.name} ({layer.units})" for layer in p.layers)
     s.add(
         text(
-            f"Network: {architecture(p)}. Inputs x1…x{p.X.shape[1]}; layers {names}, "
-            f"numbered 1 to {len(p.layers)} from the first hidden layer to the output layer."
+            f"Network: {architecture(p)}. {_inputs(p.X.shape[1])}; {_layers(names, len(p.layers))}."
         )
     )
     for i, layer in enumerate(p.layers):
@@ -282,3 +281,13 @@ def build(trace: Trace, options: dict) -> list[Block]:
     if options.get("worksheet"):
         return worksheet(s.blocks, givens_end, options.get("answers", False))
     return s.blocks
+
+
+def _inputs(n: int) -> str:
+    return "Input x1" if n == 1 else f"Inputs x1…x{n}"
+
+
+def _layers(names: str, count: int) -> str:
+    if count == 1:
+        return f"one layer, {names}, the output layer"
+    return f"layers {names}, numbered 1 to {count} from the first hidden layer to the output layer"

@@ -21,7 +21,7 @@ from rich.text import Text
 from ..trace import Trace
 from . import page
 from .escape import printable
-from .mathtext import M
+from .mathtext import MINUS, M
 
 NAME = "bold cyan"
 VALUE = "bold"
@@ -75,7 +75,8 @@ def matrix_lines(m: page.Matrix) -> Text:
             t.append("\n")
         t.append(prefix[: len(name)], NAME if prefix.strip() else "")
         t.append(prefix[len(name) :])
-        t.append(left + " " + "  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) + " " + right)
+        cells = (v.replace("-", MINUS).rjust(w) for v, w in zip(row, widths, strict=True))  # U+2212, as in prose
+        t.append(left + " " + "  ".join(cells) + " " + right)
     return t
 
 
