@@ -60,11 +60,7 @@ def problem_section(s: Sheet) -> None:
         s.add(notes)
     s.add(Heading(2, "The problem"))
     names = ", ".join(f"{layer.name} ({layer.units})" for layer in p.layers)
-    s.add(
-        text(
-            f"Network: {architecture(p)}. {_inputs(p.X.shape[1])}; {_layers(names, len(p.layers))}."
-        )
-    )
+    s.add(text(f"Network: {architecture(p)}. {_inputs(p.X.shape[1])}; {_layers(names, len(p.layers))}."))
     for i, layer in enumerate(p.layers):
         layer_givens(s, i, layer)
     data_table(s)
