@@ -94,7 +94,13 @@ def _sizes(ctx, param, value: str) -> list[int]:
 
 
 @main.command(name="new", short_help="Write a new exercise: a problem file with numbers to work by hand.")
-@click.option("--layers", "sizes", callback=_sizes, metavar="2-2-1", help="Sizes from the inputs to the output layer.")
+@click.option(
+    "--layers",
+    "sizes",
+    callback=_sizes,
+    metavar="2-2-1",
+    help="Sizes from the inputs to the output layer (default 2-2-1, unless --graph).",
+)
 @click.option(
     "--graph",
     "graph_gates",
@@ -203,8 +209,7 @@ def new(
         if optimizer or l2 or dropout or epochs > 1:
             raise click.UsageError("--optimizer, --l2, --dropout and --epochs are for networks (--layers), not --graph")
         return commands.new(graph_gates, seed, values, learning_rate)
-    if sizes is None:
-        raise click.UsageError("give --layers 2-2-1 (a network) or --graph N (a computational graph)")
+    sizes = sizes or [2, 2, 1]  # the smallest network with a hidden layer, as most worked examples have
     from .teaching import exercise
 
     hidden = hidden_activation or activation

@@ -55,7 +55,7 @@ CORPUS: dict[str, tuple[tuple[str, ...], int, int | None, tuple[str, ...]]] = {
     "json--huge-integer.json": (("solve",), 2, 1, ("learning_rate:", "an integer of 400 digits")),
     "json--key-of-2000-characters.json": (("solve",), 2, None, ("unknown key", "(2,000 characters)")),
     "json--ndjson-cut-before-its-end.ndjson": (("step",), 2, 2, ("does not end with its backprop-trace-end line",)),
-    "json--ndjson-end-of-version-2.ndjson": (("step",), 2, None, ("version:", "a trace of version 2")),
+    "json--ndjson-end-of-version-3.ndjson": (("step",), 2, None, ("version:", "a trace of version 3")),
     "json--nested-100000-deep.json": (("solve",), 2, 1, ("nested more than 64 deep",)),
     "json--syntax-error.json": (("solve",), 2, 1, ("a JSON syntax error (Expecting ',' delimiter)",)),
     "json--trace-of-version-999.json": (("step",), 2, None, ("version:", "version 999")),

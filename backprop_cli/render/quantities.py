@@ -24,6 +24,7 @@ only from the trace (nothing is recomputed here). A run without recorded steps
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..exact import is_fraction
@@ -236,7 +237,7 @@ class _Rows:
                 sym = names.get(line.result, M(*line.symbol))
                 value = shown[line.result][index]
                 row_kind = f"{KINDS.get(line.result, line.result)}_{kind}"
-                yield self.row(row_kind, sym, value, fill(line.formula, **names), None, li + 1, unit)
+                yield self.row(row_kind, sym, value, fill(_squared(line.formula), **names), None, li + 1, unit)
         formula = self.change_formula(change_line, names, li, j, i)
         yield self.row(f"delta_{kind}", Delta(name), change[index], formula, None, li + 1, unit)
         yield self.row(f"{label}_after", plus(name), after[index], f"{name.u} + Δ{name.u}", None, li + 1, unit)
@@ -264,7 +265,12 @@ class _Rows:
             if i is not None:
                 return f"η·e_{unit}·{self.nm.input_of(li, i).u}"
             return f"−η·e_{unit}" if self.p.layers[li].bias_sign < 0 else f"η·e_{unit}"  # θ is on a constant −1
-        return fill(line.formula, **names).u if line is not None else ""
+        return fill(_squared(line.formula), **names).u if line is not None else ""
 
     def first(self, step: StepRecord) -> bool:
         return self.where.get("epoch") == self.trace.epochs[0].epoch and step.number == 1
+
+
+def _squared(formula: tuple[str, str]) -> tuple[str, str]:
+    """A squared value in brackets, since its name here is ∂L/∂w1, not g: (1 − β₂)·(∂L/∂w1)², not ∂L/∂w1²."""
+    return re.sub(r"(\$\w+)²", r"(\1)²", formula[0]), re.sub(r"(\$\w+)\^\{2\}", r"(\1)^{2}", formula[1])
