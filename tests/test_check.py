@@ -527,3 +527,17 @@ def test_one_quantity_under_two_spellings_is_graded_once():
     duplicates = [r for r in results if r.verdict == "duplicate"]
     assert sorted(r.name for r in duplicates) == ["dE/dw5", "dL/dw5"]
     assert all("∂E/∂w5" in r.mistakes[0] for r in duplicates)
+
+
+def test_a_value_of_another_update_says_which_and_how_to_name_it():
+    """m_w1 = 1.88 is Adam's first moment at the second step (β₁·1 + 0.1·g₂ by hand); asked for the first, it
+    is WRONG, and the report says where it belongs: m_w1@e2."""
+    from backprop_cli import examples, validate
+    from backprop_cli.teaching.check import grade
+
+    results = grade(validate.load(examples.file("optimizer-adam")), "m_w1: 1.88\n", "answers.yaml")
+    (r,) = results
+    assert r.verdict == "WRONG" and r.expected == pytest.approx(1.0)
+    assert r.mistakes == ["it is the value at epoch 2: for that one, write m_w1@e2"]
+    again = grade(validate.load(examples.file("optimizer-adam")), "m_w1@e2: 1.88\n", "answers.yaml")
+    assert again[0].right

@@ -104,7 +104,8 @@ def test_new_graph_command_pipes_into_solve():
     assert made.returncode == 0
     r = cli("solve", "-", "--format", "json", stdin=made.stdout)
     assert r.returncode == 0 and json.loads(r.stdout)["format"] == "backprop-graph"
-    assert cli("new").returncode == 2
+    default = cli("new")  # neither --layers nor --graph: a 2-2-1 network
+    assert default.returncode == 0 and "2-2-1" in default.stdout
 
 
 @pytest.mark.parametrize("name", examples.names("graph"))

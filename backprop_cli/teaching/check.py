@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from .. import engine
 from ..errors import Issue, ProblemError
 from ..problem import Problem
@@ -147,7 +149,30 @@ def _grade_pairs(problem: Problem, pairs: list[tuple[str, Answer, Loc]], precisi
         results.append(Result(label, ans, t, verdict, why, loc, c if verdict == "CARRIED" else None, ans.line))
     if any(r.verdict in ("WRONG", "CARRIED") for r in results):
         _name_mistakes(problem, results, true, carried, overrides, last, precision)
+    _at_another_update(problem, results, last, precision)
     return results
+
+
+def _at_another_update(problem: Problem, results: list[Result], last, precision: Precision) -> None:
+    """A WRONG answer, with no mistake to name, that is the same quantity at another update (the student worked
+    the second step, or named it without @e2): say which update, and how to name it there (in place)."""
+    wrong = [r for r in results if r.verdict == "WRONG" and not r.mistakes]
+    if not wrong:
+        return
+    values = truth(engine.run(problem.with_epochs(last[0] + 2)))
+    several = len(problem.batches()) > 1
+    for r in wrong:
+        epoch, step, kind, layer = key_of(r.loc)
+        at = KINDS[r.loc.kind].at(r.loc)
+        for (e, s, k, lay), array in values.items():
+            if (k, lay) != (kind, layer) or (e, s) == (epoch, step):
+                continue
+            if precision.judge(r.answer, float(np.asarray(array)[at])) == "right":
+                where = f"epoch {e + 1}" + (f", update {s + 1}" if several else "")
+                suffix = f"@e{e + 1}" + (f".u{s + 1}" if several else "")
+                name = r.name.split("@", 1)[0]
+                r.mistakes.append(f"it is the value at {where}: for that one, write {name}{suffix}")
+                break
 
 
 def _at(values, loc: Loc) -> float:
