@@ -54,8 +54,8 @@ main.backprop { max-width: 52rem; margin: 0 auto; padding: 2.5rem 2rem 4rem; }
 .backprop table.data .num { text-align: right; }
 .backprop table.data td:first-child, .backprop table.data th:first-child { text-align: left; }
 .backprop table.data tr { break-inside: avoid; page-break-inside: avoid; }
-.backprop .matrix { margin: 0.8rem 0; overflow-x: auto; text-align: center; break-inside: avoid;
-  page-break-inside: avoid; }
+.backprop .matrix { margin: 0.5rem 0; padding: 0.3rem 0; overflow-x: auto; overflow-y: hidden; text-align: center;
+  break-inside: avoid; page-break-inside: avoid; }
 .backprop .matrix math { display: inline-block; }
 .backprop .shape { color: #555; margin-left: 0.8em; }
 .backprop figure { margin: 1.2rem 0; text-align: center; break-inside: avoid; page-break-inside: avoid; }
