@@ -60,6 +60,16 @@ def from_dict(data: Any, name: str = "<dict>") -> Problem:
 def _validate(doc: source.Document) -> Problem:
     prefix: tuple = ()
     data = doc.data
+    if isinstance(data, dict) and data.get("format") == "backprop-graph":
+        raise ProblemError(
+            Issue(
+                doc.name,
+                *doc.where(("format",)),
+                "format",
+                "the solution of a computational graph (backprop-graph), which has nothing to train",
+                "a network's problem file or trace; a circuit is worked by backprop solve on its own file",
+            )
+        )
     if isinstance(data, dict) and data.get("format") in ("backprop-trace", "backprop-trace-end"):
         if "next_problem" not in data:
             raise ProblemError(

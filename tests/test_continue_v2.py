@@ -31,3 +31,11 @@ def test_json_and_ndjson_traces_of_version_2_continue_where_epochs_would(example
     assert json.loads(stream.splitlines()[-1])["version"] == 2
     again = json.loads(_run("step", "-", "--epochs", "2", "--format", "json", stdin=stream))
     assert again["next_problem"]["layers"] == whole["next_problem"]["layers"]
+
+
+def test_a_circuits_solution_piped_into_step_is_refused_with_the_reason():
+    graph = _run("solve", "circuit-micrograd", "--format", "json")
+    out = CliRunner().invoke(main, ["step", "-"], input=graph)
+    assert out.exit_code == 2
+    assert "backprop-graph" in out.output and "nothing to train" in out.output
+    assert "found no layers" not in out.output

@@ -226,3 +226,14 @@ def test_roster_variants_with_an_optimizer(tmp_path):
         problem = load(tmp_path / "out" / f"{student}.yaml")
         assert problem.optimizer.name == "rmsprop" and problem.layers[0].masks is not None
         assert "--optimizer rmsprop --dropout 0.5" in (tmp_path / "out" / f"{student}.yaml").read_text()
+
+
+def test_an_output_that_cannot_be_negative_gets_targets_it_can_reach():
+    """A ReLU or softplus output is never below 0: its exercise's targets are not either."""
+    from backprop_cli.teaching.exercise import new_problem
+    from backprop_cli.validate import loads
+
+    for activation in ("relu", "softplus"):
+        for seed in range(12):
+            problem = loads(new_problem([2, 2, 1], activation=activation, loss="sse", seed=seed))
+            assert problem.Y.min() > 0, (activation, seed)

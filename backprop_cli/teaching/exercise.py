@@ -103,6 +103,13 @@ def _good(problem) -> bool:
     return True
 
 
+def _reaches_below_zero(name: str) -> bool:
+    """Whether the activation has negative values (a ReLU or softplus output never reaches a target below 0)."""
+    act = ACTIVATIONS[name]
+    defaults = {k: p.default for k, p in act.params.items()}
+    return bool(act.function(np.array([-10.0]), **defaults)[0] < 0)
+
+
 def _near_zero(values: np.ndarray) -> bool:
     """A value after an update that is almost, but not exactly, 0 (below 10⁻³ in size)."""
     return bool(np.any((np.abs(values) < 1e-3) & (values != 0)))
@@ -203,7 +210,7 @@ def _draw(rng, sizes, activation, out_act, loss, examples, learning_rate) -> dic
     elif ACTIVATIONS[out_act].unit_interval or LOSSES[loss].needs_unit_interval:
         Y = rng.randint(0, 2, (examples, K)).astype(float)
     else:
-        Y = _one_decimal(rng, (examples, K), -1.0, 1.0)
+        Y = _one_decimal(rng, (examples, K), -1.0 if _reaches_below_zero(out_act) else 0.1, 1.0)
     return {"layers": layers, "inputs": X.tolist(), "targets": Y.tolist(), "loss": loss, "learning_rate": learning_rate}
 
 
