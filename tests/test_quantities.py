@@ -88,3 +88,21 @@ def test_a_dropout_layer_has_f_before_the_mask_the_mask_and_out_as_f_times_the_m
     df, slope = float(row[("df_before_dropout", "h1")]["value"]), float(row[("dout_dnet", "h1")]["value"])
     assert df == pytest.approx(f * (1 - f), rel=1e-12) and slope == df * mask / (1 - 0.5)
     assert float(row[("out", "h2")]["value"]) == 0.0 and float(row[("mask", "h2")]["value"]) == 0.0
+
+
+def test_what_a_unit_receives_is_written_as_the_page_derives_it():
+    """Mazur's ∂E/∂out_h1 = δ_o1·w5 + δ_o2·w7 = 0.036350306; the output's is out − y; ∂L/∂x sums δ·w too."""
+    rows = {(r["kind"], r["unit"] or r["name"]): r for r in _csv("mazur-2-2-2") if r["epoch"] == "1"}
+    h1 = rows[("dL_dout", "h1")]
+    assert h1["formula"] == "δ_o1·w5 + δ_o2·w7" and float(h1["value"]) == pytest.approx(0.036350306, abs=5e-10)
+    assert rows[("dL_dout", "o1")]["formula"] == "out_o1 − y1"
+    assert rows[("dL_dx", "∂L/∂x1")]["formula"] == "δ_h1·w1 + δ_h2·w3"
+
+
+def test_under_the_error_signal_convention_delta_is_minus_the_derivative():
+    """Han & Kamber's Err6 is −∂L/∂I6, so what a hidden unit receives is −Σ Err·w."""
+    rows = {(r["kind"], r["unit"]): r for r in _csv("textbook-han-kamber-9-1") if r["epoch"] == "1"}
+    assert rows[("delta", "6")]["formula"] == "−∂L/∂I6"
+    assert rows[("dL_dout", "4")]["formula"] == "−(Err6·w46)"
+    err6, w46 = float(rows[("delta", "6")]["value"]), -0.3
+    assert float(rows[("dL_dout", "4")]["value"]) == pytest.approx(-(err6 * w46), rel=1e-12)

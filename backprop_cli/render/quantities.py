@@ -171,7 +171,8 @@ class _Rows:
             for n, row in enumerate(step.examples):
                 for j in range(layer.units):
                     unit, out, net = nm.units[li][j], nm.out(li, j), nm.net(li, j)
-                    yield self.row("dL_dout", partial(L_, out), rec.dL_da[n, j], "", row + 1, li + 1, unit)
+                    formula = self.dL_dout_formula(li, j)
+                    yield self.row("dL_dout", partial(L_, out), rec.dL_da[n, j], formula, row + 1, li + 1, unit)
                     if rec.da_dz is not None:
                         slope = f"{layer.activation.name}′({net.u})"
                         if layer.dropout:  # f′(net) as recorded, then ∂out/∂net = f′·mask/(1 − p)
@@ -180,7 +181,9 @@ class _Rows:
                             yield from self.dropped("df_before_dropout", rec.df_dz, mask, name, (n, j), row, li, unit)
                             slope = f"{slope}·mask_{unit}/(1 − p)"
                         yield self.row("dout_dnet", partial(out, net), rec.da_dz[n, j], slope, row + 1, li + 1, unit)
-                    yield self.row("delta", nm.delta(li, j), rec.delta[n, j], partial(L_, net), row + 1, li + 1, unit)
+                    yield self.row(
+                        "delta", nm.delta(li, j), rec.delta[n, j], self.delta_formula(net), row + 1, li + 1, unit
+                    )
             for j in range(layer.units):
                 unit = nm.units[li][j]
                 for i in range(layer.n_in):
@@ -192,7 +195,30 @@ class _Rows:
             return
         for n, row in enumerate(step.examples):
             for i, x in enumerate(nm.inputs):
-                yield self.row("dL_dx", partial(L_, nm.label(x)), step.dL_dx[n, i], "", row + 1)
+                formula = self.sent_back(0, i)
+                if p.batch_reduction == "mean" and len(step.examples) > 1:
+                    formula = f"(1/{len(step.examples)})·({formula})"  # r of the update: ∂L/∂x of its loss
+                yield self.row("dL_dx", partial(L_, nm.label(x)), step.dL_dx[n, i], formula, row + 1)
+
+    def dL_dout_formula(self, li: int, j: int) -> str:
+        """∂L/∂out as the page derives it: the loss's derivative at the output, else what the layer above sends."""
+        p, nm = self.p, self.nm
+        if li < len(p.layers) - 1:
+            return self.sent_back(li + 1, j)
+        K = p.layers[li].units
+        out, y = nm.out(li, j), nm.y(j)
+        return fill(p.loss.dterm(K), a=out, pa=out, y=y, py=y, K=M(str(K), str(K))).u
+
+    def delta_formula(self, net: M) -> M:
+        """δ = ∂L/∂net, or the error signal −∂L/∂net where the problem's convention says so (Mitchell, Han)."""
+        d = partial(M("L", "L"), net)
+        return M("−", "-") + d if self.nm.error_signal else d
+
+    def sent_back(self, above: int, j: int) -> str:
+        """Σₖ δₖ·wₖⱼ over the units k of layer ``above``: what unit j of the layer below receives."""
+        nm = self.nm
+        terms = join([nm.delta(above, k) + DOT + nm.w(above, k, j) for k in range(self.p.layers[above].units)]).u
+        return f"−({terms})" if nm.error_signal else terms  # δ is the error signal −∂L/∂net in these books
 
     def errors(self, step: StepRecord) -> Iterator[dict]:
         """The perceptron rule's error e = y − ŷ of each output (step.e), where the rule records it."""
