@@ -106,3 +106,20 @@ def test_under_the_error_signal_convention_delta_is_minus_the_derivative():
     assert rows[("dL_dout", "4")]["formula"] == "−(Err6·w46)"
     err6, w46 = float(rows[("delta", "6")]["value"]), -0.3
     assert float(rows[("dL_dout", "4")]["value"]) == pytest.approx(-(err6 * w46), rel=1e-12)
+
+
+def test_the_json_trace_carries_the_steps_derived_values_for_jq():
+    """m̂ = m/(1 − β₁ᵗ) and v̂ = v/(1 − β₂ᵗ), from the trace's own state, under intermediates_W/_b; a v1 trace and
+    plain SGD have none."""
+    import json
+
+    from backprop_cli.render.jsontrace import dumps, trace_dict
+
+    trace = json.loads(dumps(trace_dict(engine.run(validate.load(examples.file("optimizer-adam"))))))
+    update = trace["epochs"][0]["steps"][0]["update"][0]
+    m, v, t = (np.array(update["state_W"][k]) for k in ("exp_avg", "exp_avg_sq", "step"))
+    np.testing.assert_allclose(update["intermediates_W"]["m_hat"], m / (1 - 0.9**t), rtol=1e-12)
+    np.testing.assert_allclose(update["intermediates_W"]["v_hat"], v / (1 - 0.999**t), rtol=1e-12)
+    for plain in ("mazur-2-2-2", "momentum"):
+        plain_trace = trace_dict(engine.run(validate.load(examples.file(plain))))
+        assert all("intermediates_W" not in u for u in plain_trace["epochs"][0]["steps"][0]["update"])

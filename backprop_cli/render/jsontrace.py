@@ -65,7 +65,7 @@ def _state(state: dict | None, w: Writer = FLOATS) -> Any:
     return {k: (v if k == "step" else w.m(v)) for k, v in state.items()}
 
 
-def _update_entry(layer, rec, w: Writer = FLOATS) -> dict:
+def _update_entry(layer, rec, w: Writer = FLOATS, derived: tuple[str, ...] = ()) -> dict:
     entry = {
         "layer": rec.layer,
         "W_change": w.m(layer.weights_as_given(rec.W_change, rec.b_change)),
@@ -75,7 +75,20 @@ def _update_entry(layer, rec, w: Writer = FLOATS) -> dict:
     }
     state_W, state_b = layer.state_as_given(rec.state_W, rec.state_b)
     entry["state_W"], entry["state_b"] = _state(state_W, w), _state(state_b, w)
+    if derived and rec.shown_W is not None:  # the step's values beyond its state (Adam's m_hat, v_hat, …)
+        pick = lambda shown: {k: shown[k] for k in derived if k in shown} if shown else None  # noqa: E731
+        values_W, values_b = layer.state_as_given(pick(rec.shown_W), pick(rec.shown_b))
+        if values_W:
+            entry["intermediates_W"], entry["intermediates_b"] = _state(values_W, w), _state(values_b, w)
     return entry
+
+
+def derived_values(problem: Problem) -> tuple[str, ...]:
+    """The values an optimizer's page derives beyond its state and Δw (Adam's m_hat and v_hat, RMSprop's denom,
+    Adagrad's clr, Nesterov's direction, a decayed gradient or weight): its table's lines, read generically."""
+    opt, hp = problem.optimizer, problem.hp
+    lines = {line.result for first in (True, False) for line in opt.shown_lines({**hp, "first_step": first})}
+    return tuple(sorted(lines - set(opt.state) - {"change"}))
 
 
 def _forward_entry(f, w: Writer = FLOATS) -> dict:
@@ -103,7 +116,8 @@ def step_dict(problem: Problem, step: StepRecord, w: Writer = FLOATS) -> dict:
     if problem.rule != "perceptron":  # the perceptron rule has no backward pass (SPEC §4.6)
         d["backward"] = _backward(problem, step, w)
         d["dL_dx"] = w.m(step.dL_dx)
-    d["update"] = [_update_entry(layers[rec.layer - 1], rec, w) for rec in step.update]
+    derived = derived_values(problem)
+    d["update"] = [_update_entry(layers[rec.layer - 1], rec, w, derived) for rec in step.update]
     return d
 
 
