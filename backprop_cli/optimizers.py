@@ -23,16 +23,17 @@ Adding an optimizer: its rule, its lines, its mistakes, and one entry here
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from . import optimizer_lines as page
-from . import optimizer_mistakes as wrong
-from .optimizer_lines import Line, Tex
 from .optimizer_rules import adagrad_step, adam_step, rmsprop_step, sgd_step
 from .params import Param
+
+if TYPE_CHECKING:
+    from .optimizer_lines import Line, Tex
 
 Array = np.ndarray
 
@@ -51,13 +52,11 @@ class Optimizer(NamedTuple):
     state: tuple[str, ...]  # PyTorch's buffer names of one parameter (besides ``step``)
     counts_steps: bool
     step: Callable[..., Array]
-    lines: tuple[Line, ...]
-    symbols: dict[str, Tex]  # how each value of ``shown`` and each buffer is written
-    mistakes: tuple[Mistake, ...] = ()
+    page: str  # its page and mistakes: PAGE_LINES, PAGE_SYMBOLS, PAGE_CLASSICAL in optimizer_lines.py, PAGE in
+    # optimizer_mistakes.py; imported on first use (a run that writes JSON never reads them: start-up time)
     rational: bool = False  # exact on fractions (--exact): its step uses + − · / only, keeping the number type
     not_rational: str = ""  # why not, when not
     starts: dict[str, str] = {}  # buffer -> the hyperparameter it starts at (else 0)
-    classical: tuple[Line, ...] = ()  # the change written classically, with $change_prev (the previous Δw)
     fixed: dict[str, Any] = {}  # hyperparameters set by the entry, not the file
     by_hand: tuple[float, dict[str, Any]] = (0.1, {})  # an exercise's η (Adam's first step is ±η) and settings
 
@@ -67,6 +66,30 @@ class Optimizer(NamedTuple):
 
     def shown_lines(self, hp: dict) -> tuple[Line, ...]:
         return tuple(line for line in self.lines if line.when(hp))
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """Its derivation, in textbook order (optimizer_lines.py)."""
+        return getattr(_module("optimizer_lines"), f"{self.page}_LINES")
+
+    @property
+    def symbols(self) -> dict[str, Tex]:
+        """How each value of ``shown`` and each buffer is written."""
+        return getattr(_module("optimizer_lines"), f"{self.page}_SYMBOLS")
+
+    @property
+    def classical(self) -> tuple[Line, ...]:
+        """The change written classically, with $change_prev (the previous Δw), where books write it so."""
+        return getattr(_module("optimizer_lines"), f"{self.page}_CLASSICAL", ())
+
+    @property
+    def mistakes(self) -> tuple[Mistake, ...]:
+        """Its usual mistakes, for check (optimizer_mistakes.py)."""
+        return tuple(Mistake(name, change) for name, change in getattr(_module("optimizer_mistakes"), self.page))
+
+
+def _module(name: str):
+    return importlib.import_module(f".{name}", __package__)
 
 
 def _keeps(buffer: str, hp: dict) -> bool:
@@ -78,11 +101,6 @@ def _keeps(buffer: str, hp: dict) -> bool:
     if buffer == "grad_avg":
         return bool(hp.get("centered"))
     return True
-
-
-def _mistakes(pairs) -> tuple[Mistake, ...]:
-    """The usual mistakes of a rule (optimizer_mistakes.py) as the table's entries."""
-    return tuple(Mistake(name, change) for name, change in pairs)
 
 
 _UNIT = dict(low=0.0, high=1.0, open_high=True)
@@ -106,9 +124,7 @@ _ADAM = dict(
     state=("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
     counts_steps=True,
     step=adam_step,
-    lines=page.ADAM_LINES,
-    symbols=page.ADAM_SYMBOLS,
-    mistakes=_mistakes(wrong.ADAM),
+    page="ADAM",
     not_rational=_ROOT.format("√v̂"),
 )
 
@@ -127,10 +143,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             state=("momentum_buffer",),
             counts_steps=False,
             step=sgd_step,
-            lines=page.SGD_LINES,
-            symbols=page.SGD_SYMBOLS,
-            classical=page.SGD_CLASSICAL,
-            mistakes=_mistakes(wrong.SGD),
+            page="SGD",
             rational=True,  # + − · only, and sgd_step keeps the number type: Fractions stay exact (--exact)
             by_hand=(0.5, {"momentum": 0.9}),  # with momentum, or it would keep no state to work
         ),
@@ -150,9 +163,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             state=("square_avg", "grad_avg", "momentum_buffer"),
             counts_steps=True,
             step=rmsprop_step,
-            lines=page.RMSPROP_LINES,
-            symbols=page.RMSPROP_SYMBOLS,
-            mistakes=_mistakes(wrong.RMSPROP),
+            page="RMSPROP",
             by_hand=(0.01, {}),  # its first step is −η·g/√((1 − α)·g²) = ∓10·η
             not_rational=_ROOT.format("√s"),
         ),
@@ -168,10 +179,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
             state=("sum",),
             counts_steps=True,
             step=adagrad_step,
-            lines=page.ADAGRAD_LINES,
-            symbols=page.ADAGRAD_SYMBOLS,
+            page="ADAGRAD",
             starts={"sum": "initial_accumulator_value"},
-            mistakes=_mistakes(wrong.ADAGRAD),
             not_rational=_ROOT.format("√s"),
         ),
         Optimizer(

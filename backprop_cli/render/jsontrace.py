@@ -86,6 +86,8 @@ def _update_entry(layer, rec, w: Writer = FLOATS, derived: tuple[str, ...] = ())
 def derived_values(problem: Problem) -> tuple[str, ...]:
     """The values an optimizer's page derives beyond its state and Δw (Adam's m_hat and v_hat, RMSprop's denom,
     Adagrad's clr, Nesterov's direction, a decayed gradient or weight): its table's lines, read generically."""
+    if not problem.is_v2:  # v1: SGD, whose momentum buffer is state: nothing more (and no page to import)
+        return ()
     opt, hp = problem.optimizer, problem.hp
     lines = {line.result for first in (True, False) for line in opt.shown_lines({**hp, "first_step": first})}
     return tuple(sorted(lines - set(opt.state) - {"change"}))
