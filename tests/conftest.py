@@ -103,3 +103,15 @@ def chromium(args: list[str], html_path: Path, cwd: Path) -> None:
         timeout=180,
         check=False,
     )
+
+
+def pdflatex(tex: Path) -> subprocess.CompletedProcess:
+    """Compile ``tex`` where it lies (the .pdf and .log beside it); stdout as text, for the assertion message."""
+    return subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tex.parent,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=180,
+    )

@@ -14,6 +14,7 @@ import subprocess
 import unicodedata
 
 import pytest
+from conftest import pdflatex
 from test_html import balanced
 
 from backprop_cli import engine, from_dict
@@ -335,12 +336,5 @@ def test_any_string_as_math_or_text_compiles(tmp_path):
         + "\n\\end{document}\n",
         encoding="utf-8",
     )
-    r = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=120,
-    )
+    r = pdflatex(doc)
     assert r.returncode == 0, r.stdout[-1500:]

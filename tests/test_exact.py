@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from fractions import Fraction
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import pdflatex
 from hypothesis import HealthCheck, assume, given, settings
 from strategies import rational_problems
 
@@ -316,10 +316,5 @@ def test_latex_compiles(tmp_path):
     for source in (THIRDS, KINK):
         tex = tmp_path / "exact.tex"
         tex.write_text(cli("solve", "-", "--exact", "--format", "latex", text_in=source).output)
-        done = subprocess.run(
-            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-            cwd=tmp_path,
-            capture_output=True,
-            timeout=120,
-        )
+        done = pdflatex(tex)
         assert done.returncode == 0, done.stdout[-2000:]

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import pdflatex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -360,13 +361,7 @@ def test_latex_compiles(tmp_path):
         pytest.skip("pdflatex is not installed")
     for name in ("circuit-micrograd", "circuit-sigmoid-neuron"):
         (tmp_path / "a.tex").write_text(cli("solve", name, "--format", "latex").stdout)
-        r = subprocess.run(
-            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "a.tex"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        r = pdflatex(tmp_path / "a.tex")
         assert r.returncode == 0, r.stdout[-2000:]
 
 

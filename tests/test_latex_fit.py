@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
 
 import pytest
+from conftest import pdflatex
 
 from backprop_cli import engine, examples, load
 from backprop_cli.render import get
@@ -28,14 +28,7 @@ def test_no_overfull_box_in_the_matrix_key(name, options, tmp_path):
     out = io.StringIO()
     get("latex")(trace, out, {"precision": 4, **options})
     (tmp_path / "key.tex").write_text(out.getvalue())
-    r = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=180,
-    )
+    r = pdflatex(tmp_path / "key.tex")
     assert r.returncode == 0, r.stdout[-2000:]
     log = (tmp_path / "key.log").read_text(errors="replace")
     overfull = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)

@@ -11,10 +11,10 @@ import io
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import pdflatex
 
 from backprop_cli import engine, examples, load, loads
 from backprop_cli.render import get
@@ -187,13 +187,7 @@ def test_latex_is_a_complete_document():
 )
 def test_latex_compiles_with_pdflatex(name, options, tmp_path):
     (tmp_path / "key.tex").write_text(render(name, "latex", **options))
-    r = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = pdflatex(tmp_path / "key.tex")
     assert r.returncode == 0, r.stdout[-2000:]
     assert (tmp_path / "key.pdf").stat().st_size > 1000
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import pdflatex
 
 from backprop_cli import engine, examples, load, loads
 from backprop_cli.optimizers import OPTIMIZERS
@@ -360,13 +360,7 @@ def test_every_format_renders_the_example(name, fmt):
 )
 def test_latex_compiles(name, options, tmp_path):
     (tmp_path / "key.tex").write_text(page(solved(name), "latex", **options))
-    r = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = pdflatex(tmp_path / "key.tex")
     assert r.returncode == 0, r.stdout[-2000:]
 
 
