@@ -108,3 +108,29 @@ def test_small_rooms():
                 if length > limit:
                     too_big.append(f"{name}: {node.name} is {length} lines")
     assert not too_big, too_big
+
+
+def test_every_package_folder_is_installed():
+    """`pip install .` (the README's first command) installs only the packages pyproject.toml lists: a folder left
+    out is missing from every regular install, though an editable one (the tests' own) still finds it."""
+    tomllib = __import__("pytest").importorskip("tomllib")
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {
+        ".".join(("backprop_cli",) + init.parent.relative_to(PACKAGE).parts)
+        for init in PACKAGE.rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert folders <= listed, f"not installed by pip install .: {sorted(folders - listed)}"
+    assert "backprop_cli.problems" in listed
+
+
+def test_the_code_runs_on_the_oldest_python_it_claims():
+    """pyproject.toml says Python >= 3.10: nothing of 3.11 or later (enum.StrEnum, tomllib, typing.Self, except*)."""
+    newer = re.compile(r"\bStrEnum\b|\bimport tomllib\b|\btyping import [^\n]*\bSelf\b|except\*|\bTaskGroup\b")
+    found = [
+        f"{path.relative_to(PACKAGE)}:{n}"
+        for path in PACKAGE.rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if newer.search(line)
+    ]
+    assert not found, found

@@ -9,13 +9,12 @@ terminal).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from .mathtext import M
 
 
-class Style(StrEnum):
-    """How a paragraph reads. The values are strings, so renderers may compare with "note" and the like."""
+class Style:
+    """How a paragraph reads: plain strings, so renderers may compare with "note" and the like."""
 
     PLAIN = ""
     NOTE = "note"  # a remark
