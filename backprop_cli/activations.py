@@ -34,8 +34,6 @@ exact (no 1.0 or 0.5 literal that would turn a Fraction into a float). Any
 other entry says in ``not_rational`` why it has no exact value.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import NamedTuple
 

@@ -19,12 +19,36 @@ from typing import IO
 from .errors import Issue, ProblemError
 from .yaml_import import yaml
 
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+class Characters:
+    """A set of characters to find in text: ``search`` works as a compiled pattern's does.
+
+    The pattern is compiled only for text that may hold one of them (start-up
+    time: compiling these character ranges takes about 1 ms, more than reading
+    a problem). Every character of the sets is one that ``str.isprintable``
+    refuses, so text that is printable apart from tab, newline and carriage
+    return holds none of them, and most text is found clean without the pattern.
+    """
+
+    __slots__ = ("_pattern", "_compiled")
+
+    def __init__(self, pattern: str):
+        self._pattern, self._compiled = pattern, None
+
+    def search(self, text: str) -> re.Match | None:
+        if text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable():
+            return None
+        if self._compiled is None:
+            self._compiled = re.compile(self._pattern)
+        return self._compiled.search(text)
+
+
+CONTROL = Characters("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 """Characters no YAML or JSON text holds raw (YAML refuses them), and lone UTF-16 halves."""
 MAX_DIGITS = 309
 """An integer with more digits than this cannot be a float64 (the largest is about 1.8e308)."""
 
-BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+BAD_IN_TEXT = Characters("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 """Characters a value must not hold even when written as an escape: they break terminals, SVG and LaTeX."""
 
 

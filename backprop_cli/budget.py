@@ -13,8 +13,6 @@ Sizes used throughout: P = Σ units·(inputs + 1) weights and biases, U = Σ uni
 B = examples in the largest update, d = inputs per example.
 """
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 from .errors import Issue, ProblemError

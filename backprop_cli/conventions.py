@@ -15,8 +15,6 @@ A preset sets several at once; a key written beside the preset overrides it.
     momentum  pytorch: v ← μ·v + g, w ← w − η·v.  classical: Δw(t) = −η·g + μ·Δw(t − 1) (the same numbers)
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 CONVENTIONS: dict[str, tuple[str, ...]] = {

@@ -12,8 +12,6 @@ The recorded path keeps the number type of the problem's arrays: float64, or
 through the same functions with no float literal meeting a value.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -48,7 +46,7 @@ class Params(NamedTuple):
     state_W: list[dict]
     state_b: list[dict]
 
-    def copy(self) -> Params:
+    def copy(self) -> "Params":
         """New lists and state dicts (the arrays are never changed in place, so they are shared)."""
         return Params(list(self.W), list(self.b), [dict(s) for s in self.state_W], [dict(s) for s in self.state_b])
 

@@ -5,8 +5,6 @@ exceptions and never exits; the CLI turns them into a message on standard
 error and the exit status below (see ``cli.BackpropGroup``).
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 EXIT_OK = 0

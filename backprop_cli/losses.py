@@ -10,8 +10,6 @@ number type it is given (``x/2``, never ``0.5·x``: the same bits in float64);
 any other says in ``not_rational`` why it has no exact value.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import NamedTuple
 

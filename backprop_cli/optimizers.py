@@ -21,8 +21,6 @@ Adding an optimizer: its rule, its lines, its mistakes, and one entry here
 (docs/architecture.md lists the tests and docs that go with it).
 """
 
-from __future__ import annotations
-
 import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -64,21 +62,21 @@ class Optimizer(NamedTuple):
         """The buffers this optimizer keeps under these hyperparameters (SGD without momentum keeps none)."""
         return tuple(s for s in self.state if _keeps(s, hp))
 
-    def shown_lines(self, hp: dict) -> tuple[Line, ...]:
+    def shown_lines(self, hp: dict) -> tuple["Line", ...]:
         return tuple(line for line in self.lines if line.when(hp))
 
     @property
-    def lines(self) -> tuple[Line, ...]:
+    def lines(self) -> tuple["Line", ...]:
         """Its derivation, in textbook order (optimizer_lines.py)."""
         return getattr(_module("optimizer_lines"), f"{self.page}_LINES")
 
     @property
-    def symbols(self) -> dict[str, Tex]:
+    def symbols(self) -> dict[str, "Tex"]:
         """How each value of ``shown`` and each buffer is written."""
         return getattr(_module("optimizer_lines"), f"{self.page}_SYMBOLS")
 
     @property
-    def classical(self) -> tuple[Line, ...]:
+    def classical(self) -> tuple["Line", ...]:
         """The change written classically, with $change_prev (the previous Δw), where books write it so."""
         return getattr(_module("optimizer_lines"), f"{self.page}_CLASSICAL", ())
 
@@ -210,7 +208,7 @@ def hyperparameters(optimizer: Optimizer, given: dict[str, Any]) -> dict[str, An
     return hp
 
 
-def symbol(optimizer: Optimizer, name: str) -> Tex:
+def symbol(optimizer: Optimizer, name: str) -> "Tex":
     """How a hyperparameter is written (β₁ for beta1)."""
     if name in ("beta1", "beta2"):
         return optimizer.params["betas"].symbol[int(name[-1]) - 1]

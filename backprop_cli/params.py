@@ -4,8 +4,6 @@ The problem-file validation, the JSON Schema, the page and the drawing all read
 these declarations, so an entry with a new parameter needs nothing else.
 """
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 Tex = tuple[str, str]  # (unicode, latex)

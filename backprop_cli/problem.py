@@ -12,8 +12,6 @@ z = a·Wᵀ + s·b, where the bias sign s is −1 for a threshold (z = W·x − 
 for a bias weight on a constant −1 input, and +1 otherwise.
 """
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -188,10 +186,10 @@ class Problem(NamedTuple):
         size = {"batch": n, "stochastic": 1, "minibatch": self.batch_size or n}[self.update]
         return [np.arange(i, min(i + size, n)) for i in range(0, n, size)]
 
-    def with_epochs(self, epochs: int) -> Problem:
+    def with_epochs(self, epochs: int) -> "Problem":
         return self._replace(epochs=epochs)
 
-    def with_parameters(self, W, b, state_W=None, state_b=None, epochs_done: int | None = None) -> Problem:
+    def with_parameters(self, W, b, state_W=None, state_b=None, epochs_done: int | None = None) -> "Problem":
         """The same problem starting from other weights, biases and optimizer buffers."""
         layers = []
         for i, layer in enumerate(self.layers):

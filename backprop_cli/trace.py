@@ -7,8 +7,6 @@ per example. Weights and their gradients are held in the ``out_in`` layout
 turns them into the layout the problem file used.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 import numpy as np

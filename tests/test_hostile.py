@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_cli import from_dict, loads
 from backprop_cli.cli import main
@@ -804,3 +806,27 @@ def test_a_title_is_never_markup(fmt):
     r = invoke("solve", "-", "--format", fmt, input='title: "\\\\input{/etc/passwd} <b>x</b> [red]y"\n' + OK)
     assert_clean(r, codes=(0,))
     assert TITLE_SAFE[fmt](r.output), r.output[:300]
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_the_character_sets_find_what_their_patterns_find(text):
+    """bounded.Characters skips its pattern for printable text: it must find exactly what the pattern finds."""
+    from backprop_cli.bounded import BAD_IN_TEXT, CONTROL
+
+    for chars in (CONTROL, BAD_IN_TEXT):
+        expected = re.search(chars._pattern, text)
+        found = chars.search(text)
+        assert (found and found.start()) == (expected and expected.start())
+
+
+@pytest.mark.parametrize(
+    "ch", ["\x00", "\x1b", "\x7f", "\x85", "\x9f", "\ud800", "\udfff", "\ufffe", "\u00a0", "\u2028"]
+)
+def test_each_edge_of_the_character_sets(ch):
+    from backprop_cli.bounded import BAD_IN_TEXT, CONTROL
+
+    for chars in (CONTROL, BAD_IN_TEXT):
+        text = f"a\tb\n{ch}c"
+        expected = re.search(chars._pattern, text)
+        assert (chars.search(text) is None) == (expected is None)
