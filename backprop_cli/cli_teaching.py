@@ -341,14 +341,15 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt):
         if fmt == "json":
             click.echo(json.dumps({"errors": [report._issue(i) for i in e.issues]}, ensure_ascii=False))
         raise
-    alone = reports[0] if len(reports) == 1 else None
+    many = len(answers) > 1 or any(a != "-" and os.path.isdir(a) for a in answers)  # a class, of any size
+    alone = reports[0] if len(reports) == 1 and not many else None
     if fmt == "json":
-        click.echo(report.as_json(reports))
+        click.echo(report.as_json(reports, many))
     elif fmt == "csv":
         click.echo(report.as_csv(reports), nl=False)
     elif fmt == "html":
         title = problems.title or problem if not isinstance(problems, str) else f"{problem}: one problem per student"
-        click.echo(report.as_html(reports, f"Grades: {title}", points is not None), nl=False)
+        click.echo(report.as_html(reports, f"Grades: {title}", points is not None, many), nl=False)
     elif not (alone and alone.issues):
         buf = io.StringIO()
         report.rich(reports, buf, points is not None)

@@ -435,10 +435,31 @@ def test_a_folder_of_thirty_answer_files_some_malformed_gives_thirty_rows(tmp_pa
     )  # net_h1: 2, forward: 1
     assert by["s01"]["wrong"] == "1" and by["s01"]["carried"] == "1" and by["s01"]["points"] == "0.5"
     assert by["s05"]["missing"] == "1" and by["s05"]["points"] == "2"  # out_h1, answered by the class, is missing
-    for bad in ("s02", "s03", "s04"):
-        assert by[bad]["error"] and by[bad]["right"] == "", by[bad]
+    for bad in ("s02", "s03", "s04"):  # not graded: 0 of the class's total, everything missing, and why
+        assert by[bad]["error"] and by[bad]["right"] == "0", by[bad]
+        assert (by[bad]["points"], by[bad]["total"], by[bad]["missing"]) == ("0", "3", "2"), by[bad]
     j = json.loads(run("check", "mazur-2-2-2", "answers", "--format", "json", cwd=tmp_path).stdout)
     assert len(j["files"]) == 30 and j["files"][2]["errors"][0]["line"] == 2
+    assert (j["files"][2]["points"], j["files"][2]["total"], j["files"][2]["missing"]) == (0, 2, 2)
+
+
+def test_the_json_of_a_class_has_one_shape_whatever_its_size(tmp_path):
+    """A folder (even of one file) or several files: {"files": [...]}; one file named alone: its object."""
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "ann.yaml").write_text("net_h1: 0.3775\n")
+    (tmp_path / "bo.yaml").write_text("net_h1: 0.3775\n")
+    shapes = {
+        args: sorted(json.loads(run("check", "mazur-2-2-2", *args, "--format", "json", cwd=tmp_path).stdout))
+        for args in (("class",), ("bo.yaml",), ("bo.yaml", "class/ann.yaml"))
+    }
+    assert shapes[("class",)] == shapes[("bo.yaml", "class/ann.yaml")] == ["files"]
+    assert "right" in shapes[("bo.yaml",)] and "files" not in shapes[("bo.yaml",)]
+
+
+def test_an_empty_folder_of_answers_is_an_error_not_an_empty_pass(tmp_path):
+    (tmp_path / "class").mkdir()
+    r = run("check", "mazur-2-2-2", "class", cwd=tmp_path)
+    assert r.returncode == 2 and "no answer files" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_points_with_names_count_missing_answers(tmp_path):

@@ -109,11 +109,16 @@ def answer_files(args: list[str]) -> list[str]:
     out = []
     for arg in args:
         if arg != "-" and os.path.isdir(arg):
-            out += sorted(
+            found = sorted(
                 os.path.join(arg, f)
                 for f in os.listdir(arg)
                 if f.lower().endswith(ANSWER_SUFFIXES) and not f.startswith(".")
             )
+            if not found:
+                raise ProblemError(
+                    Issue(arg, None, None, "", "a folder with no answer files", "answer files named *.yaml, *.json…")
+                )
+            out += found
         else:
             out.append(arg)
     return out
@@ -174,10 +179,17 @@ def grade_class(
 
 
 def _score(rep: FileReport, problems: Problem | str, points: Points, union: dict[Loc, Any]) -> FileReport:
-    if rep.issues:
-        return rep
-    named = points.resolve(problem_for(problems, rep.file)) if points.names else {}
+    """The points earned of the total, and the answers missing. A file that could not be graded (blank,
+    unreadable, not answers) earns 0 of the same total, every answer missing: a gradebook averages it as 0."""
+    try:
+        problem = problem_for(problems, rep.file)
+    except ProblemError:  # no problem for this file: its issue says so; the class's answers are still the total
+        problem = None
+    named = points.resolve(problem) if points.names and problem is not None else {}
     expected = list(dict.fromkeys([*named, *union]))
+    if rep.issues:
+        total = sum(points.worth(loc, named) for loc in expected)
+        return rep._replace(points=0.0, total=total, missing=len(expected))
     first: dict[Loc, Result] = {}
     for r in rep.results:
         if r.loc is not None and r.verdict in GRADED:

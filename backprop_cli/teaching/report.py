@@ -102,6 +102,8 @@ def rich(reports: list[FileReport], out: TextIO, points: bool) -> None:
         for issue in rep.issues[:MAX_LISTED]:
             out.write(f"cannot be graded: {issue}\n")
         if rep.issues:
+            if points:
+                out.write(f"0 of {rep.total:g} points\n")
             continue
         shown, extra = _listed(rep.results)
         width = max((shown_width(r.name) for r in shown if r.answer is not None), default=0)
@@ -170,9 +172,10 @@ def file_json(rep: FileReport) -> dict:
     }
 
 
-def as_json(reports: list[FileReport]) -> str:
-    """One file: its object; many: {"files": [...]}."""
-    if len(reports) == 1:
+def as_json(reports: list[FileReport], many: bool | None = None) -> str:
+    """One file: its object; a class (``many``: several files or a folder were named): {"files": [...]}, also
+    when the folder holds one file, so that a script reads the same shape whatever the class's size."""
+    if not (len(reports) > 1 if many is None else many):
         return json.dumps(file_json(reports[0]), ensure_ascii=False)
     return json.dumps({"files": [file_json(r) for r in reports]}, ensure_ascii=False)
 
@@ -183,8 +186,8 @@ def as_csv(reports: list[FileReport]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for rep in reports:
-        if rep.issues:
-            w.writerow([rep.file, "", "", "", "", "", "", "", "", str(rep.issues[0])])
+        if rep.issues:  # not graded: nothing right, every answer missing, 0 of the total
+            w.writerow([rep.file, 0, 0, 0, 0, rep.missing, 0, f"{rep.points:g}", f"{rep.total:g}", str(rep.issues[0])])
             continue
         graded = sum(r.verdict in GRADED for r in rep.results)
         right, carried, imprecise = rep.count("right"), rep.count("CARRIED"), rep.count("imprecise")
@@ -243,14 +246,14 @@ def _table(page: str) -> str:
     return page[page.index("<table") : page.rindex("</table>") + len("</table>")]
 
 
-def as_html(reports: list[FileReport], title: str, points: bool) -> str:
+def as_html(reports: list[FileReport], title: str, points: bool, many: bool | None = None) -> str:
     """One self-contained page: for one file, its answers; for a class, the gradebook, then each file's answers.
 
     Every text goes through render/html.py (escaped there); the page has no script and fetches nothing.
     """
     from ..render import html
 
-    if len(reports) == 1:
+    if not (len(reports) > 1 if many is None else many):
         rep = reports[0]
         header, rows = _answers(rep)
         return html.results_page(
