@@ -536,6 +536,18 @@ def test_fewer_figures_are_right_when_the_figures_left_out_are_zeros():
     assert p.judge(read_number("0.62"), 0.6059) is None
 
 
+def test_a_zero_written_to_four_decimals_is_right_for_a_value_far_below_them():
+    """Adam's first step from w = 0.1 leaves 3.4e−9 (ε = 1e−8): 0.0000 is that value at any precision a hand
+    calculation keeps. 0.0000 for a gradient of 4e−5 loses its figures; a bare 0 or 0.00 is still lazy."""
+    from backprop_cli.teaching.answers import Precision, scalar
+
+    p, q = Precision(), Precision(min_decimals=4)
+    assert p.judge(scalar("0.0000", 1), 3.424e-9) == q.judge(scalar("0.0000", 1), 3.424e-9) == "right"
+    assert p.judge(scalar("-0.00000", 1), -4.811e-9) == "right"
+    assert p.judge(scalar("0.0000", 1), 4e-5) == q.judge(scalar("0.0000", 1), 4e-5) == "imprecise"
+    assert p.judge(scalar("0.00", 1), 3.424e-9) == "imprecise" and p.judge(scalar("0", 1), 3.424e-9) == "imprecise"
+
+
 def test_one_quantity_under_two_spellings_is_graded_once():
     """∂E/∂w5, dE/dw5 and dL/dw5 name one quantity: the first is graded, the others are duplicates (a
     contradictory pair must not score the point)."""

@@ -293,7 +293,11 @@ class Precision(NamedTuple):
     is never right by rounding alone (``w5⁺: 0``, ``out_o1: 1``), and an
     answer equal to the true value is always right (a given, an exact 0), as is
     one that is the true value at ``figures`` significant figures (4.9 for
-    4.9000000001: the figures left out are zeros).
+    4.9000000001: the figures left out are zeros). A zero written with more
+    decimals than ``figures`` (0.0000) is right for a value that is zero at two
+    more decimals than written: Adam's w⁺ = 0.1 + (−0.09999999658) = 3.4e−9
+    is 0.0000 in any hand calculation, while 0.0000 for a gradient of 4e−5 is
+    too few figures.
     With ``tolerance``, right within that absolute difference, digits aside.
     """
 
@@ -309,11 +313,16 @@ class Precision(NamedTuple):
             return "right" if abs(answer.value - value) <= self.tolerance else None
         if not matches(answer, value):
             return None
-        enough_figures = significant(answer.text) >= self.figures
+        enough_figures = significant(answer.text) >= self.figures or self._negligible(answer, value)
         if self.min_decimals is None:
             return "right" if enough_figures or self._same_at_figures(answer, value) else "imprecise"
         lazy = answer.value in (0.0, 1.0, -1.0) and not enough_figures
         return "right" if decimals(answer.text) >= self.min_decimals and not lazy else "imprecise"
+
+    def _negligible(self, answer: Answer, value: float) -> bool:
+        """A zero written with more decimals than ``figures`` (0.0000), for a value zero at two decimals more."""
+        d = decimals(answer.text)
+        return answer.value == 0.0 and d > self.figures and abs(value) < 0.5 * 10.0 ** -(d + 2)
 
     def _same_at_figures(self, answer: Answer, value: float) -> bool:
         """Fewer figures written, but nothing lost: the true value at ``figures`` significant figures is the
