@@ -29,14 +29,23 @@ from .trace import Trace
 PAGE_OPTIONS = ("precision", "detail", "every", "notation", "worksheet", "answers")
 
 
-def load_problem(problem: Any) -> Problem:
-    """A problem from a path, an example name, a dict, YAML/JSON text, or a Problem."""
-    from . import examples
-    from .validate import from_dict, load, loads
+def load_problem(problem: Any):
+    """A problem from a path, an example name, a dict, YAML/JSON text, or a loaded one: a network's
+    :class:`~backprop_cli.problem.Problem`, or a computational graph's (a ``graph:`` key, SPEC §5)."""
+    from . import examples, source
+    from .graph import GraphProblem
+    from .validate import from_dict, loads_any
 
-    if isinstance(problem, Problem):
+    def load(path: str):
+        return loads_any(source.read_text(path), path)
+
+    if isinstance(problem, Problem | GraphProblem):
         return problem
     if isinstance(problem, dict):
+        if "graph" in problem:
+            from .graph.problem import from_dict as graph_from_dict
+
+            return graph_from_dict(problem)
         return from_dict(problem)
     if isinstance(problem, os.PathLike):
         return load(os.fspath(problem))
@@ -48,7 +57,7 @@ def load_problem(problem: Any) -> Problem:
     if bundled is not None:
         return load(bundled)
     if "\n" in problem or ":" in problem or problem.lstrip().startswith("{"):
-        return loads(problem, "<string>")
+        return loads_any(problem, "<string>")
     raise ProblemError(
         Issue(
             problem,
@@ -61,13 +70,28 @@ def load_problem(problem: Any) -> Problem:
     )
 
 
-def solve(problem: Any, **options) -> Result:
-    """The full worked solution: every intermediate of every epoch the problem asks for."""
-    return _run(load_problem(problem), record=True, options=options)
+def solve(problem: Any, *, exact: bool = False, **options) -> Result | CircuitResult:
+    """The full worked solution: every intermediate of every epoch the problem asks for (for a computational
+    graph, every gate forward and backward, and the step when the problem asks for one). ``exact=True``
+    computes in fractions from the decimals as written (``--exact``); a problem with an operation that is not
+    rational raises ProblemError."""
+    loaded = load_problem(problem)
+    if getattr(loaded, "kind", None) == "graph":
+        from .graph.engine import run as run_graph
+
+        _check_options(options)
+        return CircuitResult(run_graph(loaded, exact=exact), options)
+    return _run(loaded, record=True, options=options, exact=exact)
 
 
 def train(
-    problem: Any, epochs: int | None = None, *, trace: bool = False, until_loss: float | None = None, **options
+    problem: Any,
+    epochs: int | None = None,
+    *,
+    trace: bool = False,
+    until_loss: float | None = None,
+    exact: bool = False,
+    **options,
 ) -> Result:
     """Train for ``epochs`` epochs (default: the problem's): a loss per epoch and the final weights.
 
@@ -75,17 +99,21 @@ def train(
     whose loss after it is at most that value.
     """
     prob = load_problem(problem)
+    if getattr(prob, "kind", None) == "graph":
+        raise ValueError("train trains networks; a computational graph (graph:) is worked by solve")
     if epochs is not None:
         prob = prob.with_epochs(int(epochs))
-    return _run(prob, record=trace, options=options, until_loss=until_loss)
+    return _run(prob, record=trace, options=options, until_loss=until_loss, exact=exact)
 
 
-def _run(problem: Problem, record: bool, options: dict, until_loss: float | None = None) -> Result:
-    from .engine import run
+def _run(problem: Problem, record: bool, options: dict, until_loss: float | None = None, exact=False) -> Result:
+    _check_options(options)
+    if exact:
+        from .exact import refuse_inexact, run
 
-    unknown = set(options) - set(PAGE_OPTIONS)
-    if unknown:
-        raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; the options are {', '.join(PAGE_OPTIONS)}")
+        refuse_inexact(problem)
+    else:
+        from .engine import run
     reason: list[str] = []
 
     def on_epoch(rec) -> None:
@@ -96,6 +124,12 @@ def _run(problem: Problem, record: bool, options: dict, until_loss: float | None
 
     trace = run(problem, record=record, on_epoch=on_epoch, should_stop=lambda: reason[0] if reason else None)
     return Result(trace, options)
+
+
+def _check_options(options: dict) -> None:
+    unknown = set(options) - set(PAGE_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; the options are {', '.join(PAGE_OPTIONS)}")
 
 
 class Picture:
@@ -164,7 +198,14 @@ class Result:
     def value(self, name: str, **where) -> float:
         """The value of the quantity printed as ``name`` (net_h1, ∂L/∂w5, w5⁺), in the last update unless
         ``epoch=``, ``update=``, ``example=`` say which."""
-        rows = [r for r in self.quantities() if r.get("name") == name and all(r.get(k) == v for k, v in where.items())]
+        rows = [r for r in self.quantities() if all(r.get(k) == v for k, v in where.items())]
+        named = [r for r in rows if r.get("name") == name]
+        if not named:  # another spelling check reads: dE/dw7, ∂E_total/∂w7, delta_o1, w7_new
+            from .teaching.answer_names import canonical
+
+            key = canonical(name)
+            named = [r for r in rows if r.get("name") and canonical(r["name"]) == key]
+        rows = named
         if not rows:
             raise KeyError(f"no quantity named {name!r}" + (f" with {where}" if where else ""))
         return rows[-1]["value"]
@@ -213,3 +254,80 @@ class Result:
         last = epochs[-1].loss_after if epochs else None
         loss = f", loss {epochs[0].loss:.6g} -> {last:.6g}" if epochs and last is not None else ""
         return f"<backprop result: {name!r}, {len(epochs)} epoch{'s' if len(epochs) != 1 else ''}{loss}>"
+
+
+class CircuitResult:
+    """A computational graph's run (SPEC §5) and its worked page. ``.run`` is the graph's trace itself."""
+
+    def __init__(self, run, options: dict | None = None):
+        self.run = run
+        self.options = {"precision": 4, **(options or {})}
+
+    @property
+    def trace(self) -> dict:
+        """The JSON of ``--format json`` (SPEC §5) as a dict: values, grads, updated, gates."""
+        from .graph.jsonout import as_dict
+
+        return as_dict(self.run)
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.trace, ensure_ascii=False, allow_nan=False, indent=indent)
+
+    def value(self, name: str) -> float:
+        """A node's value (``q``), a gradient of the output (``df/dq``, ``∂f/∂q``, ``dq``), or a trained input
+        after the step (``x+``, ``x⁺``): the names ``backprop check`` reads."""
+        from .graph.teaching import _quantity
+
+        found = _quantity(self.run.problem, name, set(self.run.values))
+        if found is None:
+            raise KeyError(f"no value, gradient or updated input named {name!r}")
+        kind, node = found
+        table = {"value": self.run.values, "grad": self.run.grads, "updated": self.run.updated or {}}
+        if node not in table[kind]:
+            raise KeyError(f"{name!r}: {node} is not trained, so it has no value after the step")
+        return float(table[kind][node])
+
+    def page(self, format: str = "rich", **options) -> str:
+        """The page as text: rich (plain text), markdown, latex, html or json."""
+        from .graph import commands
+
+        if format not in commands.FORMATS:
+            raise ValueError(f"format {format!r}: a computational graph's page is one of {', '.join(commands.FORMATS)}")
+        if format == "json":
+            return self.to_json() + "\n"
+        from .graph._blocks import renderer
+
+        out = io.StringIO()
+        blocks, figure = self._blocks(options)
+        if format == "html":
+            renderer(format)(blocks, out, drawing=figure)
+        else:
+            renderer(format)(blocks, out)
+        return out.getvalue()
+
+    def _blocks(self, options: dict):
+        from .graph import commands
+        from .graph.page import build
+
+        options = {**self.options, **options}
+        figure = commands._circuit_figure(self.run, options["precision"], options.get("worksheet", False))
+        return build(self.run, options), figure
+
+    def draw(self) -> Picture:
+        """The circuit as the lecture slides draw it: each value above its wire, its gradient below."""
+        from .graph.drawing import svg
+
+        return Picture(svg(self.run, self.options["precision"]))
+
+    def _repr_html_(self) -> str:
+        from .render.html import notebook_blocks
+
+        return notebook_blocks(*self._blocks({}))
+
+    def _repr_markdown_(self) -> str:
+        return self.page("markdown")
+
+    def __repr__(self) -> str:
+        p = self.run.problem
+        out = self.run.values[p.output]
+        return f"<backprop circuit: {p.title or p.origin!r}, {p.output} = {float(out):.6g}>"

@@ -161,14 +161,7 @@ def read_problem(arg: str | None):
 
     A file with a graph: key is a computational graph (graph/), any other a network.
     """
-    from .validate import loads
-
-    def parsed(text: str, name: str):
-        if "graph" in text:  # the graph package is imported only for a file that may be one
-            from .graph import read_if_graph
-
-            return read_if_graph(text, name) or loads(text, name)
-        return loads(text, name)
+    from .validate import loads_any as parsed
 
     if arg is None or arg == "-":
         if 0 in output.CLOSED:

@@ -52,6 +52,17 @@ def loads(text: str, name: str = "<string>") -> Problem:
     return _validate(source.parse(text, name))
 
 
+def loads_any(text: str, name: str = "<string>"):
+    """A network's Problem, or a computational graph's (SPEC §5) for text with a ``graph:`` key."""
+    if "graph" in text:  # the graph package is imported only for text that may be one
+        from .graph import read_if_graph
+
+        found = read_if_graph(text, name)
+        if found is not None:
+            return found
+    return loads(text, name)
+
+
 def from_dict(data: Any, name: str = "<dict>") -> Problem:
     """Validate a problem given as plain Python data (the parsed form of a problem file)."""
     return _validate(source.Document(name, data))

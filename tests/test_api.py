@@ -154,3 +154,66 @@ def test_the_python_in_the_api_page_runs():
         exec(compile(block, "python-api.md", "exec"), namespace)  # noqa: S102 - our own documentation
     assert namespace["r"].value("out_o1") == pytest.approx(0.75136507, abs=5e-9)
     assert len(namespace["losses"]) == 2000
+    assert namespace["c"].value("x+") == pytest.approx(-1.96, abs=1e-15)
+
+
+# ----------------------------------------------------------------------------- circuits and spellings
+
+
+def test_a_circuit_is_solved_by_the_api_with_cs231n_numbers():
+    """CS231n, "Backpropagation, Intuitions": f = (x + y)·z at x = −2, y = 5, z = −4: q = 3, f = −12,
+    ∂f/∂x = ∂f/∂y = −4, ∂f/∂z = 3. The bundled example steps with η = 0.01."""
+    r = solve("circuit-add-multiply")
+    assert (r.value("q"), r.value("f"), r.value("df/dx"), r.value("∂f/∂y"), r.value("dz")) == (3, -12, -4, -4, 3)
+    assert r.value("x+") == pytest.approx(-1.96, abs=1e-15) and r.value("z⁺") == pytest.approx(-4.03, abs=1e-15)
+    assert r.trace["format"] == "backprop-graph" and r.trace["grads"]["q"] == -4
+    with pytest.raises(KeyError, match="nothing|no value"):
+        r.value("dw")
+
+
+def test_a_circuit_result_renders_every_format_and_shows_itself_in_jupyter():
+    r = solve("circuit-sigmoid-neuron")
+    for fmt in ("rich", "markdown", "latex", "html", "json"):
+        assert r.page(fmt).strip(), fmt
+    shown = r._repr_html_()
+    assert shown.startswith('<div class="backprop"><style>') and "<svg" in shown and "<html" not in shown
+    assert "Staged" not in r.page() and "sigmoid" in r.page().lower()
+    assert json.loads(r.to_json()) == r.trace
+
+
+def test_a_circuit_from_text_a_dict_or_exact():
+    text = "inputs: {x: -2, y: 5, z: -4}\ngraph:\n  q: x + y\n  f: q * z\n"
+    assert solve(text).value("df/dz") == 3
+    assert solve({"inputs": {"x": 3, "y": 4}, "graph": {"f": "x * y"}}).value("df/dx") == 4
+    r = solve(text + "learning_rate: 0.1\ntrain: [x]\n", exact=True)
+    assert r.trace["exact"]["updated"] == {"x": "-8/5"}  # −2 − 0.1·(−4)
+
+
+def test_train_of_a_circuit_says_what_to_use():
+    with pytest.raises(ValueError, match="solve"):
+        train("circuit-add-multiply")
+
+
+def test_value_reads_the_spellings_check_reads():
+    r = solve("mazur-2-2-2")
+    assert r.value("dE/dw7") == r.value("∂E_total/∂w7") == r.value("dEtotal_dw7") == r.value("∂L/∂w7")
+    assert r.value("delta_o1") == r.value("δ_o1") and r.value("w7_new") == r.value("w7⁺")
+    with pytest.raises(KeyError):
+        r.value("dE/dw99")
+
+
+def test_exact_through_the_api():
+    from fractions import Fraction
+
+    first = solve("perceptron-and", exact=True).quantities()[0]  # Negnevitsky's AND: net = 0.3·0 − 0.1·0 − 0.2
+    assert first["name"] == "net_y1" and first["exact"] == Fraction(-1, 5) and first["value"] == -0.2
+    assert "exact" not in solve("perceptron-and").quantities()[0]
+    with pytest.raises(ProblemError, match="not rational"):
+        solve("mazur-2-2-2", exact=True)
+
+
+def test_quantities_hold_plain_python_numbers():
+    """json.dumps(r.quantities()) works: no NumPy integer leaks into a row (the example index did)."""
+    for name in ("perceptron-and", "minibatch", "mazur-2-2-2"):
+        rows = solve(name).quantities()
+        assert json.loads(json.dumps(rows, default=None)) and all(type(r["example"]) in (int, type(None)) for r in rows)

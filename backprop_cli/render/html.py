@@ -238,13 +238,23 @@ def render(trace: Trace, out: IO[str], options=None) -> None:
 def render_blocks(blocks, out: IO[str], drawing=None) -> None:
     """Lay out a list of page blocks (a computational graph's page) as one complete HTML page, titled by its first
     title. ``drawing()`` gives the figure placed before the first section as (SVG text, caption), or None."""
+    title = next((b.text for b in blocks if isinstance(b, page.Heading) and b.level == 1), "backprop")
+    out.write(document(title, blocks_fragment(blocks, drawing)))
+
+
+def blocks_fragment(blocks, drawing=None) -> str:
+    """The body of :func:`render_blocks`'s page alone."""
     writer = _Page(None, {}, drawing or (lambda: None))
     for block in blocks:
         BLOCKS[type(block)](writer, block)
     if not writer.figure_done:
         writer.place_figure()
-    title = next((b.text for b in blocks if isinstance(b, page.Heading) and b.level == 1), "backprop")
-    out.write(document(title, "\n".join(writer.chunks)))
+    return "\n".join(writer.chunks)
+
+
+def notebook_blocks(blocks, drawing=None) -> str:
+    """A list of page blocks for Jupyter (as :func:`notebook`): the style scoped to the page."""
+    return f'<div class="backprop"><style>{STYLE}</style>\n{blocks_fragment(blocks, drawing)}\n</div>'
 
 
 def results_page(title: str, summary: str, header: list[str], rows: list[list[object]]) -> str:

@@ -82,7 +82,7 @@ class _Rows:
         f = formula.u if isinstance(formula, M) else formula
         row = {
             **self.where,
-            "example": example,
+            "example": None if example is None else int(example),  # a plain int, never NumPy's
             "layer": layer,
             "unit": unit,
             "kind": kind,
