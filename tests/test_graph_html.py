@@ -63,7 +63,8 @@ def test_the_add_multiply_page_holds_the_published_values_in_math_and_drawing():
 
 def test_a_negative_number_in_parentheses_is_a_sign_not_a_binary_minus():
     html = cli("solve", "circuit-add-multiply", "--format", "html").stdout
-    assert '<mo fence="true">(</mo><mrow><mo>−</mo><mn>4</mn></mrow><mo fence="true">)</mo>' in html
+    fence = '<mo fence="true" stretchy="false">'  # around a number, a bracket keeps its size (as in TeX)
+    assert f"{fence}(</mo><mrow><mo>−</mo><mn>4</mn></mrow>{fence})</mo>" in html
 
 
 def test_a_worksheet_draws_the_givens_only_and_its_key_has_every_answer():

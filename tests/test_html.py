@@ -97,6 +97,13 @@ def test_a_wide_worksheet_key_starts_on_a_new_page():
             '<mtable columnalign="left"><mtr><mtd><mn>1</mn></mtd>',
         ),
         (r"x\input{/etc/passwd}<script>", "<mo>\\</mo><mrow></mrow><mi>i</mi>"),
+        # spaced as TeX spaces them (a browser ran "−y ln a" together as "−ylna", and wrote "( −0.4 )", "( − 0.1)")
+        (r"-y \ln a", '<mi>y</mi><mrow><mspace width="0.1667em"></mspace><mi>ln</mi><mo>\u2061</mo><mspace'),
+        (r"= \tanh(x)", '<mo>=</mo><mrow><mi>tanh</mi><mo>\u2061</mo></mrow><mo form="prefix" stretchy="false">('),
+        (r"\tanh(-0.1) = -2", '(</mo><mo form="prefix">−</mo><mn>0.1</mn><mo form="postfix" stretchy="false">)</mo>'),
+        (r"= -2", '<mo>=</mo><mo form="prefix">−</mo><mn>2</mn>'),
+        (r"\left(-0.4\right)", '<mo fence="true" stretchy="false">(</mo><mrow><mo>−</mo><mn>0.4</mn></mrow>'),
+        (r"\left(\frac{a}{b}\right)", '<mo fence="true">(</mo><mfrac>'),
     ],
 )
 def test_tex_becomes_mathml(tex, mathml_part):

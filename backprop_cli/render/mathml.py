@@ -108,6 +108,18 @@ OPERATORS = {
     "prod": "∏",
     "int": "∫",
 }
+SIGNS = ("<mo>−</mo>", "<mo>+</mo>")
+AFTER_WHICH_A_SIGN = {
+    '<mo form="prefix" stretchy="false">(</mo>',
+    '<mo form="prefix" stretchy="false">[</mo>',
+    "<mo>=</mo>",
+    "<mo>,</mo>",
+}
+"""A − or + right after these is a sign (TeX makes it one), not a binary operator with space around it."""
+TALL = ("<mfrac", "<mtable", "<msqrt", "<munder", "<mover", "<msubsup")
+"""What makes a \\left…\\right pair stretch; around a number or a name, TeX's brackets keep their size."""
+THIN = '<mspace width="0.1667em"></mspace>'
+FUNCTION = f"<mrow>{THIN}<mi>"
 FUNCTIONS = frozenset("lim ln log exp max min sin cos tan tanh sinh cosh arg sup inf det".split())
 ACCENTS = {"hat": "^", "bar": "¯", "tilde": "~", "vec": "→", "dot": "˙", "ddot": "¨", "overline": "¯"}
 SPACES = {",": "0.1667em", ":": "0.2222em", ";": "0.2778em", " ": "0.25em", "quad": "1em", "qquad": "2em"}
@@ -174,6 +186,10 @@ class _Parser:
             atom = self.atom()
             if atom is None:
                 continue
+            if atom in SIGNS and items and items[-1] in AFTER_WHICH_A_SIGN:
+                atom = atom.replace("<mo>", '<mo form="prefix">')  # tanh(−0.1), = −0.4: a sign, not a binary −
+            if atom.startswith(FUNCTION) and (not items or items[-1].startswith("<mo")):
+                atom = "<mrow><mi>" + atom[len(FUNCTION) :]  # = tanh(…): the operator before it spaces it already
             items.append(self.scripts(atom))
 
     def at_stop(self, stop: str) -> bool:
@@ -257,6 +273,17 @@ class _Parser:
             return mo(c, form="postfix", stretchy="false")
         return mo({"-": "−", "*": "∗"}.get(c, c))
 
+    def function(self, w: str) -> str:
+        """\\ln, \\exp, \\max: an operator name, spaced as TeX spaces it (a thin space each side, none before a
+        bracket): without it a browser sets −y·ln a as "−ylna". U+2061 (function application) joins it to its
+        argument for screen readers."""
+        self.skip_spaces()
+        nxt = self.peek()
+        if nxt in ("_", "^"):  # \max_k: the scripts attach to the name itself
+            return f"<mi>{w}</mi>"
+        after = "" if nxt in ("(", "[", "{", "") or self.s.startswith("\\left", self.i) else THIN
+        return f"{FUNCTION}{w}</mi><mo>\u2061</mo>{after}</mrow>"
+
     def control(self, w: str) -> str | None:
         if w in IDENTIFIERS:
             return f"<mi>{IDENTIFIERS[w]}</mi>"
@@ -265,7 +292,7 @@ class _Parser:
         if w in OPERATORS:
             return mo(OPERATORS[w])
         if w in FUNCTIONS:
-            return f"<mi>{w}</mi>"
+            return self.function(w)
         if w in SPACES:
             return f'<mspace width="{SPACES[w]}"></mspace>'
         if w in ("!", "textstyle", "displaystyle", "scriptstyle"):
@@ -323,7 +350,15 @@ class _Parser:
             self.i += len("\\right")
             closing = self.delimiter()
         inner = row(items) if items else ""  # its own row, so that a leading minus is a sign (prefix), not a binary −
-        return row([mo(opening, fence="true") if opening else "", inner, mo(closing, fence="true") if closing else ""])
+        # Chromium sets a stretchy bracket with gaps inside it, "( −0.4 )": it stretches only around what is tall
+        tall = {} if any(tag in inner for tag in TALL) else {"stretchy": "false"}
+        return row(
+            [
+                mo(opening, fence="true", **tall) if opening else "",
+                inner,
+                mo(closing, fence="true", **tall) if closing else "",
+            ]
+        )
 
     def delimiter(self) -> str:
         self.skip_spaces()
