@@ -119,7 +119,7 @@ def refuse_control_characters(text: str, name: str) -> None:
         )
 
 
-def compose(loader, name: str, max_depth: int, max_nodes: int) -> yaml.Node | None:
+def compose(loader, name: str, max_depth: int, max_nodes: int, text: str = "") -> yaml.Node | None:
     """The node tree of the single document in ``text``, composed from parser events without recursion.
 
     Refused: nesting deeper than max_depth (counted through aliases too, before
@@ -144,7 +144,7 @@ def compose(loader, name: str, max_depth: int, max_nodes: int) -> yaml.Node | No
             if handler is not None:
                 handler(event)
     except yaml.MarkedYAMLError as e:
-        raise syntax_error(e, name) from None
+        raise syntax_error(e, name, text) from None
     except yaml.YAMLError as e:
         raise ProblemError(Issue(name, None, None, "", f"unreadable YAML ({e})", "valid YAML or JSON")) from None
     finally:
@@ -253,13 +253,24 @@ class _Composer:
         self.attach(node, height, size, node.start_mark)
 
 
-def syntax_error(e: yaml.MarkedYAMLError, name: str) -> ProblemError:
+def syntax_error(e: yaml.MarkedYAMLError, name: str, text: str = "") -> ProblemError:
+    """A YAML syntax error where it stands; a tab there is named, the most common beginner's slip."""
     mark = e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
     what = e.problem or "invalid YAML"
+    if mark and tab_at(text, mark.line, mark.column):
+        return ProblemError(
+            Issue(name, line, col, "", "a tab", "spaces: YAML indents and separates with spaces, never tabs")
+        )
     if e.context:
         started = ""
         if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != e.problem_mark.line:
             started = f" that starts at line {e.context_mark.line + 1}, column {e.context_mark.column + 1}"
         what = f"{e.context}{started}, {what}"
     return ProblemError(Issue(name, line, col, "", f"a YAML syntax error ({what})", "valid YAML or JSON"))
+
+
+def tab_at(text: str, line: int, column: int) -> bool:
+    """Whether the character at 0-based ``line`` and ``column`` of ``text`` is a tab."""
+    lines = text.split("\n", line + 1)
+    return line < len(lines) and lines[line][column : column + 1] == "\t"

@@ -301,7 +301,7 @@ def parse(text: str, name: str) -> Document:
             json_reader.check_strings(json_data, name)
             return _finish(Document(name, json_data))
     try:
-        root = bounded.compose(_Loader(text), name, MAX_DEPTH, MAX_NODES)
+        root = bounded.compose(_Loader(text), name, MAX_DEPTH, MAX_NODES, text)
     except ProblemError:
         if json_data is not None:  # JSON that YAML cannot read (a key longer than 1024 characters)
             json_reader.check_strings(json_data, name)

@@ -90,6 +90,13 @@ def test_a_file_that_cannot_be_graded_in_machine_formats(tmp_path, fmt):
         assert json.loads(out)["errors"][0]["line"] == 1
 
 
+def test_an_alias_bomb_is_refused_at_the_line_that_expands_it(tmp_path):
+    """The values of an alias stand at its anchor's line; the message names the key whose value expands."""
+    bomb = next(content for content, message in REFUSED if message == "too many values")
+    code, out, err = check(tmp_path, bomb, "--format", "json")
+    assert code == 2 and json.loads(out)["errors"][0]["line"] == 5, out  # e: &e [*d, …] passes 100,000 values
+
+
 @pytest.mark.parametrize(
     "written,verdict",
     [

@@ -42,3 +42,22 @@ def test_refused_with_exit_2_and_no_traceback(path):
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output and f"{path}:" in result.output
+
+
+@pytest.mark.parametrize(
+    "text,line",
+    [("title: x\nlayers:\n\t- name: h\n", 3), ("title: x\nlayers:\n  - name: h\n\t  activation: relu\n", 4)],
+)
+def test_a_tab_is_named_where_it_stands(text, line):
+    """libyaml says "found character that cannot start any token"; a beginner needs to hear "a tab"."""
+    from backprop_cli import loads
+
+    with pytest.raises(ProblemError) as e:
+        loads(text, "p.yaml")
+    assert str(e.value).startswith(f"p.yaml:{line}:1: found a tab; expected spaces"), str(e.value)
+
+
+def test_a_tab_in_an_answer_file_is_named(tmp_path):
+    (tmp_path / "a.yaml").write_text("net_h1: 0.3775\n\tout_h1: 0.5933\n")
+    r = CliRunner().invoke(main, ["check", "mazur-2-2-2", str(tmp_path / "a.yaml")])
+    assert r.exit_code == 2 and ":2:1: found a tab; expected spaces" in r.output, r.output

@@ -18,6 +18,7 @@ import math
 import re
 from typing import Any, BinaryIO, NamedTuple
 
+from ..bounded import tab_at
 from ..errors import Issue, ProblemError
 from ..yaml_import import yaml
 
@@ -221,6 +222,10 @@ def parse_yaml(text: str, source: str) -> Any:
         node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
+        if mark and tab_at(text, mark.line, mark.column):
+            raise ProblemError(
+                Issue(source, mark.line + 1, mark.column + 1, "", "a tab", "spaces: YAML indents with spaces")
+            ) from None
         raise ProblemError(
             Issue(
                 source,
@@ -235,12 +240,13 @@ def parse_yaml(text: str, source: str) -> Any:
         raise ProblemError(Issue(source, 1, 1, "", "an empty file", EXPECTED))
     budget = [MAX_VALUES]
 
-    def build(n: yaml.Node, depth: int, path: frozenset) -> Any:
+    def build(n: yaml.Node, depth: int, path: frozenset, entry: int = 1) -> Any:
+        """``entry``: the line of the key whose value this is (an alias's values stand at the anchor's line)."""
         line = n.start_mark.line + 1
         budget[0] -= 1
         if budget[0] < 0:
             raise ProblemError(
-                Issue(source, line, 1, "", "a document that expands to too many values", f"at most {MAX_VALUES:,}")
+                Issue(source, entry, 1, "", "a document that expands to too many values", f"at most {MAX_VALUES:,}")
             )
         if id(n) in path:
             raise ProblemError(
@@ -255,10 +261,10 @@ def parse_yaml(text: str, source: str) -> Any:
             out = Entries()
             for k, v in n.value:
                 key = str(k.value) if isinstance(k, yaml.ScalarNode) else "<a key that is not a name>"
-                out.add(key, build(v, depth + 1, inner), k.start_mark.line + 1)
+                out.add(key, build(v, depth + 1, inner, k.start_mark.line + 1), k.start_mark.line + 1)
             return out
         if isinstance(n, yaml.SequenceNode):
-            return [build(v, depth + 1, inner) for v in n.value]
+            return [build(v, depth + 1, inner, entry) for v in n.value]
         if n.tag == "tag:yaml.org,2002:null":
             return None  # null, ~ or nothing: no answer (a trace's dL_db of a layer without bias)
         return scalar(str(n.value), line)
