@@ -574,3 +574,20 @@ def test_a_value_of_another_update_says_which_and_how_to_name_it():
     assert r.mistakes == ["it is the value at epoch 2: for that one, write m_w1@e2"]
     again = grade(validate.load(examples.file("optimizer-adam")), "m_w1@e2: 1.88\n", "answers.yaml")
     assert again[0].right
+
+
+def test_the_outputs_read_as_the_page_writes_them_y_hat():
+    """The page says "where ŷ is the output of o": ŷ1, ŷ_1 and yhat2 are out_o1 and out_o2 (Mazur: 0.75136507,
+    0.772928465); ŷ3 names nothing in a 2-output network."""
+    g = graded("ŷ1: 0.7514\nŷ_1: 0.7514\nyhat2: 0.7729\nŷ3: 0.5\n")
+    assert g["ŷ1"].verdict == "right" and g["ŷ_1"].verdict == "duplicate" and g["yhat2"].verdict == "right"
+    assert g["ŷ3"].verdict == "unknown"
+
+
+@pytest.mark.parametrize(
+    "name,suggested",
+    [("deltah2", "δ_h2"), ("o2", "out_o2 or net_o2"), ("outh1", "out_h1"), ("dEdw5", "∂L/∂w5")],
+)
+def test_suggestions_compare_names_as_spelt_in_letters(name, suggested):
+    r = graded(f"{name}: 0.1\n")[name]
+    assert r.verdict == "unknown" and f"did you mean {suggested}" in r.mistakes[0], r.mistakes

@@ -150,7 +150,7 @@ class AnswerNames:
         self.biases = {b: (l, j) for l, bs in enumerate(self.names.biases) if bs for j, b in enumerate(bs)}
         self.batches = problem.batches()
         self.steps = step_names(problem)
-        self._known: list[str] | None = None
+        self._known: dict[str, str] | None = None
 
     # -------------------------------------------------------------- names
 
@@ -206,6 +206,9 @@ class AnswerNames:
             l, j = self.units[m.group(2)]
             kind = {"net": "z", "z": "z", "out": "a", "a": "a", "delta": "delta", "L": "term", "E": "term"}[m.group(1)]
             return None if kind == "term" and l != len(self.p.layers) - 1 else Loc(kind, l, j)
+        m = re.fullmatch(r"y_?hat_?(\d+)", k)  # ŷ1, ŷ_1, yhat1: the page's ŷ, the output layer's activations
+        if m and 1 <= int(m.group(1)) <= len(self.names.units[-1]):
+            return Loc("a", len(self.p.layers) - 1, int(m.group(1)) - 1)
         if k == "L":
             return Loc("L_n" if per_example else "L")
         if k in ("loss_after", "L_after"):
@@ -266,12 +269,15 @@ class AnswerNames:
         return out
 
     def suggest(self, name: str) -> str:
-        """' (did you mean out_h1?)' for a name close to a known one, else ''."""
-        key = _suffix(name)[0]
+        """' (did you mean out_h1?)' for a name close to a known one, else ''. Names are compared as spelt in
+        letters (deltah2 is close to δ_h2, read delta_h2), and a unit's bare name asks which of its values."""
+        key = canonical(_suffix(name)[0])
+        if key in self.units:
+            return f" (did you mean out_{key} or net_{key}?)"
         if self._known is None:
-            self._known = self.known()
-        close = difflib.get_close_matches(key, self._known, n=2, cutoff=0.6)
-        return f" (did you mean {' or '.join(close)}?)" if close else ""
+            self._known = {canonical(k): k for k in self.known()}
+        close = difflib.get_close_matches(key, list(self._known), n=2, cutoff=0.6)
+        return f" (did you mean {' or '.join(self._known[c] for c in close)}?)" if close else ""
 
     # -------------------------------------------------------------- a partial trace
 
