@@ -204,11 +204,7 @@ def new(
 
     With --roster, write one exercise per student to DIR/ID.yaml: the same roster gives the same files."""
     if graph_gates is not None:
-        from .graph import commands
-
-        if optimizer or l2 or dropout or epochs > 1:
-            raise click.UsageError("--optimizer, --l2, --dropout and --epochs are for networks (--layers), not --graph")
-        return commands.new(graph_gates, seed, values, learning_rate)
+        return _new_circuit(graph_gates, seed, values, learning_rate, output)
     sizes = sizes or [2, 2, 1]  # the smallest network with a hidden layer, as most worked examples have
     from .teaching import exercise
 
@@ -246,6 +242,42 @@ def new(
         return
     with open_output(output, None) as out:
         out.write(texts[None])
+
+
+NETWORK_ONLY = (
+    "sizes",
+    "activation",
+    "hidden_activation",
+    "output_activation",
+    "loss",
+    "examples",
+    "optimizer",
+    "l2",
+    "dropout",
+    "epochs",
+    "roster",
+    "output_dir",
+)
+"""new's options that shape a network: with --graph, given ones are refused rather than silently ignored."""
+
+
+def _new_circuit(gates: int, seed: int, values: str, learning_rate: float | None, output: str | None) -> None:
+    from .graph.teaching import new_circuit
+
+    ctx = click.get_current_context()
+    given = [
+        p.opts[0]
+        for p in ctx.command.params
+        if p.name in NETWORK_ONLY and ctx.get_parameter_source(p.name) is not click.core.ParameterSource.DEFAULT
+    ]
+    if given:
+        raise click.UsageError(f"{', '.join(given)}: for a network, not with --graph (a circuit of gates)")
+    try:
+        text = new_circuit(gates, seed, values == "decimals", learning_rate)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    with open_output(output, None) as out:
+        out.write(text)
 
 
 @main.command(short_help="A worksheet: the solution page with every computed quantity blank.")

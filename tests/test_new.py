@@ -197,7 +197,7 @@ def test_new_sgd_gets_momentum_and_a_given_learning_rate_wins():
         (["--layers", "2-2-1", "--dropout", "1"], "--dropout"),
         (["--layers", "2-2-1", "--l2", "-1"], "--l2"),
         (["--layers", "2-2-1", "--optimizer", "lbfgs"], "--optimizer"),
-        (["--graph", "3", "--optimizer", "adam"], "not --graph"),
+        (["--graph", "3", "--optimizer", "adam"], "not with --graph"),
     ],
 )
 def test_new_refuses_bad_optimizer_settings(args, message):
@@ -237,3 +237,17 @@ def test_an_output_that_cannot_be_negative_gets_targets_it_can_reach():
         for seed in range(12):
             problem = loads(new_problem([2, 2, 1], activation=activation, loss="sse", seed=seed))
             assert problem.Y.min() > 0, (activation, seed)
+
+
+@pytest.mark.parametrize(
+    "given,named", [(["--layers", "2-2-1"], "--layers"), (["--activation", "tanh", "--epochs", "2"], "--activation")]
+)
+def test_new_graph_refuses_the_options_of_a_network_instead_of_ignoring_them(given, named):
+    r = run("new", "--graph", "3", *given)
+    assert r.returncode == 2 and named in r.stderr and "--graph" in r.stderr and r.stdout == ""
+
+
+def test_new_graph_writes_to_output(tmp_path):
+    r = run("new", "--graph", "3", "--seed", "1", "-o", str(tmp_path / "c.yaml"))
+    assert r.returncode == 0 and r.stdout == ""
+    assert (tmp_path / "c.yaml").read_text() == run("new", "--graph", "3", "--seed", "1").stdout
