@@ -11,16 +11,23 @@ and, for notebooks, ``solve`` and ``train`` (backprop_cli.api) give the worked p
     solve("mazur-2-2-2")
 """
 
-from .engine import run
-from .validate import from_dict, load, loads
-
 __all__ = ["load", "loads", "from_dict", "run", "solve", "train"]
+
+_HOMES = {
+    "run": "engine",
+    "load": "validate",
+    "loads": "validate",
+    "from_dict": "validate",
+    "solve": "api",
+    "train": "api",
+}
 
 
 def __getattr__(name: str):
-    """solve and train are imported on first use: importing the package stays cheap for the command line."""
-    if name in ("solve", "train"):
-        from . import api
+    """Each name is imported from its module on first use: importing the package runs nothing, so that the
+    command's launcher (launch.py) can report an install that cannot start, and notebooks load only what they use."""
+    if name in _HOMES:
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

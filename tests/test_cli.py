@@ -154,3 +154,21 @@ def test_step_without_problem_on_a_terminal_is_a_usage_error():
     # stdin here is a pipe with nothing on it: an empty document is refused
     r = backprop("step", stdin="")
     assert r.returncode == 2 and "empty" in r.stderr
+
+
+def test_an_install_that_cannot_start_says_so_in_one_line():
+    """An import error of the CLI itself (NumPy built for another Python, a package left out) is one line and exit
+    70, not a traceback: the command's entry point is launch.main, which imports the CLI inside its own handler."""
+    code = "import sys; sys.modules['backprop_cli.cli'] = None; from backprop_cli.launch import main; main()"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 70 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith("backprop: cannot start (ModuleNotFoundError") and r.stderr.count("\n") == 1
+
+
+def test_the_command_is_the_launcher():
+    import tomllib
+
+    from backprop_cli import launch
+
+    scripts = tomllib.loads((Path(launch.__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"backprop": "backprop_cli.launch:main"}

@@ -274,8 +274,7 @@ class AnswerNames:
         key = canonical(_suffix(name)[0])
         if key in self.units:
             return f" (did you mean out_{key} or net_{key}?)"
-        if self._known is None:
-            self._known = {canonical(k): k for k in self.known()}
+        self._known = self._known or {canonical(k): k for k in self.known()}
         close = difflib.get_close_matches(key, list(self._known), n=2, cutoff=0.6)
         return f" (did you mean {' or '.join(self._known[c] for c in close)}?)" if close else ""
 
