@@ -407,6 +407,33 @@ def test_the_error_signal_books_update_is_eta_delta_times_the_input():
     assert text.index("Δw46 = η·Err6·O4") < text.index("Δw56 = η·Err6·O5") < text.index("Δθ6 = η·Err6")
 
 
+TRASK = """
+title: Trask's 11-line network, iteration 0
+layers:
+  - name: l1
+    activation: sigmoid
+    weights: [[0.39293837, -0.42772133, -0.54629709]]
+inputs: [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+targets: [[0], [0], [1], [1]]
+loss: half_sse
+batch_reduction: sum
+learning_rate: 1
+conventions: {delta: error_signal}
+"""
+
+
+def test_a_batch_under_the_error_signal_updates_by_eta_times_the_sum_of_delta_x():
+    """A. Trask, "A Neural Network in 11 lines of Python" (2015), syn0 += l0.T.dot(l1_delta), as annotated by
+    P. Singman (KDnuggets, 2016): weights after iteration 0 are 0.67423821, −0.33473064, −0.40469539."""
+    trace = solved(TRASK)
+    text = flat(page(trace, precision=8))
+    assert "Δw1 = η·Σₙ δ_l1_1·x1 = 1·0.28129984 = 0.28129984" in text
+    assert "w1⁺ = w1 + Δw1 = 0.39293837 + 0.28129984 = 0.67423821" in text
+    np.testing.assert_allclose(trace.next_problem.layers[0].W[0], [0.67423821, -0.33473064, -0.40469539], atol=5e-9)
+    mean = flat(page(solved(TRASK.replace("batch_reduction: sum", "batch_reduction: mean"))))
+    assert "Δw1 = η·(1/4)·Σₙ δ_l1_1·x1 = 1·0.0703 = 0.0703" in mean
+
+
 def test_a_subtracted_threshold_moves_against_the_error_signal_and_momentum_stays_classical():
     """Negnevitsky §6.4: Δθ = α·(−1)·δ; Mitchell Eq. 4.18: Δw_ji(n) = η·δ_j·x_ji + α·Δw_ji(n − 1)."""
     text = flat(page(solved("textbook-negnevitsky-xor")))

@@ -244,10 +244,13 @@ def _with_signal(line: Line, threshold: bool) -> Line:
 
 def error_signal(s: Sheet, step: StepRecord, li: int, part_number: int, index) -> tuple[M, M, bool] | None:
     """δ·x of a weight (δ of a bias, the sum of the layer's δs for a shared one) in names and numbers, and whether
-    the bias is subtracted, when δ is the error signal (``delta: error_signal``) and −∂E/∂w is that product:
-    one example and no penalty. None otherwise."""
-    if not s.sym.error_signal or len(step.examples) != 1 or step.penalty is not None:
+    the bias is subtracted, when δ is the error signal (``delta: error_signal``) and −∂E/∂w is that product
+    (no penalty); over several examples, their sum Σₙ δ·x, scaled by the batch reduction (Trask's
+    ``syn0 += l0.T.dot(l1_delta)``), whose value the gradient section has summed. None otherwise."""
+    if not s.sym.error_signal or step.penalty is not None:
         return None
+    if len(step.examples) > 1:
+        return _summed_signal(s, step, li, part_number, index)
     sym, layer, delta = s.sym, s.problem.layers[li], step.backward_of(li + 1).delta[0]
     if part_number == 0:
         j, i = index
@@ -262,6 +265,20 @@ def error_signal(s: Sheet, step: StepRecord, li: int, part_number: int, index) -
     if len(units) > 1:
         names, values = paren(names), paren(values)
     return names, values, layer.bias_sign < 0
+
+
+def _summed_signal(s: Sheet, step: StepRecord, li: int, part_number: int, index) -> tuple[M, M, bool]:
+    """Σₙ δ·x over an update's examples: its value is −∂E/∂w, the sum the gradient section wrote out (and for a
+    bias, Σₙ δ, −∂E/∂b times the bias's sign)."""
+    sym, layer, g = s.sym, s.problem.layers[li], step.backward_of(li + 1)
+    over = s.scale(step) + M("Σₙ ", r"\sum_n ")
+    if part_number == 0:
+        j, i = index
+        return over + sym.delta(li, j) + DOT + sym.input_of(li, i), s.fmt.p(-g.dL_dW[j, i]), False
+    units = list(range(layer.units)) if layer.bias_form == "shared" else [index]
+    names = join(sym.delta(li, k) for k in units)
+    value = -g.dL_db[index] * layer.bias_sign
+    return over + (paren(names) if len(units) > 1 else names), s.fmt.p(value), layer.bias_sign < 0
 
 
 def per_step_lines(s: Sheet, rule: Rule, part: Part, index) -> list[Eq]:
