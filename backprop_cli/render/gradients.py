@@ -127,8 +127,10 @@ def input_gradient_lines(s: Sheet, step: StepRecord, first) -> None:
     sc = s.scale(step)
     rows = []
     for n in range(N):
+        example = step.examples[n] + 1
+        mark = M(superscript(f"({example})"), f"^{{({example})}}") if N > 1 else M("", "")  # whose δ: ⁽ⁿ⁾
         for i in range(layer.n_in):
-            names = join(sym.w(0, j, i) + DOT + sym.delta(0, j) for j in range(layer.units))
+            names = join(sym.w(0, j, i) + DOT + sym.delta(0, j) + mark for j in range(layer.units))
             values = join(
                 (s.val if j == 0 else s.pval)(W[j, i], layer.W[j, i]) + DOT + num.p(first.delta[n, j])
                 for j in range(layer.units)
@@ -136,8 +138,7 @@ def input_gradient_lines(s: Sheet, step: StepRecord, first) -> None:
             lhs = sym.d_loss(sym.label(sym.inputs[i]))
             if sym.error_signal:  # ∂L/∂x = −Σ w·δ with the error signal
                 names, values = NEG + paren(names), NEG + paren(values)
-            if N > 1:
-                lhs = lhs + M(superscript(f"({step.examples[n] + 1})"), f"^{{({step.examples[n] + 1})}}")
+            lhs = lhs + mark
             rows.append(
                 Eq(
                     [
