@@ -305,7 +305,7 @@ def test_a_mistake_is_named_on_everything_downstream():
     results = graded(text)
     assert results["∂L/∂w1"].verdict == "WRONG" and results["w1⁺"].verdict == "CARRIED"  # w1⁺ follows from ∂L/∂w1
     for r in results.values():
-        assert any("already-updated weights (in δ of layer h)" in m for m in r.mistakes), r
+        assert any("already-updated weights (in ∂L/∂out of layer h)" in m for m in r.mistakes), r
 
 
 def test_a_mistake_is_named_downstream_in_a_partial_trace():
@@ -591,3 +591,16 @@ def test_the_outputs_read_as_the_page_writes_them_y_hat():
 def test_suggestions_compare_names_as_spelt_in_letters(name, suggested):
     r = graded(f"{name}: 0.1\n")[name]
     assert r.verdict == "unknown" and f"did you mean {suggested}" in r.mistakes[0], r.mistakes
+
+
+def test_the_updated_weights_mistake_is_named_where_it_is_made_and_carried_values_do_not_contradict():
+    """A hidden ∂L/∂out computed with w⁺ (Mazur: w5⁺·δ_o1 + w7⁺·δ_o2 = 0.35891648·0.138498562 + 0.51130127·(−0.0380982365) = 0.03023)
+    is named on ∂L/∂out_h1 itself, where the mistake is made, not first on δ_h1 below it."""
+    from backprop_cli.teaching.report import _carried
+
+    wrong = 0.35891648 * 0.138498562 + 0.51130127 * -0.0380982365
+    results = graded(f"∂L/∂out_h1: {wrong:.5f}\nδ_h1: {wrong * 0.241300709:.6f}\n")
+    assert results["∂L/∂out_h1"].verdict == "WRONG"
+    assert "the hidden δ uses the already-updated weights" in results["∂L/∂out_h1"].mistakes
+    carried = results["δ_h1"]
+    assert carried.verdict == "CARRIED" and float(_carried(carried)) == pytest.approx(carried.carried, abs=5e-5)

@@ -284,7 +284,7 @@ KINDS: dict[str, Kind] = {
     "term": Kind("loss", "L", _unit, lambda c: generic(c.value)),
     "L_n": Kind("loss", "Lₙ", _example, lambda c: generic(c.value)),
     "L": Kind("loss", "L", _scalar, _loss),
-    "dL_da": Kind("delta", "∂L/∂out", _unit, lambda c: generic(c.value)),
+    "dL_da": Kind("delta", "∂L/∂out", _unit, lambda c: generic(c.value) + _hidden(c, 1.0)),
     "da_dz": Kind("delta", "∂out/∂net", _unit, _derivative),
     "delta": Kind("delta", "δ", _unit, _delta),
     "dL_dW": Kind("gradient", "∂L/∂w", _weight, _gradient),

@@ -51,6 +51,17 @@ def _rounded(value: float, r: Result) -> str:
     return f"{value:.{d}f}"
 
 
+def _carried(r: Result) -> str:
+    """The value that follows from the student's answers, to the decimals written; one more decimal when the
+    answer, within rounding of it, reads differently (0.28855 for a written 0.2886), so no line seems to
+    contradict the answer it accepts."""
+    text = _rounded(r.carried, r)
+    if isinstance(r.answer, Answer) and math.isfinite(r.carried) and float(text) != r.answer.value:
+        d = len(text.partition(".")[2]) + 1
+        text = f"{r.carried:.{min(d, 17)}f}"
+    return text
+
+
 def shown_width(name: str) -> int:
     """The columns a name takes: its combining marks (the hat of m̂) take none."""
     return sum(not unicodedata.combining(ch) for ch in name)
@@ -66,7 +77,7 @@ def line(r: Result, width: int, verdict_width: int) -> str:
     if r.verdict in ("WRONG", "imprecise", "CARRIED"):
         text += f"   expected {_rounded(r.expected, r)}"
     if r.verdict == "CARRIED":
-        text += f", but {_rounded(r.carried, r)} follows from your own earlier answers"
+        text += f", but {_carried(r)} follows from your own earlier answers"
     notes = list(r.mistakes)
     if r.verdict in ("unknown", "unreadable", "duplicate") and r.line is not None:
         notes[0] = f"line {r.line}: {notes[0]}"
@@ -218,7 +229,7 @@ def _answer_row(r: Result) -> list[str]:
     expected = _rounded(r.expected, r) if r.expected is not None and r.verdict != "right" else ""
     notes = list(r.mistakes)
     if r.verdict == "CARRIED":
-        notes.insert(0, f"{_rounded(r.carried, r)} follows from your own earlier answers")
+        notes.insert(0, f"{_carried(r)} follows from your own earlier answers")
     if r.line is not None and r.verdict in ("unknown", "unreadable", "duplicate"):
         notes = [f"line {r.line}: {n}" for n in notes[:1]] + notes[1:]
     return [r.name, _written(r), r.verdict, expected, "; or ".join(notes) if r.verdict == "WRONG" else "; ".join(notes)]
