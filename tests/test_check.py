@@ -594,8 +594,9 @@ def test_suggestions_compare_names_as_spelt_in_letters(name, suggested):
 
 
 def test_the_updated_weights_mistake_is_named_where_it_is_made_and_carried_values_do_not_contradict():
-    """A hidden ∂L/∂out computed with w⁺ (Mazur: w5⁺·δ_o1 + w7⁺·δ_o2 = 0.35891648·0.138498562 + 0.51130127·(−0.0380982365) = 0.03023)
-    is named on ∂L/∂out_h1 itself, where the mistake is made, not first on δ_h1 below it."""
+    """A hidden ∂L/∂out computed with w⁺ (Mazur: w5⁺·δ_o1 + w7⁺·δ_o2 = 0.35891648·0.138498562 +
+    0.51130127·(−0.0380982365) = 0.03023) is named on ∂L/∂out_h1 itself, where the mistake is made, not first on
+    δ_h1 below it."""
     from backprop_cli.teaching.report import _carried
 
     wrong = 0.35891648 * 0.138498562 + 0.51130127 * -0.0380982365
