@@ -341,7 +341,10 @@ def worksheet(problem, answers, fmt, output, precision, detail, notation):
     help="rich: a line per answer; json: everything, per file and answer; csv: a gradebook, a row per file; "
     "html: one self-contained page, the gradebook and each file's answers.",
 )
-def check(problem, answers, tolerance, min_decimals, points_file, fmt):
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of standard output."
+)
+def check(problem, answers, tolerance, min_decimals, points_file, fmt, output):
     """Grade ANSWERS (files, folders, or - for standard input) for PROBLEM.
 
     ANSWERS are mappings like net_h1: 0.3775, w5+: 0.3589 (YAML, JSON or a CSV of name,value), or partial JSON traces.
@@ -371,25 +374,34 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt):
         )
     except ProblemError as e:
         if fmt == "json":
-            click.echo(json.dumps({"errors": [report._issue(i) for i in e.issues]}, ensure_ascii=False))
+            _write(output, json.dumps({"errors": [report._issue(i) for i in e.issues]}, ensure_ascii=False) + "\n")
         raise
     many = len(answers) > 1 or any(a != "-" and os.path.isdir(a) for a in answers)  # a class, of any size
     alone = reports[0] if len(reports) == 1 and not many else None
     if fmt == "json":
-        click.echo(report.as_json(reports, many))
+        _write(output, report.as_json(reports, many) + "\n")
     elif fmt == "csv":
-        click.echo(report.as_csv(reports), nl=False)
+        _write(output, report.as_csv(reports))
     elif fmt == "html":
         title = problems.title or problem if not isinstance(problems, str) else f"{problem}: one problem per student"
-        click.echo(report.as_html(reports, f"Grades: {title}", points is not None, many), nl=False)
+        _write(output, report.as_html(reports, f"Grades: {title}", points is not None, many))
     elif not (alone and alone.issues):
         buf = io.StringIO()
         report.rich(reports, buf, points is not None)
-        click.echo(buf.getvalue(), nl=False)
+        _write(output, buf.getvalue())
     if alone and alone.issues:  # the one file given cannot be graded: its errors, as for a problem file
         raise ProblemError(alone.issues[: report.MAX_LISTED], max(0, len(alone.issues) - report.MAX_LISTED))
     if not all(rep.ok for rep in reports):
         sys.exit(EXIT_CHECK_FAILED)
+
+
+def _write(output: str | None, text: str) -> None:
+    """The report on standard output, or into the file ``output`` (atomically)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with open_output(output, None) as out:
+        out.write(text)
 
 
 @contextlib.contextmanager

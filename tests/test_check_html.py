@@ -84,7 +84,7 @@ def test_the_class_page_has_the_gradebook_then_each_students_answers(a_class):
         "error",
     ]
     assert [row[0] for row in gradebook[1:]] == ["ann.yaml", "bo.yaml", "<script>cy.yaml"]
-    assert gradebook[2][1:3] == ["2", "0"] and gradebook[3][-1] == "not graded: see below"
+    assert gradebook[2][1:3] == ["2", "0"] and gradebook[3][-1] == "not\u00a0graded\u00a0↓"
     assert ann[0] == ["answer", "written", "verdict", "expected", "notes"]
     rows = {row[0]: row for row in ann[1:]}
     assert rows["net_h1"][2] == "WRONG" and rows["net_h1"][3] == "0.3775"
@@ -131,3 +131,15 @@ def test_chromium_shows_the_class_page(a_class, tmp_path):
         text = subprocess.run(["pdftotext", "grades.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
         for expected in ("ann.yaml", "bo.yaml", "WRONG", "unknown", "0.3775", "<script>cy.yaml"):
             assert expected in text, expected
+
+
+def test_check_writes_its_report_to_output(tmp_path):
+    """-o as every command has it: the gradebook into a file, nothing on standard output."""
+    (tmp_path / "a.yaml").write_text("net_h1: 0.3775\n")
+    for fmt in ("html", "csv", "json", "rich"):
+        target = tmp_path / f"grades.{fmt}"
+        r = run("check", "mazur-2-2-2", "a.yaml", "--format", fmt, "-o", str(target), cwd=tmp_path)
+        assert r.returncode == 0 and r.stdout == "" and ("net_h1" in target.read_text()) != (fmt == "csv"), fmt
+    assert (tmp_path / "grades.csv").read_text().splitlines()[1] == "a.yaml,1,0,0,0,0,0,1,1,"
+    page = (tmp_path / "grades.html").read_text()
+    assert '<td class="num">0.3775</td>' in page and 'class="data results"' in page

@@ -13,6 +13,7 @@ printable, then HTML-escaped) and every formula through :func:`mathml.mathml`.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import IO
 
@@ -52,6 +53,7 @@ main.backprop { max-width: 52rem; margin: 0 auto; padding: 2.5rem 2rem 4rem; }
   font-weight: normal; }
 .backprop table.data tbody tr:last-child td { border-bottom: 1.5px solid var(--ink); }
 .backprop table.data .num { text-align: right; }
+.backprop table.results th, .backprop table.results td { padding: 0.2rem 0.45rem; }
 .backprop table.data td:first-child, .backprop table.data th:first-child { text-align: left; }
 .backprop table.data tr { break-inside: avoid; page-break-inside: avoid; }
 .backprop .matrix { margin: 0.5rem 0; padding: 0.3rem 0; overflow-x: auto; overflow-y: hidden; text-align: center;
@@ -260,8 +262,16 @@ def notebook_blocks(blocks, drawing=None) -> str:
 def results_page(title: str, summary: str, header: list[str], rows: list[list[object]]) -> str:
     """A page of structured results (check's grades, one row per answer), for a course website."""
     head = "".join(f"<th>{html_text(str(h))}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html_text('' if c is None else str(c))}</td>" for c in r) + "</tr>" for r in rows
-    )
-    table = f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    body = "".join("<tr>" + "".join(_cell(c) for c in r) + "</tr>" for r in rows)
+    table = f'<table class="data results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     return document(title, f"<h1>{html_text(title)}</h1>\n<p>{html_text(summary)}</p>\n{table}")
+
+
+NUMBER = re.compile(r"[−+-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?")
+
+
+def _cell(c: object) -> str:
+    """A cell of a results table: a number set right, as in the page's tables; anything else as text."""
+    text = "" if c is None else str(c)
+    kind = ' class="num"' if NUMBER.fullmatch(text) else ""
+    return f"<td{kind}>{html_text(text)}</td>"

@@ -249,7 +249,7 @@ def _answers(rep: FileReport) -> tuple[list[str], list[list[str]]]:
 def _gradebook_rows(reports: list[FileReport]) -> list[list[str]]:
     """The gradebook's rows (as the CSV), an error pointing to the file's section, where it is given in full."""
     rows = list(csv.reader(io.StringIO(as_csv(reports))))[1:]
-    return [row[:-1] + (["not graded: see below"] if row[-1] else [""]) for row in rows]
+    return [row[:-1] + (["not\u00a0graded\u00a0↓"] if row[-1] else [""]) for row in rows]
 
 
 def _table(page: str) -> str:
