@@ -36,6 +36,8 @@ def solve(
         )
     _warn(problem)
     trace = run(problem, exact=exact)
+    for w in trace.warnings[len(problem.warnings) :]:  # the run's own (the output after the step)
+        click.echo(f"backprop: warning: {w}", err=True)
     with _open(output, problem.origin) as out:
         if fmt == "json":
             from .jsonout import render
