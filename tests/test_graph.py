@@ -476,3 +476,36 @@ def test_network_files_are_untouched_by_the_dispatch():
     assert d["format"] == "backprop-trace"
     assert load_if_graph(str(examples.path("mazur-2-2-2"))) is None
     assert load_if_graph(os.devnull + "-missing") is None
+
+
+def test_the_page_steps_up_for_ascent_and_recomputes_the_output(tmp_path):
+    """Hacker's guide: x = −1.97, y = 2.98 after the step, and the output rose from −6 to −5.87 (−5.8706)."""
+    (tmp_path / "hg.yaml").write_text(
+        json.dumps({**HACKERS_GUIDE_MULTIPLY, "learning_rate": 0.01, "train": ["x", "y"], "maximize": True})
+    )
+    out = cli("solve", "hg.yaml", cwd=tmp_path).stdout
+    order = [
+        "One step of gradient ascent, η = 0.01",
+        "x⁺ = x + η·∂f/∂x = −2 + 0.01·3 = −1.97",
+        "y⁺ = y + η·∂f/∂y = 3 + 0.01·(−2) = 2.98",
+        "f⁺ = f(x⁺, y⁺) = −5.8706",
+        "The output rose from f = −6 to f⁺ = −5.8706, as a small enough step up the",
+        "Summary",
+    ]
+    at = 0
+    for piece in order:
+        assert piece in out[at:], piece
+        at = out.index(piece, at) + 1
+    sheet = cli("worksheet", "hg.yaml", cwd=tmp_path).stdout
+    assert "f⁺ = f(x⁺, y⁺) = ______" in sheet and "Did the output rise or fall?" in sheet and "5.87" not in sheet
+    md = cli("solve", "hg.yaml", "--format", "markdown", cwd=tmp_path).stdout
+    assert r"f^{+}" in md and r"x + \eta" in md
+
+
+def test_the_page_says_the_output_fell_after_descent_and_when_a_step_is_too_large(tmp_path):
+    out = cli("solve", "circuit-add-multiply").stdout
+    assert "One step of gradient descent" in out and "f⁺ = f(x⁺, y⁺, z⁺) = −12.4124" in out
+    assert "The output fell from f = −12 to f⁺ = −12.4124, as a small enough step down" in out
+    (tmp_path / "big.yaml").write_text("inputs: {x: 1}\ngraph:\n  f: x * x\nlearning_rate: 1.5\ntrain: [x]\n")
+    out = cli("solve", "big.yaml", cwd=tmp_path).stdout  # x⁺ = 1 − 1.5·2 = −2: f rises from 1 to 4
+    assert "x⁺ = x − η·∂f/∂x = 1 − 1.5·2 = −2" in out and "The output rose from f = 1 to f⁺ = 4: this step is" in out

@@ -7,7 +7,9 @@
    upstream × local = downstream for each operand, with the numbers, and the
    pattern the gate follows ("add distributes", "multiply swaps", "max routes").
    Where a value is used by several gates, the terms are added.
-4. With ``learning_rate`` and ``train``: one step x ← x − η·∂f/∂x.
+4. With ``learning_rate`` and ``train``: one step x ← x − η·∂f/∂x (x ← x + η·∂f/∂x
+   with ``maximize``), then the output recomputed at the updated inputs, and
+   whether it rose or fell.
 5. A summary table of every value and gradient.
 
 Every number comes from the trace; a worksheet leaves each computed one blank.
@@ -22,6 +24,12 @@ from .gates import OPS
 from .trace import GateRecord, GraphTrace
 
 MINUS = M(" − ", " - ")
+PLUS = M(" + ", " + ")
+
+
+def after(x: M) -> M:
+    """x⁺, the value after the step."""
+    return x + M("⁺", "^{+}")
 
 
 def sym(name: str) -> M:
@@ -237,29 +245,59 @@ class Builder:
         return ([Heading(3, heading)] if heading else []) + [Eqs(rows)]
 
     def update(self) -> list:
+        """x⁺ = x ∓ η·∂f/∂x for each trained input, then f recomputed at the updated inputs."""
         t, p = self.trace, self.problem
         if t.updated is None:
             return []
         eta = self.fmt(p.learning_rate if not t.exact else Fraction(repr(p.learning_rate)))
+        sign, way = (PLUS, "ascent") if p.maximize else (MINUS, "descent")
         rows = []
         for n in p.train:
             x = sym(n)
-            numbers = BLANK if self.blank else self.fmt(t.values[n]) + MINUS + eta + DOT + self.fmt.p(t.grads[n])
+            numbers = BLANK if self.blank else self.fmt(t.values[n]) + sign + eta + DOT + self.fmt.p(t.grads[n])
             rows.append(
-                Eq(
-                    [
-                        x + M("⁺", "^{+}"),
-                        x + MINUS + M("η", r"\eta") + DOT + d(self.f, n),
-                        numbers,
-                        self.value(t.updated[n]),
-                    ]
-                )
+                Eq([after(x), x + sign + M("η", r"\eta") + DOT + d(self.f, n), numbers, self.value(t.updated[n])])
             )
-        return [
+        blocks = [
             Heading(2, "Update"),
-            text("One step of gradient descent, η = ", eta, ", for each trained input:"),
+            text(f"One step of gradient {way}, η = ", eta, ", for each trained input:"),
             Eqs(rows),
         ]
+        return blocks + self.output_after()
+
+    def output_after(self) -> list:
+        """The output at the updated inputs (Karpathy's "f = −5.87" after the step), and whether it rose or fell."""
+        t, p, f = self.trace, self.problem, self.f
+        if t.output_after is None:
+            return []
+        args = join([after(sym(n)) if n in p.train else sym(n) for n in p.inputs], M(", ", ", "))
+        recomputed = M(f"{f}(", rf"{sym(f).t}\left(") + args + M(")", r"\right)")
+        rows = [Eq([after(sym(f)), recomputed, self.value(t.output_after)])]
+        if self.blank:
+            said = text("Did the output rise or fall?")
+        else:
+            up, down = t.output_after > t.values[f], t.output_after < t.values[f]
+            moved = "rose" if up else "fell" if down else "did not change"
+            said = text(
+                f"The output {moved} from ",
+                sym(f),
+                " = ",
+                self.fmt(t.values[f]),
+                " to ",
+                after(sym(f)),
+                " = ",
+                self.fmt(t.output_after),
+                self.remark(up, down),
+            )
+        return [text("The forward pass again, at the updated inputs:"), Eqs(rows), said]
+
+    def remark(self, up: bool, down: bool) -> str:
+        """What the change says: the step went the way it aims, or it was too large for the gradient's slope."""
+        if not (up or down):
+            return "."
+        if up == self.problem.maximize:
+            return f", as a small enough step {'up' if up else 'down'} the gradient does."
+        return ": this step is too large for the gradient, a local slope, to predict the change."
 
     def summary(self) -> list:
         t, p = self.trace, self.problem
