@@ -412,7 +412,8 @@ def test_rich_page_reads_gate_by_gate():
         "Forward pass",
         "Backward pass",
         "f = 1 / f_3",
-        "∂f/∂f_3 = ∂f/∂f·∂f/∂f_3",
+        "∂(1 / f_3)/∂f_3 = -1 / f_3² = -1 / 1.3679² = -0.5344",
+        "∂f/∂f_3 = ∂f/∂f·∂(1 / f_3)/∂f_3",
         "Divide scales",
         "f_1 = dot·(-1)",
         "∂f/∂dot = ∂f/∂f_1·∂f_1/∂dot = (-0.1966)·(-1) = 0.1966",
@@ -509,3 +510,21 @@ def test_the_page_says_the_output_fell_after_descent_and_when_a_step_is_too_larg
     (tmp_path / "big.yaml").write_text("inputs: {x: 1}\ngraph:\n  f: x * x\nlearning_rate: 1.5\ntrain: [x]\n")
     out = cli("solve", "big.yaml", cwd=tmp_path).stdout  # x⁺ = 1 − 1.5·2 = −2: f rises from 1 to 4
     assert "x⁺ = x − η·∂f/∂x = 1 − 1.5·2 = −2" in out and "The output rose from f = 1 to f⁺ = 4: this step is" in out
+
+
+def test_a_local_derivative_and_a_gradient_never_share_a_symbol():
+    """At the output gate f = q·z the local derivative is ∂(q·z)/∂q, the gradient ∂f/∂q (CS231n: the "local
+    gradient", then the chain rule's product). Where they differ, f = x·y + x at x = 2, y = 3: local 1, gradient 4."""
+    out = cli("solve", "circuit-add-multiply").stdout
+    assert "∂(q·z)/∂q = z = −4" in out and "∂f/∂q = ∂f/∂f·∂(q·z)/∂q = 1·(−4) = −4" in out
+    assert "∂f/∂q = z" not in out and "∂q/∂x = 1" in out  # other gates keep ∂g/∂a
+    t = engine.run(graph({"f": "x * y + x"}))
+    assert t.grads["x"] == 4 and t.record("f").local == (1.0, 1.0)
+    lines = (
+        "Local derivatives of the operation f_1 + x (written ∂(f_1 + x)/∂f_1, to keep them apart from the "
+        "gradients of the output, ∂f/∂f_1):\n∂(f_1 + x)/∂f_1 = 1\n∂(f_1 + x)/∂x = 1\n"
+    )
+    r = cli("solve", "-", stdin="inputs: {x: 2, y: 3}\ngraph:\n  f: x * y + x\n")
+    page = r.stdout.replace("\n", " ").replace("  ", " ")
+    assert " ".join(lines.split()) in " ".join(page.split()), r.stdout
+    assert "∂f/∂x = ∂f/∂f·∂(f_1 + x)/∂x + ∂f/∂f_1·∂f_1/∂x\n      = 1 + 3\n      = 4" in r.stdout

@@ -76,7 +76,9 @@ def test_check_command_exit_codes(tmp_path):
 def test_worksheet_blanks_every_computed_number_and_keeps_the_givens():
     out = cli("worksheet", "circuit-add-multiply").stdout
     out = out.replace("\u2212", "-")  # one minus sign either way
-    assert "x = -2" in out and "∂f/∂q = z = ______" in out and "-12" not in out.split("Summary")[0]
+    assert "x = -2" in out and "∂(q·z)/∂q = z = ______" in out and "-12" not in out.split("Summary")[0]
+    # a constant local derivative is a given, never given and then asked (∂q/∂x = 1 = ______); ∂f/∂f = 1 is filled
+    assert "∂q/∂x = 1\n" in out and "1 = ______" not in out and out.rstrip().endswith("f        ______        1")
     key = cli("worksheet", "circuit-add-multiply", "--answers").stdout
     key = key.replace("\u2212", "-")  # one minus sign either way
     assert "Answer key" in key and "1·(-4) = -4" in key
