@@ -352,6 +352,11 @@ class Builder:
         return blocks
 
 
+def local_symbol(trace: GraphTrace, gate: str, operand: str) -> M:
+    """The page's symbol of a gate's local derivative (∂q/∂x, or the output gate's ∂(q·z)/∂q), for check's words."""
+    return Builder(trace).local(gate, operand)
+
+
 def build(trace: GraphTrace, options: dict | None = None) -> list:
     """The page for a circuit's trace; with ``worksheet`` the same page with every computed number blank."""
     options = options or {}
