@@ -528,3 +528,9 @@ def test_a_local_derivative_and_a_gradient_never_share_a_symbol():
     page = r.stdout.replace("\n", " ").replace("  ", " ")
     assert " ".join(lines.split()) in " ".join(page.split()), r.stdout
     assert "∂f/∂x = ∂f/∂f·∂(f_1 + x)/∂x + ∂f/∂f_1·∂f_1/∂x\n      = 1 + 3\n      = 4" in r.stdout
+
+
+def test_exact_numbers_on_the_page_use_the_same_minus_sign_as_every_other():
+    """--exact wrote −1/3 and −3 with a hyphen (-1/3, -3) where every other number of the text page has U+2212."""
+    out = cli("solve", "-", "--exact", stdin="inputs: {x: 1, y: -3}\ngraph:\n  f: x / y\n").stdout
+    assert "f = x / y" in out and "−1/3" in out and "−3" in out and "-1/3" not in out and "-3" not in out

@@ -83,11 +83,16 @@ def svg(trace: GraphTrace, precision: int = 4, givens_only: bool = False) -> str
     y = _rows(columns, rec)
     x = _across(trace.problem.inputs, columns, rec, labels)
     height = int(max(y.values()) + 80)
-    out = _frame(x.width, height, trace.problem.title)
+    title = trace.problem.title or "computational graph"
+    legend = f"value above each wire, ∂{trace.problem.output}/∂value below"
+    width = int(max(x.width, _width(title) * 15 / 13 + 40, _width(legend) + 40))  # a long title is not cut off
+    out = _frame(width, height, title)
+    out.append(f'<g transform="translate({(width - x.width) / 2:.1f},0)">')  # the circuit centred under it
     out += _edges(trace.records, depth, x, y, labels.rx)
     for n in trace.values:
         out += _wire(n, rec, x, y, labels)
-    out.append(_legend(x.width, height, trace.problem.output))
+    out.append("</g>")
+    out.append(_legend(width, height, trace.problem.output))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

@@ -69,13 +69,13 @@ class Fmt:
                 q //= 2
             while q % 5 == 0:
                 q //= 5
-            if q != 1:
+            if q != 1:  # text writes a negative number with the minus sign U+2212, as every other number
                 return M(
-                    f"{x.numerator}/{x.denominator}",
+                    f"{'−' if x < 0 else ''}{abs(x.numerator)}/{x.denominator}",
                     rf"{'-' if x < 0 else ''}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}",
                 )
             s = _exact_decimal(x)
-            return M(s, s)
+            return M(s.replace("-", "−"), s)
         return self.numbers(x)
 
     def p(self, x) -> M:
