@@ -364,7 +364,7 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt, output):
 
             if fmt == "html":
                 raise click.UsageError("--format html grades networks' answers; a graph's check writes rich or json")
-            return commands.check(problems, answers[0], tolerance, fmt)
+            return commands.check(problems, answers, tolerance, fmt, min_decimals, points_file)
         points = None
         if points_file:
             with _opened(points_file) as f:

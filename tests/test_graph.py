@@ -89,6 +89,82 @@ def test_staged_gradients_add_at_forks():
     assert t.values["f"] == pytest.approx((3 + sy) / (sx + 1), rel=1e-15)
 
 
+# Karpathy's two sources step *up* the gradient (x.data += step_size * x.grad) and print the output after the step.
+HACKERS_GUIDE_MULTIPLY = {"inputs": {"x": -2, "y": 3}, "graph": {"f": "x * y"}}
+HACKERS_GUIDE_ADD_MULTIPLY = {"inputs": {"x": -2, "y": 5, "z": -4}, "graph": {"q": "x + y", "f": "q * z"}}
+HACKERS_GUIDE_NEURON = {
+    "inputs": {"a": 1, "b": 2, "c": -3, "x": -1, "y": 3},
+    "graph": {"ax": "a * x", "by": "b * y", "axpby": "ax + by", "axpbypc": "axpby + c", "s": "sigmoid(axpbypc)"},
+}
+MICROGRAD_LECTURE_L = {
+    "inputs": {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0},
+    "graph": {"e": "a * b", "d": "e + c", "L": "d * f"},
+}
+
+
+def ascent(problem: dict, maximize=True, **more):
+    step = {"learning_rate": 0.01, "train": list(problem["inputs"]), "maximize": maximize}
+    return from_dict({**problem, **step, **more})
+
+
+def test_hackers_guide_multiply_gate_one_step_of_ascent():
+    """Karpathy, Hacker's guide to Neural Networks, ch. 1, "Strategy #3: Analytic Gradient": x = −2, y = 3, f = −6;
+    after x += 0.01·3, y += 0.01·(−2): x = −1.97, y = 2.98, and "the output increased, -5.87" (exactly −5.8706)."""
+    t = engine.run(ascent(HACKERS_GUIDE_MULTIPLY))
+    assert t.updated == pytest.approx({"x": -1.97, "y": 2.98}, rel=1e-15)
+    assert t.output_after == pytest.approx(-5.8706, rel=1e-15) and round(t.output_after, 2) == -5.87
+    exact = engine.run(ascent(HACKERS_GUIDE_MULTIPLY), exact=True)
+    assert exact.output_after == Fraction("-5.8706")
+
+
+def test_hackers_guide_add_multiply_and_neuron_after_the_step():
+    """Hacker's guide, ch. 1: (x + y)·z steps to x = −2.04, y = 4.96, z = −3.97 and f = −11.59 (exactly −11.5924);
+    the neuron σ(a·x + b·y + c) goes from 0.8808 to "0.8825" after one step of 0.01 (0.88255018…, which the guide
+    prints cut at four decimals; the value below was checked with PyTorch float64)."""
+    t = engine.run(ascent(HACKERS_GUIDE_ADD_MULTIPLY), exact=True)
+    assert t.updated == {"x": Fraction("-2.04"), "y": Fraction("4.96"), "z": Fraction("-3.97")}
+    assert t.output_after == Fraction("-11.5924")
+    n = engine.run(ascent(HACKERS_GUIDE_NEURON))
+    assert round(n.values["s"], 4) == 0.8808 and 0.8825 <= n.output_after < 0.8826
+    assert n.output_after == pytest.approx(0.8825501816218984, rel=1e-15)
+    s = 1 / (1 + math.exp(-2))  # σ(a·x + b·y + c) = σ(2)
+    moved = {k: v + 0.01 * g for k, v, g in ((k, v, n.grads[k]) for k, v in HACKERS_GUIDE_NEURON["inputs"].items())}
+    assert n.grads["a"] == pytest.approx(-1 * s * (1 - s), rel=1e-15)
+    z = moved["a"] * moved["x"] + moved["b"] * moved["y"] + moved["c"]
+    assert n.output_after == pytest.approx(1 / (1 + math.exp(-z)), rel=1e-14)
+
+
+def test_micrograd_lecture_step_of_ascent():
+    """Karpathy, "The spelled-out intro to neural networks and backpropagation: building micrograd" (2022): after
+    p.data += 0.01 * p.grad for a, b, c, f the lecture prints L = -7.286496 (exactly −227703/31250)."""
+    t = engine.run(ascent(MICROGRAD_LECTURE_L), exact=True)
+    assert t.updated == {"a": Fraction("2.06"), "b": Fraction("-3.04"), "c": Fraction("9.98"), "f": Fraction("-1.96")}
+    assert t.output_after == Fraction(-227703, 31250) == Fraction("-7.286496")
+    assert engine.run(ascent(MICROGRAD_LECTURE_L)).output_after == pytest.approx(-7.286496, rel=1e-14)
+
+
+def test_descent_is_the_default_and_steps_down():
+    """CS231n's circuit with η = 0.01: descent gives x⁺ = −1.96, and f falls to −12.4124 = (3.08)·(−4.03)."""
+    t = solve("circuit-add-multiply")
+    assert not t.problem.maximize and t.output_after == pytest.approx(3.08 * -4.03, rel=1e-15)
+    assert engine.run(ascent(MICROGRAD_LECTURE_L, maximize=False), exact=True).output_after == Fraction("-8.726304")
+
+
+def test_maximize_is_a_boolean_and_needs_a_step():
+    with pytest.raises(ProblemError) as e:
+        from_dict({**HACKERS_GUIDE_MULTIPLY, "learning_rate": 0.1, "train": ["x"], "maximize": "yes"})
+    assert "maximize: found 'yes' (text); expected true (gradient ascent) or false" in str(e.value)
+    p = from_dict({**HACKERS_GUIDE_MULTIPLY, "maximize": True})
+    assert engine.run(p).output_after is None and any("maximize: ignored" in w for w in p.warnings)
+
+
+def test_an_output_without_a_value_after_the_step_is_a_warning_not_a_failure():
+    p = from_dict({"inputs": {"x": 1.0}, "graph": {"f": "log(x)"}, "learning_rate": 2, "train": ["x"]})
+    t = engine.run(p)  # x⁺ = 1 − 2·1 = −1: log(−1) has no value
+    assert t.updated == {"x": -1.0} and t.output_after is None
+    assert any("the output after the step is not computed" in w and "log of -1" in w for w in t.warnings)
+
+
 @pytest.mark.parametrize("name", examples.names("graph"))
 def test_every_circuit_example_opens_with_its_source_and_passes_gradcheck(name):
     text = examples.path(name).read_text()
@@ -288,6 +364,17 @@ def test_json_has_the_spec_keys_for_every_input_and_node():
     assert d["problem"]["graph"] == {"q": "x + y", "f": "q * z"}
 
 
+def test_json_echoes_maximize_and_gives_the_output_after_the_step(tmp_path):
+    (tmp_path / "hg.yaml").write_text(
+        json.dumps({**HACKERS_GUIDE_MULTIPLY, "learning_rate": 0.01, "train": ["x", "y"], "maximize": True})
+    )
+    d = json.loads(cli("solve", "hg.yaml", "--format", "json", "--exact", cwd=tmp_path).stdout)
+    assert d["problem"]["maximize"] is True and d["updated"] == pytest.approx({"x": -1.97, "y": 2.98}, rel=1e-15)
+    assert d["output_after"] == pytest.approx(-5.8706, rel=1e-15) and d["exact"]["output_after"] == "-29353/5000"
+    plain = json.loads(cli("solve", "circuit-micrograd", "--format", "json").stdout)
+    assert "maximize" not in plain["problem"] and "output_after" not in plain  # no step: nothing after it
+
+
 def test_exact_json_writes_fractions_as_text():
     d = as_dict(engine.run(graph({"f": "x / y"}, {"x": 1, "y": 3}), exact=True))
     assert d["exact"]["values"]["f"] == "1/3" and d["values"]["f"] == pytest.approx(1 / 3, rel=1e-15)
@@ -325,7 +412,8 @@ def test_rich_page_reads_gate_by_gate():
         "Forward pass",
         "Backward pass",
         "f = 1 / f_3",
-        "∂f/∂f_3 = ∂f/∂f·∂f/∂f_3",
+        "∂(1 / f_3)/∂f_3 = -1 / f_3² = -1 / 1.3679² = -0.5344",
+        "∂f/∂f_3 = ∂f/∂f·∂(1 / f_3)/∂f_3",
         "Divide scales",
         "f_1 = dot·(-1)",
         "∂f/∂dot = ∂f/∂f_1·∂f_1/∂dot = (-0.1966)·(-1) = 0.1966",
@@ -389,3 +477,60 @@ def test_network_files_are_untouched_by_the_dispatch():
     assert d["format"] == "backprop-trace"
     assert load_if_graph(str(examples.path("mazur-2-2-2"))) is None
     assert load_if_graph(os.devnull + "-missing") is None
+
+
+def test_the_page_steps_up_for_ascent_and_recomputes_the_output(tmp_path):
+    """Hacker's guide: x = −1.97, y = 2.98 after the step, and the output rose from −6 to −5.87 (−5.8706)."""
+    (tmp_path / "hg.yaml").write_text(
+        json.dumps({**HACKERS_GUIDE_MULTIPLY, "learning_rate": 0.01, "train": ["x", "y"], "maximize": True})
+    )
+    out = cli("solve", "hg.yaml", cwd=tmp_path).stdout
+    order = [
+        "One step of gradient ascent, η = 0.01",
+        "x⁺ = x + η·∂f/∂x = −2 + 0.01·3 = −1.97",
+        "y⁺ = y + η·∂f/∂y = 3 + 0.01·(−2) = 2.98",
+        "f⁺ = f(x⁺, y⁺) = −5.8706",
+        "The output rose from f = −6 to f⁺ = −5.8706, as a small enough step up the",
+        "Summary",
+    ]
+    at = 0
+    for piece in order:
+        assert piece in out[at:], piece
+        at = out.index(piece, at) + 1
+    sheet = cli("worksheet", "hg.yaml", cwd=tmp_path).stdout
+    assert "f⁺ = f(x⁺, y⁺) = ______" in sheet and "Did the output rise or fall?" in sheet and "5.87" not in sheet
+    md = cli("solve", "hg.yaml", "--format", "markdown", cwd=tmp_path).stdout
+    assert r"f^{+}" in md and r"x + \eta" in md
+
+
+def test_the_page_says_the_output_fell_after_descent_and_when_a_step_is_too_large(tmp_path):
+    out = cli("solve", "circuit-add-multiply").stdout
+    assert "One step of gradient descent" in out and "f⁺ = f(x⁺, y⁺, z⁺) = −12.4124" in out
+    assert "The output fell from f = −12 to f⁺ = −12.4124, as a small enough step down" in out
+    (tmp_path / "big.yaml").write_text("inputs: {x: 1}\ngraph:\n  f: x * x\nlearning_rate: 1.5\ntrain: [x]\n")
+    out = cli("solve", "big.yaml", cwd=tmp_path).stdout  # x⁺ = 1 − 1.5·2 = −2: f rises from 1 to 4
+    assert "x⁺ = x − η·∂f/∂x = 1 − 1.5·2 = −2" in out and "The output rose from f = 1 to f⁺ = 4: this step is" in out
+
+
+def test_a_local_derivative_and_a_gradient_never_share_a_symbol():
+    """At the output gate f = q·z the local derivative is ∂(q·z)/∂q, the gradient ∂f/∂q (CS231n: the "local
+    gradient", then the chain rule's product). Where they differ, f = x·y + x at x = 2, y = 3: local 1, gradient 4."""
+    out = cli("solve", "circuit-add-multiply").stdout
+    assert "∂(q·z)/∂q = z = −4" in out and "∂f/∂q = ∂f/∂f·∂(q·z)/∂q = 1·(−4) = −4" in out
+    assert "∂f/∂q = z" not in out and "∂q/∂x = 1" in out  # other gates keep ∂g/∂a
+    t = engine.run(graph({"f": "x * y + x"}))
+    assert t.grads["x"] == 4 and t.record("f").local == (1.0, 1.0)
+    lines = (
+        "Local derivatives of the operation f_1 + x (written ∂(f_1 + x)/∂f_1, to keep them apart from the "
+        "gradients of the output, ∂f/∂f_1):\n∂(f_1 + x)/∂f_1 = 1\n∂(f_1 + x)/∂x = 1\n"
+    )
+    r = cli("solve", "-", stdin="inputs: {x: 2, y: 3}\ngraph:\n  f: x * y + x\n")
+    page = r.stdout.replace("\n", " ").replace("  ", " ")
+    assert " ".join(lines.split()) in " ".join(page.split()), r.stdout
+    assert "∂f/∂x = ∂f/∂f·∂(f_1 + x)/∂x + ∂f/∂f_1·∂f_1/∂x\n      = 1 + 3\n      = 4" in r.stdout
+
+
+def test_exact_numbers_on_the_page_use_the_same_minus_sign_as_every_other():
+    """--exact wrote −1/3 and −3 with a hyphen (-1/3, -3) where every other number of the text page has U+2212."""
+    out = cli("solve", "-", "--exact", stdin="inputs: {x: 1, y: -3}\ngraph:\n  f: x / y\n").stdout
+    assert "f = x / y" in out and "−1/3" in out and "−3" in out and "-1/3" not in out and "-3" not in out

@@ -73,6 +73,8 @@ def test_a_worksheet_draws_the_givens_only_and_its_key_has_every_answer():
     drawing = "".join(svg_of(sheet).itertext())
     assert "x\u00a0=\u00a0−2" in drawing and "q\u00a0=\u00a0?" in drawing and "f\u00a0=\u00a0?" in drawing
     assert "12" not in drawing and "<mn>12</mn>" not in sheet  # f = −12 is computed: a blank, nowhere shown
+    labels = ["".join(t.itertext()) for t in svg_of(sheet).iter("{http://www.w3.org/2000/svg}text")]
+    assert labels[labels.index("f\u00a0=\u00a0?") + 1] == "1"  # ∂f/∂f = 1 starts the backward pass: a given
     key = cli("worksheet", "circuit-add-multiply", "--answers", "--format", "html").stdout
     assert '<h1 class="key">Answer key' in key and "<mn>12</mn>" in key
 

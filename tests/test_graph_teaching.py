@@ -27,7 +27,7 @@ STAGED = load_if_graph(str(examples.path("circuit-staged")))
 
 
 def test_right_answers_in_every_spelling():
-    r = graded(STAGED, "sigx: 0.9526\ndf/dx: 2.0596\n∂f/∂y: 1.5922\ndxpy: 1.5832\ngrad_den: -0.79\n")
+    r = graded(STAGED, "sigx: 0.9526\ndf/dx: 2.0596\n∂f/∂y: 1.5922\ndxpy: 1.5832\ngrad_den: -0.792\n")
     assert all(x.right for x in r.values())
 
 
@@ -51,9 +51,10 @@ def test_the_sign_of_a_subtractions_second_operand_is_named():
 
 
 def test_lazy_answers_do_not_pass():
+    """As for networks (teaching/answers.py's Precision): 3 significant figures, and a 0 or 1 never by rounding."""
     p = load_if_graph(str(examples.path("circuit-sigmoid-neuron")))
-    r = graded(p, "df/dw2: 0\nf: 1\ndf/dx0: 0.39\n")
-    assert not r["df/dw2"].right and not r["f"].right and r["df/dx0"].right
+    r = graded(p, "df/dw2: 0\nf: 1\ndf/dx0: 0.393\n")
+    assert r["df/dw2"].verdict == r["f"].verdict == "imprecise" and r["df/dx0"].right
 
 
 def test_updated_values_and_unknown_names():
@@ -76,7 +77,9 @@ def test_check_command_exit_codes(tmp_path):
 def test_worksheet_blanks_every_computed_number_and_keeps_the_givens():
     out = cli("worksheet", "circuit-add-multiply").stdout
     out = out.replace("\u2212", "-")  # one minus sign either way
-    assert "x = -2" in out and "∂f/∂q = z = ______" in out and "-12" not in out.split("Summary")[0]
+    assert "x = -2" in out and "∂(q·z)/∂q = z = ______" in out and "-12" not in out.split("Summary")[0]
+    # a constant local derivative is a given, never given and then asked (∂q/∂x = 1 = ______); ∂f/∂f = 1 is filled
+    assert "∂q/∂x = 1\n" in out and "1 = ______" not in out and out.rstrip().endswith("f        ______        1")
     key = cli("worksheet", "circuit-add-multiply", "--answers").stdout
     key = key.replace("\u2212", "-")  # one minus sign either way
     assert "Answer key" in key and "1·(-4) = -4" in key
@@ -135,3 +138,89 @@ def test_draw_escapes_the_title_and_keeps_labels_apart(tmp_path):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+# ----------------------------------------------------------------------------- check, as networks are checked
+
+HG_ASCENT = "inputs: {x: -2, y: 3}\ngraph:\n  f: x * y\nlearning_rate: 0.01\ntrain: [x, y]\nmaximize: true\n"
+
+
+def test_cs231n_printed_gradients_are_imprecise_not_wrong(tmp_path):
+    """F6: the CS231n notes print dw0 = -0.20, dw2 = 0.20 for −0.196612…: the true value with too few figures,
+    called imprecise with the networks' words and the expected value in their style (teaching/answers.Precision)."""
+    (tmp_path / "a.yaml").write_text("dw0: -0.2\ndw2: 0.20\ndx0: 0.393\n")
+    r = cli("check", "circuit-sigmoid-neuron", "a.yaml", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "imprecise  dw0 = -0.2   expected -0.1966   (write at least 3 significant figures)" in r.stdout
+    assert "imprecise  dw2 = 0.20   expected 0.1966" in r.stdout and "right      dx0 = 0.393" in r.stdout
+    assert r.stdout.endswith("1 of 3 right, 2 imprecise\n")
+    r = cli("check", "circuit-sigmoid-neuron", "a.yaml", "--min-decimals", "1", cwd=tmp_path)
+    assert r.stdout.endswith("3 of 3 right\n")
+    r = cli("check", "circuit-sigmoid-neuron", "a.yaml", "--tolerance", "0.001", cwd=tmp_path)
+    assert r.stdout.endswith("1 of 3 right\n") and "WRONG  dw0 = -0.2   expected -0.1966\n" in r.stdout
+
+
+def test_two_spellings_are_graded_once_and_a_flipped_sign_is_named(tmp_path):
+    p = load_if_graph(str(examples.path("circuit-add-multiply")))
+    r = grade(p, read_answers("dx: -4\n∂f/∂x: 4\ndy: 4\n", "a.yaml"), "a.yaml")
+    assert [x.verdict for x in r] == ["right", "duplicate", "WRONG"]
+    assert r[1].mistakes == ["the same quantity as dx, given above under another name; only the first is graded"]
+    assert r[2].mistakes == ["the sign of the gradient flipped"]
+
+
+def test_the_step_the_wrong_way_is_named_both_ways(tmp_path):
+    """Karpathy's Hacker's guide steps up: x = −1.97, y = 2.98, f = −5.87. Those answers for the descent problem
+    (CS231n's x·y at the same numbers) step the wrong way, and the descent answers for the ascent problem too."""
+    ascent = loads(HG_ASCENT, "hg.yaml")
+    descent = ascent._replace(maximize=False)
+    guide = read_answers("x+: -1.97\ny⁺: 2.98\nf+: -5.8706\n", "a.yaml")
+    assert all(r.right for r in grade(ascent, guide, "a.yaml"))
+    wrong = grade(descent, guide, "a.yaml")
+    assert [r.verdict for r in wrong] == ["WRONG"] * 3
+    up = "stepped up the gradient (x + η·∂f/∂x) instead of down: gradient descent subtracts η·∂f/∂x"
+    assert all(r.mistakes == [up] for r in wrong), [r.mistakes for r in wrong]
+    down = grade(ascent, read_answers("x_new: -2.03\nf_after: -6.1306\nf_new: -6\n", "a.yaml"), "a.yaml")
+    assert (
+        down[0].mistakes
+        == down[1].mistakes
+        == ["stepped down the gradient (x − η·∂f/∂x) instead of up: this problem maximizes (gradient ascent)"]
+    )
+    assert down[2].verdict == "duplicate"
+    before = grade(ascent, read_answers("f⁺: -6.000\nx+: 0.03\n", "a.yaml"), "a.yaml")
+    assert before[0].mistakes == ["the output before the step (f = -6), not after it"]
+    assert before[1].mistakes == ["the change Δx = +η·∂f/∂x, not the new value"]
+
+
+def test_check_grades_several_files_and_a_folder_as_for_networks(tmp_path):
+    (tmp_path / "hg.yaml").write_text(HG_ASCENT)
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "ann.yaml").write_text("x+: -1.97\ny+: 2.98\nf+: -5.87\n")
+    (tmp_path / "class" / "bob.yaml").write_text("x+: -2.03\ndx: 3\nq: 1\n")
+    (tmp_path / "class" / "cy.yaml").write_text("x+: [1]\n")
+    r = cli("check", "hg.yaml", "class", cwd=tmp_path)
+    assert r.returncode == 1
+    sections = r.stdout.split("== ")[1:]
+    assert [s.split("\n")[0] for s in sections] == [f"class/{n}.yaml" for n in ("ann", "bob", "cy")]
+    assert "right  f+ = -5.87\n3 of 3 right, 1 missing; 3 of 4 points" in sections[0]  # the guide's −5.87
+    assert "unknown  q  = 1   (line 3: a name the worked solution does not print" in sections[1]
+    assert "cannot be graded: class/cy.yaml:1:1: x+: found a list; expected a number" in sections[2]
+    assert r.stdout.endswith("3 answer files: 0 all right, 1 could not be graded\n")
+    d = json.loads(cli("check", "hg.yaml", "class", "--format", "json", cwd=tmp_path).stdout)
+    assert [f["file"] for f in d["files"]] == ["class/ann.yaml", "class/bob.yaml", "class/cy.yaml"]
+    assert (d["files"][0]["right"], d["files"][0]["missing"], d["files"][1]["wrong"]) == (3, 1, 1)
+    assert d["files"][2]["errors"][0]["key"] == "x+" and d["files"][2]["total"] == 4  # x+, y+, f+ and dx
+    one = json.loads(cli("check", "hg.yaml", "class/ann.yaml", "--format", "json", cwd=tmp_path).stdout)
+    assert "files" not in one and one["right"] == 3  # one file: its own object, as for networks
+    csv = cli("check", "hg.yaml", "class/ann.yaml", "class/bob.yaml", "--format", "csv", cwd=tmp_path).stdout
+    assert csv.splitlines()[1:] == ["class/ann.yaml,3,0,0,0,1,0,3,4,", "class/bob.yaml,1,0,1,0,2,1,1,4,"]
+
+
+def test_a_points_file_names_a_circuits_answers_and_groups(tmp_path):
+    (tmp_path / "hg.yaml").write_text(HG_ASCENT)
+    (tmp_path / "a.yaml").write_text("x+: -1.97\ndf/dy: -2\nf: -6\n")
+    (tmp_path / "points.yaml").write_text("f+: 3\ngradient: 2\nforward: 0.5\n")
+    r = cli("check", "hg.yaml", "a.yaml", "--points", "points.yaml", cwd=tmp_path)
+    assert r.stdout.endswith("3 of 3 right, 1 missing; 3.5 of 6.5 points\n"), r.stdout
+    (tmp_path / "bad.yaml").write_text("h+: 3\n")
+    r = cli("check", "hg.yaml", "a.yaml", "--points", "bad.yaml", cwd=tmp_path)
+    assert r.returncode == 2 and "bad.yaml:1:1: h+: found the name 'h+'" in r.stderr

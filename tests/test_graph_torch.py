@@ -117,3 +117,30 @@ def test_generated_circuits_match_autograd(e1, e2, values):
     if any(r.gate.op in ("relu", "abs") and r.args[0] == 0 for r in t.records) or not math.isfinite(t.values["f"]):
         return
     agree(problem)
+
+
+def torch_step(problem):
+    """One step as Karpathy's micrograd writes it, p.data += ±η·p.grad, then the output recomputed by torch."""
+    env = autograd(problem)
+    sign = 1.0 if problem.maximize else -1.0
+    moved = {
+        n: env[n].detach() + sign * problem.learning_rate * env[n].grad if n in problem.train else env[n].detach()
+        for n in problem.inputs
+    }
+    for name, text in problem.nodes.items():
+        moved[name] = to_torch(expr.parse(text), moved)
+    return {n: moved[n].item() for n in problem.train}, moved[problem.output].item()
+
+
+@pytest.mark.parametrize("maximize", [False, True], ids=["descent", "ascent"])
+@pytest.mark.parametrize("name", examples.names("graph"))
+def test_the_step_and_the_output_after_it_match_autograd(name, maximize):
+    problem = load_if_graph(str(examples.path(name)))
+    problem = problem._replace(
+        learning_rate=problem.learning_rate or 0.01, train=problem.train or tuple(problem.inputs)
+    )
+    problem = problem._replace(maximize=maximize)
+    updated, after = torch_step(problem)
+    t = engine.run(problem)
+    assert t.updated == pytest.approx(updated, rel=1e-12)
+    assert t.output_after == pytest.approx(after, rel=1e-12)

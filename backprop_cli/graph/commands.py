@@ -5,6 +5,7 @@ cli.py reads the problem and, when it is a graph, hands it to one of these.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -36,6 +37,8 @@ def solve(
         )
     _warn(problem)
     trace = run(problem, exact=exact)
+    for w in trace.warnings[len(problem.warnings) :]:  # the run's own (the output after the step)
+        click.echo(f"backprop: warning: {w}", err=True)
     with _open(output, problem.origin) as out:
         if fmt == "json":
             from .jsonout import render
@@ -99,47 +102,39 @@ def gradcheck(problem: GraphProblem, tolerance: float, fmt: str) -> None:
         sys.exit(EXIT_CHECK_FAILED)
 
 
-def check(problem: GraphProblem, answers_path: str, tolerance: float | None, fmt: str) -> None:
-    """Grade a file of answers by node name; exit 1 when any is wrong."""
-    import json
+def check(
+    problem: GraphProblem,
+    answer_paths,
+    tolerance: float | None,
+    fmt: str,
+    min_decimals: int | None = None,
+    points_file: str | None = None,
+) -> None:
+    """Grade answer files (or folders of them) by node name, reported as networks' answers are: one section per
+    file (rich), ``{"files": [...]}`` for several files or a folder (json), a gradebook (csv); exit 1 unless every
+    answer is right."""
+    import io
 
-    from ..errors import EXIT_CHECK_FAILED
-    from .teaching import grade, read_answer_file
+    from ..errors import EXIT_CHECK_FAILED, ProblemError
+    from ..teaching import gradebook, report
+    from .grading import grade_files, load_points
 
-    source = "<stdin>" if answers_path == "-" else answers_path
-    results = grade(problem, read_answer_file(answers_path, sys.stdin.buffer), source, tolerance)
-    wrong = [r for r in results if not r.right]
+    paths = [answer_paths] if isinstance(answer_paths, str) else list(answer_paths)
+    points = load_points(problem, points_file) if points_file else None
+    reports = grade_files(problem, gradebook.answer_files(paths), sys.stdin.buffer, tolerance, min_decimals, points)
+    many = len(paths) > 1 or any(p != "-" and os.path.isdir(p) for p in paths)
+    alone = reports[0] if len(reports) == 1 and not many else None
+    if alone and alone.issues:  # the one file given cannot be graded: its errors, as for a problem file
+        raise ProblemError(alone.issues[: report.MAX_LISTED], max(0, len(alone.issues) - report.MAX_LISTED))
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "right": len(results) - len(wrong),
-                    "wrong": len(wrong),
-                    "checked": [
-                        {
-                            "name": r.name,
-                            "answer": r.answer,
-                            "written": r.written,
-                            "expected": r.expected,
-                            "right": r.right,
-                            "mistakes": r.mistakes,
-                        }
-                        for r in results
-                    ],
-                }
-            )
-        )
+        click.echo(report.as_json(reports, many))
+    elif fmt == "csv":
+        click.echo(report.as_csv(reports), nl=False)
     else:
-        width = max((len(r.name) for r in results), default=0)
-        for r in results:
-            line = f"{'right' if r.right else 'WRONG':<5}  {r.name:<{width}} = {r.written}"
-            if not r.right:
-                line += f"   expected {r.expected:.6g}"
-                if r.mistakes:
-                    line += f"   ({'; or '.join(r.mistakes)})"
-            click.echo(line)
-        click.echo(f"{len(results) - len(wrong)} of {len(results)} right")
-    if wrong:
+        buf = io.StringIO()
+        report.rich(reports, buf, points is not None)
+        click.echo(buf.getvalue(), nl=False)
+    if not all(rep.ok for rep in reports):
         sys.exit(EXIT_CHECK_FAILED)
 
 

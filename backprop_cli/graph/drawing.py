@@ -76,18 +76,23 @@ class _Across(NamedTuple):
 
 def svg(trace: GraphTrace, precision: int = 4, givens_only: bool = False) -> str:
     """The circuit as SVG text; with ``givens_only`` (a worksheet's drawing) only the inputs' values are shown, and
-    every computed value and gradient is a "?" to fill in."""
+    every computed value and gradient is a "?" to fill in (but the output's own gradient, ∂f/∂f = 1)."""
     rec = {r.gate.name: r for r in trace.records}
     depth, columns = _columns(trace)
     labels = _labels(trace, rec, Numbers(precision), givens_only)
     y = _rows(columns, rec)
     x = _across(trace.problem.inputs, columns, rec, labels)
     height = int(max(y.values()) + 80)
-    out = _frame(x.width, height, trace.problem.title)
+    title = trace.problem.title or "computational graph"
+    legend = f"value above each wire, ∂{trace.problem.output}/∂value below"
+    width = int(max(x.width, _width(title) * 15 / 13 + 40, _width(legend) + 40))  # a long title is not cut off
+    out = _frame(width, height, title)
+    out.append(f'<g transform="translate({(width - x.width) / 2:.1f},0)">')  # the circuit centred under it
     out += _edges(trace.records, depth, x, y, labels.rx)
     for n in trace.values:
         out += _wire(n, rec, x, y, labels)
-    out.append(_legend(x.width, height, trace.problem.output))
+    out.append("</g>")
+    out.append(_legend(width, height, trace.problem.output))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -107,7 +112,8 @@ def _labels(trace: GraphTrace, rec: dict, num: Numbers, givens_only: bool) -> _L
     given = set(trace.problem.inputs)
     value = {n: num.text(float(v)) if n in given or not givens_only else "?" for n, v in trace.values.items()}
     above = {n: f"{n} = {value[n]}" for n in trace.values}
-    below = {n: "?" if givens_only else num.text(float(trace.grads[n])) for n in trace.values}
+    start = trace.problem.output  # ∂f/∂f = 1 starts the backward pass: a given, on a worksheet too
+    below = {n: "?" if givens_only and n != start else num.text(float(trace.grads[n])) for n in trace.values}
     symbol = {n: _symbol(rec[n], num) for n in rec}
     rx = {n: max(20.0, _width(symbol[n]) / 2 + 9) for n in rec}
     return _Labels(value, above, below, symbol, rx)

@@ -45,11 +45,24 @@ def run(problem: GraphProblem, exact: bool = False, override: Override | None = 
         refuse_inexact(problem)
     values = forward(problem, problem.exact_inputs if exact else problem.inputs, exact)
     records, grads, contributions = backward(problem, values, override)
-    updated = None
+    updated = output_after = None
+    warnings = list(problem.warnings)
     if problem.learning_rate is not None and problem.train:
-        lr = Fraction(repr(problem.learning_rate)) if exact else problem.learning_rate
-        updated = {name: values[name] - lr * grads[name] for name in problem.train}  # x ← x − η·∂f/∂x
-    return GraphTrace(problem, exact, values, grads, records, contributions, updated, list(problem.warnings))
+        updated = step(problem, values, grads, exact)
+        try:
+            output_after = forward(problem, {n: updated.get(n, values[n]) for n in problem.inputs}, exact)
+            output_after = output_after[problem.output]
+        except ComputeError as e:  # the step itself is fine; only the output after it has no value
+            warnings.append(f"the output after the step is not computed: {e}")
+    trace = GraphTrace(problem, exact, values, grads, records, contributions, updated, warnings)
+    return trace._replace(output_after=output_after)
+
+
+def step(problem: GraphProblem, values: dict, grads: dict, exact: bool) -> dict:
+    """One step for every trained input: x⁺ = x − η·∂f/∂x (descent), or x⁺ = x + η·∂f/∂x with ``maximize``
+    (ascent, as Karpathy's micrograd lecture and Hacker's guide step: ``x.data += step_size * x.grad``)."""
+    lr = Fraction(repr(problem.learning_rate)) if exact else problem.learning_rate
+    return {name: values[name] + problem.step_sign * lr * grads[name] for name in problem.train}
 
 
 def refuse_inexact(problem: GraphProblem) -> None:

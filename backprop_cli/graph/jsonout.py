@@ -1,5 +1,8 @@
 """The JSON of a circuit (SPEC §5): ``{"format": "backprop-graph", "version": 1, "values", "grads", "updated"}``.
 
+With a step, ``output_after`` is the output recomputed at the updated inputs
+(the other inputs as given).
+
 ``values`` and ``grads`` hold every input and every named node, and also each
 intermediate the page names (more keys are allowed); ``gates`` lists the gates
 in the order computed, with their upstream, local and downstream gradients.
@@ -36,6 +39,8 @@ def as_dict(trace: GraphTrace) -> dict:
     }
     if trace.updated is not None:
         out["updated"] = {k: float(v) for k, v in trace.updated.items()}
+    if trace.output_after is not None:
+        out["output_after"] = float(trace.output_after)  # the output recomputed at the updated inputs
     out["gates"] = [
         {
             "name": r.gate.name,
@@ -56,6 +61,8 @@ def as_dict(trace: GraphTrace) -> dict:
         }
         if trace.updated is not None:
             out["exact"]["updated"] = {k: _q(v) for k, v in trace.updated.items()}
+        if trace.output_after is not None:
+            out["exact"]["output_after"] = _q(trace.output_after)
     return out
 
 

@@ -6,11 +6,18 @@
 3. The backward pass, gate by gate from the output: the local derivatives, then
    upstream × local = downstream for each operand, with the numbers, and the
    pattern the gate follows ("add distributes", "multiply swaps", "max routes").
-   Where a value is used by several gates, the terms are added.
-4. With ``learning_rate`` and ``train``: one step x ← x − η·∂f/∂x.
+   Where a value is used by several gates, the terms are added. A local
+   derivative is ∂g/∂a; the output gate's is written over its operation,
+   ∂(q·z)/∂q, since ∂f/∂q is the gradient of the output (CS231n's "local
+   gradient" and the chain rule's product are two things).
+4. With ``learning_rate`` and ``train``: one step x ← x − η·∂f/∂x (x ← x + η·∂f/∂x
+   with ``maximize``), then the output recomputed at the updated inputs, and
+   whether it rose or fell.
 5. A summary table of every value and gradient.
 
-Every number comes from the trace; a worksheet leaves each computed one blank.
+Every number comes from the trace; a worksheet leaves each computed one blank,
+and keeps the givens: the inputs, a local derivative that is a constant (add's
+1), and ∂f/∂f = 1.
 """
 
 from __future__ import annotations
@@ -22,6 +29,13 @@ from .gates import OPS
 from .trace import GateRecord, GraphTrace
 
 MINUS = M(" − ", " - ")
+INFIX = ("add", "sub", "mul", "div", "pow", "neg")
+PLUS = M(" + ", " + ")
+
+
+def after(x: M) -> M:
+    """x⁺, the value after the step."""
+    return x + M("⁺", "^{+}")
 
 
 def sym(name: str) -> M:
@@ -55,13 +69,13 @@ class Fmt:
                 q //= 2
             while q % 5 == 0:
                 q //= 5
-            if q != 1:
+            if q != 1:  # text writes a negative number with the minus sign U+2212, as every other number
                 return M(
-                    f"{x.numerator}/{x.denominator}",
+                    f"{'−' if x < 0 else ''}{abs(x.numerator)}/{x.denominator}",
                     rf"{'-' if x < 0 else ''}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}",
                 )
             s = _exact_decimal(x)
-            return M(s, s)
+            return M(s.replace("-", "−"), s)
         return self.numbers(x)
 
     def p(self, x) -> M:
@@ -186,13 +200,16 @@ class Builder:
             if not o.is_ref:
                 continue
             tmpl = op.local_show[k]
+            formula, numbers = self.filled(tmpl, r, False), self.filled(tmpl, r, True)
+            given = formula.u == numbers.u  # a constant (add's 1, x·2's 2): a given, never a blank to fill
+            asked = self.blank and not given
             local_rows.append(
                 Eq(
                     [
-                        d(g.name, o.ref),
-                        self.filled(tmpl, r, False),
-                        BLANK if self.blank else self.filled(tmpl, r, True),
-                        self.value(r.local[k]),
+                        self.local(g.name, o.ref),
+                        formula,
+                        BLANK if asked else numbers,
+                        BLANK if asked else self.fmt(r.local[k]),
                     ]
                 )
             )
@@ -200,17 +217,44 @@ class Builder:
             numbers = BLANK if self.blank else self.fmt.p(r.upstream) + DOT + self.fmt.p(r.local[k])
             remark = f"through {g.name}: one of {uses[o.ref]} terms, added below" if uses.get(o.ref, 0) > 1 else ""
             chain_rows.append(
-                Eq([d(f, o.ref), up + DOT + d(g.name, o.ref), numbers, self.value(r.downstream[k])], remark)
+                Eq([d(f, o.ref), up + DOT + self.local(g.name, o.ref), numbers, self.value(r.downstream[k])], remark)
             )
         if local_rows:
             blocks += [
-                text("Local derivatives:"),
+                self.local_heading(r),
                 Eqs(local_rows),
                 text("Upstream × local = downstream:"),
                 Eqs(chain_rows),
                 note(op.pattern[0].upper() + op.pattern[1:]),
             ]
         return blocks
+
+    def local_heading(self, r: GateRecord):
+        if r.gate.name != self.f:
+            return text("Local derivatives:")
+        a = next(o.ref for o in r.gate.operands if o.is_ref)
+        return text(
+            "Local derivatives of the operation ",
+            self.filled(OPS[r.gate.op].show, r, False),
+            " (written ",
+            self.local(r.gate.name, a),
+            ", to keep them apart from the gradients of the output, ",
+            d(self.f, a),
+            "):",
+        )
+
+    def operation(self, r: GateRecord) -> M:
+        """The gate's operation over its operands' names, parenthesised when it is infix: (q·z), σ(s)."""
+        shown = self.filled(OPS[r.gate.op].show, r, False)
+        return paren(shown) if r.gate.op in INFIX else shown
+
+    def local(self, gate: str, operand: str) -> M:
+        """The local derivative ∂g/∂a of a gate. The output gate's is written over its operation, ∂(q·z)/∂q:
+        ∂f/∂q is the total gradient of the output, which differs from the local one where q is used again."""
+        if gate != self.f:
+            return d(gate, operand)
+        shown = self.operation(self.trace.record(gate))
+        return M(f"∂{shown.u}/∂{operand}", rf"\frac{{\partial}}{{\partial {sym(operand).t}}}{shown.t}")
 
     def sums(self, names: list[str], heading: str | None) -> list:
         """∂f/∂v = term + term + … for each value used by several gates (the multivariable chain rule)."""
@@ -220,7 +264,7 @@ class Builder:
             if len(terms) < 2:
                 continue
             via = ", ".join(c.via for c in terms)
-            symbolic = join([d(self.f, c.via) + DOT + d(c.via, n) for c in terms])
+            symbolic = join([d(self.f, c.via) + DOT + self.local(c.via, n) for c in terms])
             numbers = (
                 BLANK
                 if self.blank
@@ -237,29 +281,59 @@ class Builder:
         return ([Heading(3, heading)] if heading else []) + [Eqs(rows)]
 
     def update(self) -> list:
+        """x⁺ = x ∓ η·∂f/∂x for each trained input, then f recomputed at the updated inputs."""
         t, p = self.trace, self.problem
         if t.updated is None:
             return []
         eta = self.fmt(p.learning_rate if not t.exact else Fraction(repr(p.learning_rate)))
+        sign, way = (PLUS, "ascent") if p.maximize else (MINUS, "descent")
         rows = []
         for n in p.train:
             x = sym(n)
-            numbers = BLANK if self.blank else self.fmt(t.values[n]) + MINUS + eta + DOT + self.fmt.p(t.grads[n])
+            numbers = BLANK if self.blank else self.fmt(t.values[n]) + sign + eta + DOT + self.fmt.p(t.grads[n])
             rows.append(
-                Eq(
-                    [
-                        x + M("⁺", "^{+}"),
-                        x + MINUS + M("η", r"\eta") + DOT + d(self.f, n),
-                        numbers,
-                        self.value(t.updated[n]),
-                    ]
-                )
+                Eq([after(x), x + sign + M("η", r"\eta") + DOT + d(self.f, n), numbers, self.value(t.updated[n])])
             )
-        return [
+        blocks = [
             Heading(2, "Update"),
-            text("One step of gradient descent, η = ", eta, ", for each trained input:"),
+            text(f"One step of gradient {way}, η = ", eta, ", for each trained input:"),
             Eqs(rows),
         ]
+        return blocks + self.output_after()
+
+    def output_after(self) -> list:
+        """The output at the updated inputs (Karpathy's "f = −5.87" after the step), and whether it rose or fell."""
+        t, p, f = self.trace, self.problem, self.f
+        if t.output_after is None:
+            return []
+        args = join([after(sym(n)) if n in p.train else sym(n) for n in p.inputs], M(", ", ", "))
+        recomputed = M(f"{f}(", rf"{sym(f).t}\left(") + args + M(")", r"\right)")
+        rows = [Eq([after(sym(f)), recomputed, self.value(t.output_after)])]
+        if self.blank:
+            said = text("Did the output rise or fall?")
+        else:
+            up, down = t.output_after > t.values[f], t.output_after < t.values[f]
+            moved = "rose" if up else "fell" if down else "did not change"
+            said = text(
+                f"The output {moved} from ",
+                sym(f),
+                " = ",
+                self.fmt(t.values[f]),
+                " to ",
+                after(sym(f)),
+                " = ",
+                self.fmt(t.output_after),
+                self.remark(up, down),
+            )
+        return [text("The forward pass again, at the updated inputs:"), Eqs(rows), said]
+
+    def remark(self, up: bool, down: bool) -> str:
+        """What the change says: the step went the way it aims, or it was too large for the gradient's slope."""
+        if not (up or down):
+            return "."
+        if up == self.problem.maximize:
+            return f", as a small enough step {'up' if up else 'down'} the gradient does."
+        return ": this step is too large for the gradient, a local slope, to predict the change."
 
     def summary(self) -> list:
         t, p = self.trace, self.problem
@@ -267,7 +341,8 @@ class Builder:
         forward, grads = self.fmt.column(list(t.values.values())), self.fmt.column([t.grads[n] for n in t.values])
         for n, value, grad in zip(t.values, forward, grads, strict=True):
             blank = self.blank and n not in p.inputs  # an input's value is given, on a worksheet too
-            rows.append([sym(n), BLANK if blank else value, BLANK if self.blank else grad])
+            given_grad = n == self.f  # ∂f/∂f = 1, said where the backward pass starts
+            rows.append([sym(n), BLANK if blank else value, BLANK if self.blank and not given_grad else grad])
         return [Heading(2, "Summary"), Table(["value", "forward", d(self.f, "v")], rows)]
 
     def page(self) -> list:
@@ -275,6 +350,11 @@ class Builder:
         if self.trace.exact and not self.blank:
             blocks.append(note("Computed exactly in rational numbers from the decimals as written."))
         return blocks
+
+
+def local_symbol(trace: GraphTrace, gate: str, operand: str) -> M:
+    """The page's symbol of a gate's local derivative (∂q/∂x, or the output gate's ∂(q·z)/∂q), for check's words."""
+    return Builder(trace).local(gate, operand)
 
 
 def build(trace: GraphTrace, options: dict | None = None) -> list:

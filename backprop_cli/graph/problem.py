@@ -9,6 +9,7 @@ A file whose top-level mapping has a ``graph:`` key is a circuit::
     output: f         # default: the last node
     learning_rate: 0.1
     train: [x, y]
+    maximize: false   # true: gradient ascent, x ← x + η·∂f/∂x (Karpathy's micrograd and Hacker's guide)
 
 Everything is checked before anything is computed; every mistake is one
 :class:`~backprop_cli.errors.Issue` naming file, line, key, what was found and
@@ -28,7 +29,7 @@ from ..fields import describe
 from . import expr
 from .circuit import Gate, decompose
 
-TOP_KEYS = ("title", "source", "notes", "inputs", "graph", "output", "learning_rate", "train")
+TOP_KEYS = ("title", "source", "notes", "inputs", "graph", "output", "learning_rate", "train", "maximize")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 MAX_INPUTS = 100
 MAX_NODES = 200
@@ -49,6 +50,12 @@ class GraphProblem(NamedTuple):
     train: tuple[str, ...]
     warnings: list[str]
     lines: dict[str, int]  # the line of each input and node in the file
+    maximize: bool = False  # the step goes up the gradient (ascent) instead of down
+
+    @property
+    def step_sign(self) -> int:
+        """+1 for gradient ascent (x ← x + η·∂f/∂x), −1 for descent (x ← x − η·∂f/∂x)."""
+        return 1 if self.maximize else -1
 
     kind = "graph"
 
@@ -233,6 +240,14 @@ def validate(doc: source.Document) -> GraphProblem:
     if lr is not None and not train and "learning_rate" in data:
         line = doc.where(("learning_rate",))[0]
         v.warnings.append(f"{doc.name}:{line}: learning_rate: ignored: train: lists no input to update")
+    maximize = data.get("maximize", False)
+    if not isinstance(maximize, bool):
+        v.issue(("maximize",), describe(maximize), "true (gradient ascent) or false (descent, the default)")
+        maximize = False
+    if maximize and lr is None:
+        v.warnings.append(
+            f"{doc.name}:{doc.where(('maximize',))[0]}: maximize: ignored: there is no learning_rate: step"
+        )
     for key in ("title", "source", "notes"):
         if key in data and not isinstance(data[key], (str, int, float)):
             v.issue((key,), describe(data[key]), "text")
@@ -252,6 +267,7 @@ def validate(doc: source.Document) -> GraphProblem:
         train=tuple(train),
         warnings=v.warnings,
         lines={k: doc.where(("inputs", k))[0] for k in inputs} | {k: doc.where(("graph", k))[0] for k in nodes},
+        maximize=maximize,
     )
 
 
@@ -262,4 +278,6 @@ def to_dict(problem: GraphProblem) -> dict:
     if problem.learning_rate is not None:
         out["learning_rate"] = problem.learning_rate
         out["train"] = list(problem.train)
+    if problem.maximize:
+        out["maximize"] = True
     return out

@@ -1,22 +1,15 @@
-"""Teaching tools for circuits: a gradient check, grading answers by node name, and new random circuits.
+"""Teaching tools for circuits: a gradient check, reading answers, and new random circuits.
 
 Gradient check: each input's ∂f/∂x against the five-point centred difference
 (−f(x+2h) + 8f(x+h) − 8f(x−h) + f(x−2h)) / 12h, whose error is O(h⁴).
 
-Grading: an answer is right when it equals the true value rounded to the
-decimals it is written with (0.39 for 0.3932), or within ``tolerance`` when one
-is given; an answer with fewer than two decimals is right only when the true
-value is exactly that short (so 0 or 1 never passes for 0.1966). A wrong
-gradient is compared with the usual mistakes, each a backward pass run with
-one rule broken (:data:`MISTAKES`).
+Grading the answers read here is :mod:`.grading` (``grade`` here calls it).
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
-from decimal import Decimal
 from typing import BinaryIO, NamedTuple
 
 from ..errors import Issue, ProblemError
@@ -74,151 +67,11 @@ def _near_kink(trace) -> bool:
 # ----------------------------------------------------------------------------- grading
 
 
-class Mistake(NamedTuple):
-    name: str  # what the student did
-    override: Callable  # (problem, trace) -> [(description, engine.Override)]
+def grade(*args, **kwargs):
+    """:func:`.grading.grade`, imported when used (it reads the networks' checker, which gradcheck never needs)."""
+    from .grading import grade as grade_answers
 
-
-def _forgot_local(problem, trace):
-    """A local derivative forgotten: one gate's ∂g/∂a taken as 1."""
-    out = []
-    for r in trace.records:
-        for k, o in enumerate(r.gate.operands):
-            if o.is_ref and r.local[k] != 1:
-                out.append(
-                    (
-                        f"the local derivative ∂{r.gate.name}/∂{o.ref} forgotten (taken as 1)",
-                        lambda g, j, dd, gate=r.gate, k=k: 1.0 if (g is gate and j == k) else dd,
-                    )
-                )
-    return out
-
-
-def _sub_sign(problem, trace):
-    """The sign of a subtraction's second operand dropped: ∂(a − b)/∂b taken as +1."""
-    return [
-        (
-            f"the sign of the second operand of {r.gate.name} = {r.gate.operands[0].ref or 'a'} − "
-            f"{r.gate.operands[1].ref or 'b'} dropped (∂{r.gate.name}/∂{r.gate.operands[1].ref} is −1)",
-            lambda g, j, dd, gate=r.gate: 1.0 if (g is gate and j == 1) else dd,
-        )
-        for r in trace.records
-        if r.gate.op == "sub" and r.gate.operands[1].is_ref
-    ]
-
-
-def _max_route(problem, trace):
-    """max/min routed to the wrong operand."""
-    return [
-        (
-            f"{r.gate.op} routed to the wrong operand in {r.gate.name}",
-            lambda g, j, dd, gate=r.gate: (1.0 - dd) if g is gate else dd,
-        )
-        for r in trace.records
-        if r.gate.op in ("max", "min")
-    ]
-
-
-MISTAKES = (
-    Mistake("forgotten local derivative", _forgot_local),
-    Mistake("sign of subtraction", _sub_sign),
-    Mistake("max routes", _max_route),
-)
-"""The usual mistakes of a hand backward pass, each a rule broken in a rerun of the backward pass."""
-
-
-class Result(NamedTuple):
-    name: str
-    written: str
-    answer: float
-    expected: float
-    right: bool
-    mistakes: list[str]
-
-
-def decimals(written: str) -> int:
-    d = Decimal(written.strip().replace("_", ""))
-    return max(0, -d.as_tuple().exponent)
-
-
-def matches(written: str, value: float, expected: float, tolerance: float | None) -> bool:
-    if tolerance is not None:
-        return abs(value - expected) <= tolerance
-    n = decimals(written)
-    close = abs(value - expected) <= 0.5 * 10**-n * (1 + 1e-9) + 1e-12
-    return close and (n >= 2 or abs(expected - round(expected, n)) <= 1e-12 * max(1.0, abs(expected)))
-
-
-def _quantity(problem: GraphProblem, key: str, names: set[str]) -> tuple[str, str] | None:
-    """("value" | "grad" | "updated", name) for an answer key: q, df/dq (∂f/∂q, dq, grad_q), x+ (x⁺, x_new)."""
-    f = problem.output
-    if key in names:
-        return "value", key
-    for prefix in (f"d{f}/d", f"∂{f}/∂", f"d{f}_d", "grad_"):
-        if key.startswith(prefix) and key[len(prefix) :] in names:
-            return "grad", key[len(prefix) :]
-    if key.startswith("d") and key[1:] in names:
-        return "grad", key[1:]
-    for suffix in ("+", "⁺", "_new"):
-        if key.endswith(suffix) and key[: -len(suffix)] in problem.train:
-            return "updated", key[: -len(suffix)]
-    return None
-
-
-def grade(
-    problem: GraphProblem, answers: dict[str, tuple[str, float, int]], origin: str, tolerance: float | None = None
-) -> list[Result]:
-    """Grade ``answers`` (key -> (text as written, value, line)); unknown keys are refused with their line."""
-    trace = engine.run(problem)
-    names = set(trace.values)
-    issues, wanted = [], []
-    for key, (written, value, line) in answers.items():
-        q = _quantity(problem, key, names)
-        if q is None:
-            issues.append(
-                Issue(
-                    origin,
-                    line,
-                    1,
-                    key,
-                    f"the name {key!r}",
-                    f"a value of the circuit ({', '.join(trace.values)}), d{problem.output}/dNAME for a "
-                    "gradient, or NAME+ for a trained input after the update",
-                )
-            )
-        else:
-            wanted.append((key, written, value, q))
-    if issues:
-        raise ProblemError(issues)
-    table = {"value": trace.values, "grad": trace.grads, "updated": trace.updated or {}}
-    results = []
-    for key, written, value, (kind, name) in wanted:
-        expected = float(table[kind][name])
-        right = matches(written, value, expected, tolerance)
-        found = [] if right or kind != "grad" else _mistakes(problem, trace, name, written, value, tolerance)
-        results.append(Result(key, written, value, expected, right, found))
-    return results
-
-
-def _mistakes(problem, trace, name, written, value, tolerance) -> list[str]:
-    found = []
-    terms = trace.contributions.get(name, [])
-    if len(terms) > 1:
-        for c in terms:
-            if matches(written, value, float(c.value), tolerance):
-                found.append(
-                    f"only the gradient through {c.via}: {name} is used by {len(terms)} gates and "
-                    "their gradients must be summed"
-                )
-    for mistake in MISTAKES:
-        for description, override in mistake.override(problem, trace):
-            try:
-                _, grads, _ = engine.backward(problem, trace.values, override)
-            except engine.ComputeError:
-                continue
-            if matches(written, value, float(grads[name]), tolerance) and description not in found:
-                found.append(description)
-    return found
+    return grade_answers(*args, **kwargs)
 
 
 def read_answers(text: str, origin: str) -> dict[str, tuple[str, float, int]]:

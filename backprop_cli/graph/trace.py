@@ -42,6 +42,7 @@ class GraphTrace(NamedTuple):
     contributions: dict  # name -> [Contribution], in the order the backward pass adds them
     updated: dict | None  # trained input -> its value after one step, when learning_rate is given
     warnings: list[str]
+    output_after: object = None  # the output recomputed at the updated inputs (None without a step)
 
     kind = "graph"
 
