@@ -274,18 +274,17 @@ class CircuitResult:
         return json.dumps(self.trace, ensure_ascii=False, allow_nan=False, indent=indent)
 
     def value(self, name: str) -> float:
-        """A node's value (``q``), a gradient of the output (``df/dq``, ``∂f/∂q``, ``dq``), or a trained input
-        after the step (``x+``, ``x⁺``): the names ``backprop check`` reads."""
-        from .graph.teaching import _quantity
+        """A node's value (``q``), a gradient of the output (``df/dq``, ``∂f/∂q``, ``dq``), a trained input
+        after the step (``x+``, ``x⁺``) or the output after it (``f+``): the names ``backprop check`` reads."""
+        from .graph.grading import quantity, true_value
 
-        found = _quantity(self.run.problem, name, set(self.run.values))
+        found = quantity(self.run.problem, name, set(self.run.values))
         if found is None:
             raise KeyError(f"no value, gradient or updated input named {name!r}")
-        kind, node = found
-        table = {"value": self.run.values, "grad": self.run.grads, "updated": self.run.updated or {}}
-        if node not in table[kind]:
-            raise KeyError(f"{name!r}: {node} is not trained, so it has no value after the step")
-        return float(table[kind][node])
+        value = true_value(self.run, found)
+        if value is None:
+            raise KeyError(f"{name!r} has no value (the output is not defined after the step)")
+        return float(value)
 
     def page(self, format: str = "rich", **options) -> str:
         """The page as text: rich (plain text), markdown, latex, html or json."""

@@ -352,26 +352,13 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt, output):
     usual mistake it matches. PROBLEM may be a folder of per-student problems (backprop new --roster): each answer
     file is graded against the problem of the same name. Exits 0 when every answer is right, 1 otherwise.
     """
-    from .teaching import gradebook, report
-    from .teaching.answers import Precision
+    from .teaching import report
 
     if problem == "-" and "-" in answers:
         raise click.UsageError("PROBLEM and ANSWERS cannot both be standard input (-)")
     try:
         problems = problem if os.path.isdir(problem) else read_problem(problem)
-        if getattr(problems, "kind", None) == "graph":
-            from .graph import commands
-
-            if fmt == "html":
-                raise click.UsageError("--format html grades networks' answers; a graph's check writes rich or json")
-            return commands.check(problems, answers, tolerance, fmt, min_decimals, points_file)
-        points = None
-        if points_file:
-            with _opened(points_file) as f:
-                points = gradebook.load_points(f, points_file)
-        reports = gradebook.grade_class(
-            problems, list(answers), sys.stdin.buffer, Precision(tolerance, min_decimals), points
-        )
+        reports, points = _graded(problems, list(answers), tolerance, min_decimals, points_file)
     except ProblemError as e:
         if fmt == "json":
             _write(output, json.dumps({"errors": [report._issue(i) for i in e.issues]}, ensure_ascii=False) + "\n")
@@ -393,6 +380,25 @@ def check(problem, answers, tolerance, min_decimals, points_file, fmt, output):
         raise ProblemError(alone.issues[: report.MAX_LISTED], max(0, len(alone.issues) - report.MAX_LISTED))
     if not all(rep.ok for rep in reports):
         sys.exit(EXIT_CHECK_FAILED)
+
+
+def _graded(problems, answers: list[str], tolerance, min_decimals, points_file):
+    """Every answer file graded, and the points file read: for a network (or a folder of them), or a circuit."""
+    from .teaching import gradebook
+    from .teaching.answers import Precision
+
+    if getattr(problems, "kind", None) == "graph":
+        from .graph import grading
+
+        points = grading.load_points(problems, points_file) if points_file else None
+        files = gradebook.answer_files(answers)
+        return grading.grade_files(problems, files, sys.stdin.buffer, tolerance, min_decimals, points), points
+    points = None
+    if points_file:
+        with _opened(points_file) as f:
+            points = gradebook.load_points(f, points_file)
+    precision = Precision(tolerance, min_decimals)
+    return gradebook.grade_class(problems, answers, sys.stdin.buffer, precision, points), points
 
 
 def _write(output: str | None, text: str) -> None:

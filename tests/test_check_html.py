@@ -111,9 +111,11 @@ def test_one_answer_file_gives_its_answers_with_the_summary():
     assert "learning rate is missing" in page.tables[0][2][4]
 
 
-def test_a_graph_problem_refuses_html():
-    r = run("check", "circuit-micrograd", "-", "--format", "html")
-    assert r.returncode == 2 and "--format html" in r.stderr
+def test_a_circuits_answers_are_graded_to_html_as_a_networks_are(tmp_path):
+    """CS231n's (x + y)·z: ∂f/∂y = −4; a flipped sign is named on the page, as for a network."""
+    r = run("check", "circuit-add-multiply", "-", "--format", "html", stdin="q: 3\ndy: 4\n")
+    assert r.returncode == 1 and balanced(r.stdout)
+    assert "<td>WRONG</td>" in r.stdout and "the sign of the gradient flipped" in r.stdout
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")

@@ -5,7 +5,6 @@ cli.py reads the problem and, when it is a graph, hands it to one of these.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -102,54 +101,9 @@ def gradcheck(problem: GraphProblem, tolerance: float, fmt: str) -> None:
         sys.exit(EXIT_CHECK_FAILED)
 
 
-def check(
-    problem: GraphProblem,
-    answer_paths,
-    tolerance: float | None,
-    fmt: str,
-    min_decimals: int | None = None,
-    points_file: str | None = None,
-) -> None:
-    """Grade answer files (or folders of them) by node name, reported as networks' answers are: one section per
-    file (rich), ``{"files": [...]}`` for several files or a folder (json), a gradebook (csv); exit 1 unless every
-    answer is right."""
-    import io
-
-    from ..errors import EXIT_CHECK_FAILED, ProblemError
-    from ..teaching import gradebook, report
-    from .grading import grade_files, load_points
-
-    paths = [answer_paths] if isinstance(answer_paths, str) else list(answer_paths)
-    points = load_points(problem, points_file) if points_file else None
-    reports = grade_files(problem, gradebook.answer_files(paths), sys.stdin.buffer, tolerance, min_decimals, points)
-    many = len(paths) > 1 or any(p != "-" and os.path.isdir(p) for p in paths)
-    alone = reports[0] if len(reports) == 1 and not many else None
-    if alone and alone.issues:  # the one file given cannot be graded: its errors, as for a problem file
-        raise ProblemError(alone.issues[: report.MAX_LISTED], max(0, len(alone.issues) - report.MAX_LISTED))
-    if fmt == "json":
-        click.echo(report.as_json(reports, many))
-    elif fmt == "csv":
-        click.echo(report.as_csv(reports), nl=False)
-    else:
-        buf = io.StringIO()
-        report.rich(reports, buf, points is not None)
-        click.echo(buf.getvalue(), nl=False)
-    if not all(rep.ok for rep in reports):
-        sys.exit(EXIT_CHECK_FAILED)
-
-
 def draw(problem: GraphProblem, output: str | None, precision: int) -> None:
     from .drawing import svg
 
     trace = run(problem)
     with _open(output, problem.origin) as out:
         out.write(svg(trace, precision))
-
-
-def new(gates: int, seed: int, values: str, learning_rate: float | None) -> None:
-    from .teaching import new_circuit
-
-    try:
-        click.echo(new_circuit(gates, seed, values == "decimals", learning_rate), nl=False)
-    except ValueError as e:
-        raise click.UsageError(str(e)) from None
