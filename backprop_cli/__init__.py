@@ -11,7 +11,7 @@ and, for notebooks, ``solve`` and ``train`` (backprop_cli.api) give the worked p
     solve("mazur-2-2-2")
 """
 
-__all__ = ["load", "loads", "from_dict", "run", "solve", "train"]
+__all__ = ["load", "loads", "from_dict", "run", "solve", "train", "check"]
 
 _HOMES = {
     "run": "engine",
@@ -20,6 +20,7 @@ _HOMES = {
     "from_dict": "validate",
     "solve": "api",
     "train": "api",
+    "check": "api",
 }
 
 

@@ -330,3 +330,86 @@ class CircuitResult:
         p = self.run.problem
         out = self.run.values[p.output]
         return f"<backprop circuit: {p.title or p.origin!r}, {p.output} = {float(out):.6g}>"
+
+
+# ---------------------------------------------------------------------------------------------- check
+
+
+def check(problem: Any, answers: Any, *, tolerance: float | None = None, min_decimals: int | None = None) -> Grades:
+    """Grade answers as ``backprop check`` does, for a notebook: right, imprecise, CARRIED or WRONG, with the
+    usual mistake a wrong answer matches.
+
+    ``answers`` is a dict of name -> number (``{"net_h1": 0.3775, "w5⁺": "0.3589"}``), a path to an answer file
+    (YAML, JSON, a name,value CSV, or a partial JSON trace), or such text. A number's decimals are its precision:
+    give it as text ("0.5900") to keep trailing zeros a float would drop.
+    """
+    from .teaching.answers import Precision, parse, read_bytes
+    from .teaching.gradebook import FileReport
+
+    loaded = load_problem(problem)
+    if isinstance(answers, dict):
+        source = "<answers>"
+        text = "".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_written(v)}\n" for k, v in answers.items())
+    elif isinstance(answers, os.PathLike) or isinstance(answers, str) and "\n" not in answers:
+        source = os.fspath(answers)
+        with open(source, "rb") as f:
+            text = read_bytes(f, source)
+    elif isinstance(answers, str):
+        source, text = "<answers>", answers
+    else:
+        raise TypeError(f"answers are a dict, a path or text, not {type(answers).__name__}")
+    if getattr(loaded, "kind", None) == "graph":
+        from .graph.grading import grade
+        from .graph.teaching import read_answers
+
+        results = grade(loaded, read_answers(text, source), source, tolerance, min_decimals, strict=False)
+    else:
+        from .teaching.check import grade_data
+
+        results = grade_data(loaded, parse(text, source), source, Precision(tolerance, min_decimals))
+    return Grades(FileReport(source, results))
+
+
+def _written(value: Any) -> str:
+    """A dict's value as an answer file would hold it: text as given, a number by its shortest repr."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if not value.strip() else value.strip()
+    return repr(float(value))
+
+
+class Grades:
+    """The graded answers of one student: shows itself in Jupyter as check's table."""
+
+    def __init__(self, report):
+        self.report = report
+
+    @property
+    def results(self) -> list[dict]:
+        """One dict per answer: name, line, verdict, right, answer, written, expected, carried_value, mistakes."""
+        from .teaching.report import file_json
+
+        return file_json(self.report)["checked"]
+
+    @property
+    def ok(self) -> bool:
+        """Every answer right (and at least one)."""
+        return self.report.ok
+
+    def page(self) -> str:
+        """The report as ``backprop check`` prints it."""
+        from .teaching.report import rich
+
+        out = io.StringIO()
+        rich([self.report], out, False)
+        return out.getvalue()
+
+    def _repr_html_(self) -> str:
+        from .render.html import notebook_results
+        from .teaching.report import _answers, summary
+
+        return notebook_results(summary(self.report, False), *_answers(self.report))
+
+    def __repr__(self) -> str:
+        from .teaching.report import summary
+
+        return f"<backprop check: {summary(self.report, False)}>"

@@ -217,3 +217,29 @@ def test_quantities_hold_plain_python_numbers():
     for name in ("perceptron-and", "minibatch", "mazur-2-2-2"):
         rows = solve(name).quantities()
         assert json.loads(json.dumps(rows, default=None)) and all(type(r["example"]) in (int, type(None)) for r in rows)
+
+
+def test_check_in_python_grades_as_the_command_does(tmp_path):
+    """Mazur's δ_o1 = 0.138498562 with its sign flipped is named; a dict, a path and text give the same grades."""
+    from backprop_cli import check
+
+    answers = {"net_h1": 0.3775, "out_h1": "0.5933", "δ_o1": -0.1385, "dE/dw5": 0.0822}
+    g = check("mazur-2-2-2", answers)
+    by = {r["name"]: r for r in g.results}
+    assert by["δ_o1"]["verdict"] == "WRONG" and by["δ_o1"]["mistakes"] == ["the sign is flipped"]
+    assert by["dE/dw5"]["verdict"] == "right" and not g.ok and repr(g) == "<backprop check: 3 of 4 right>"
+    text = "net_h1: 0.3775\nout_h1: 0.5933\nδ_o1: -0.1385\ndE/dw5: 0.0822\n"
+    (tmp_path / "a.yaml").write_text(text)
+    for given in (text, tmp_path / "a.yaml", str(tmp_path / "a.yaml")):
+        assert [r["verdict"] for r in check("mazur-2-2-2", given).results] == [r["verdict"] for r in g.results]
+    cli = CliRunner().invoke(main, ["check", "mazur-2-2-2", str(tmp_path / "a.yaml")]).output
+    assert g.page() == cli  # the same report, line for line
+    assert g._repr_html_().startswith('<div class="backprop"><style>') and "the sign is flipped" in g._repr_html_()
+
+
+def test_check_in_python_grades_a_circuit():
+    from backprop_cli import check
+
+    g = check("circuit-add-multiply", {"q": 3, "dy": 4, "x+": -1.96})
+    assert [r["verdict"] for r in g.results] == ["right", "WRONG", "right"]
+    assert "the sign of the gradient flipped" in g.results[1]["mistakes"]

@@ -41,3 +41,4 @@ def test_the_notebook_runs_and_shows_the_worked_page(tmp_path):
     assert "<svg" in code[3].outputs[-1]["data"]["image/svg+xml"]
     assert "net_h1" in outputs(code[4]) and "w5⁺" in outputs(code[5])
     assert "activation derivative is forgotten" in outputs(code[6])
+    assert code[6].outputs[-1]["data"]["text/html"].startswith('<div class="backprop">')  # check, as a table

@@ -267,6 +267,13 @@ def results_page(title: str, summary: str, header: list[str], rows: list[list[ob
     return document(title, f"<h1>{html_text(title)}</h1>\n<p>{html_text(summary)}</p>\n{table}")
 
 
+def notebook_results(summary: str, header: list[str], rows: list[list[object]]) -> str:
+    """A results table for Jupyter (check's grades), with the page's style scoped to it."""
+    page = results_page("", summary, header, rows)
+    body = page[page.index("<p>") : page.rindex("</table>") + len("</table>")]
+    return f'<div class="backprop"><style>{STYLE}</style>\n{body}\n</div>'
+
+
 NUMBER = re.compile(r"[−+-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?")
 
 
