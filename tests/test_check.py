@@ -605,3 +605,10 @@ def test_the_updated_weights_mistake_is_named_where_it_is_made_and_carried_value
     assert "the hidden δ uses the already-updated weights" in results["∂L/∂out_h1"].mistakes
     carried = results["δ_h1"]
     assert carried.verdict == "CARRIED" and float(_carried(carried)) == pytest.approx(carried.carried, abs=5e-5)
+
+
+def test_mazurs_per_output_spellings_are_read():
+    """Mazur writes ∂E_o1/∂out_o1 = −(target_o1 − out_o1) = 0.74136507 and ∂E_total/∂net_o1 = 0.138498562: an
+    output's own term by its own output (or net input) is the total's; another unit's is no name of the page."""
+    g = graded("∂E_o1/∂out_o1: 0.74136507\n∂E_o1/∂net_o1: 0.138498562\ndE_o2/dout_o2: -0.217071535\n∂E_o2/∂out_h1: 1\n")
+    assert [g[k].verdict for k in g] == ["right", "right", "right", "unknown"]

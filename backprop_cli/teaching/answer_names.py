@@ -213,6 +213,8 @@ class AnswerNames:
             return Loc("L_n" if per_example else "L")
         if k in ("loss_after", "L_after"):
             return Loc("loss_after")
+        if (loc := self._own_term(k, spelled)) is not None:
+            return loc
         m = re.fullmatch(r"dL_dout_(\w+)", k)
         if m and m.group(1) in self.units:
             return Loc("dL_da", *self.units[m.group(1)])
@@ -233,6 +235,15 @@ class AnswerNames:
             if m and (loc := self._parameter(m.group(1), weight_kind, bias_kind)) is not None:
                 return loc
         return self._step_value(k)
+
+    def _own_term(self, k: str, spelled: dict) -> Loc | str | None:
+        """Mazur's ∂E_o1/∂out_o1, which is ∂L/∂out_o1 (no other term holds out_o1); ∂E_o1/∂net_o1 is δ_o1
+        where f is elementwise (a softmax mixes the terms)."""
+        m = re.fullmatch(r"d[LE]_(\w+)_d(out|a|net|z)_(\w+)", k)
+        output = m and m.group(1) == m.group(3) and self.units.get(m.group(1), (-1,))[0] == len(self.p.layers) - 1
+        if not output or m.group(2) in ("net", "z") and not self.p.layers[-1].activation.elementwise:
+            return None
+        return self._of_unit(f"{m.group(2)}_{m.group(3)}", spelled)
 
     def _of_unit(self, unit: str, spelled: dict) -> Loc | str | None:
         """∂L/∂ of a unit's output in any convention's spelling (∂E/∂O6, ∂L/∂a_o1: ∂L/∂out), or of its net input
@@ -257,24 +268,13 @@ class AnswerNames:
             return f"{parameter} is not trained (train_bias: false), so the optimizer keeps nothing for it"
         return loc._replace(kind=intermediate(loc.kind == "W", self.steps[head]))
 
-    def known(self) -> list[str]:
-        """Every name of the first update, for suggestions."""
-        loss = self.names.symbol["loss"]  # the page's letter: L, or E (∂E/∂w5 is read as ∂L/∂w5 either way)
-        out = [loss, "loss_after"] + [f"∂{loss}/∂{x}" for x in self.names.inputs]
-        for u in self.units:
-            out += [f"net_{u}", f"out_{u}", f"δ_{u}", f"∂{loss}/∂out_{u}", f"∂out_{u}/∂net_{u}"]
-        symbols = {key: self.p.optimizer.symbols.get(key, (key,))[0] for key in self.steps.values()}
-        for w in [*self.weights, *self.biases]:
-            out += [w, f"∂{loss}/∂{w}", f"Δ{w}", f"{w}⁺"] + [f"{s}_{w}" for s in symbols.values()]
-        return out
-
     def suggest(self, name: str) -> str:
         """' (did you mean out_h1?)' for a name close to a known one, else ''. Names are compared as spelt in
         letters (deltah2 is close to δ_h2, read delta_h2), and a unit's bare name asks which of its values."""
         key = canonical(_suffix(name)[0])
         if key in self.units:
             return f" (did you mean out_{key} or net_{key}?)"
-        self._known = self._known or {canonical(k): k for k in self.known()}
+        self._known = self._known or {canonical(k): k for k in known(self)}
         close = difflib.get_close_matches(key, list(self._known), n=2, cutoff=0.6)
         return f" (did you mean {' or '.join(self._known[c] for c in close)}?)" if close else ""
 
@@ -389,6 +389,18 @@ class AnswerNames:
                         continue  # a frozen bias has no buffer (the trace writes its augmented column as 0)
                     out.append((ans, far or loc, label))
         return out
+
+
+def known(an: AnswerNames) -> list[str]:
+    """Every name of the first update, for suggestions."""
+    loss = an.names.symbol["loss"]  # the page's letter: L, or E (∂E/∂w5 is read as ∂L/∂w5 either way)
+    out = [loss, "loss_after"] + [f"∂{loss}/∂{x}" for x in an.names.inputs]
+    for u in an.units:
+        out += [f"net_{u}", f"out_{u}", f"δ_{u}", f"∂{loss}/∂out_{u}", f"∂out_{u}/∂net_{u}"]
+    symbols = {key: an.p.optimizer.symbols.get(key, (key,))[0] for key in an.steps.values()}
+    for w in [*an.weights, *an.biases]:
+        out += [w, f"∂{loss}/∂{w}", f"Δ{w}", f"{w}⁺"] + [f"{s}_{w}" for s in symbols.values()]
+    return out
 
 
 def _matrix_cell(layer, r: int, c: int, weight_kind: str, bias_kind: str, l: int, e: int, s: int) -> Loc | str:
