@@ -32,14 +32,20 @@ class Plan:
         self.Y = [problem.Y[r] for r in batches]
         self.scale = [batch_scale(problem, len(r)) for r in batches]  # r = 1/N (mean) or 1 (sum)
         layers = problem.layers
-        self.f = [partial(l.activation.function, **l.activation_params) for l in layers]  # f_l(z), bound
+        self.f = [_bound(l.activation.function, l.activation_params) for l in layers]  # f_l(z)
         self.df = [  # f_l′(z, a), or None (softmax)
-            partial(l.activation.derivative, **l.activation_params) if l.activation.elementwise else None
-            for l in layers
+            _bound(l.activation.derivative, l.activation_params) if l.activation.elementwise else None for l in layers
         ]
+        self.penalized = bool(problem.l2 or problem.l1)
+        self.bias = [(l.bias_sign, l.bias_form == "shared") for l in layers]  # how each layer's ∂L/∂b is summed
         self.out_delta = _output_delta(problem, self.df[-1])  # (z_L, a_L, Y) -> δ_L
         self.hp = problem.hp  # the optimizer's hyperparameters
         self.flat: Flat | None = None  # the trainable arrays between epochs (fast_epoch)
+
+
+def _bound(function: Callable, params: dict) -> Callable:
+    """``function`` with the activation's parameters bound (itself when it has none: a call less per use)."""
+    return partial(function, **params) if params else function
 
 
 def _output_delta(problem: Problem, df_out: Callable | None) -> Callable:
@@ -169,7 +175,7 @@ def fast_step(problem: Problem, plan: Plan, flat: Flat, k: int, masks) -> np.nda
     L_n = loss_terms(problem, zs[-1], a, Y).sum(axis=1)
     delta = plan.out_delta(zs[-1], a, Y)
     for l in range(L - 1, -1, -1):
-        _gradients(problem, flat, l, delta, acts[l], scale)
+        _gradients(problem, plan, flat, l, delta, acts[l], scale)
         if l:
             g = delta @ W[l]
             df = plan.df[l - 1]
@@ -184,17 +190,19 @@ def fast_step(problem: Problem, plan: Plan, flat: Flat, k: int, masks) -> np.nda
     return L_n
 
 
-def _gradients(problem: Problem, flat: Flat, l: int, delta: np.ndarray, a_in: np.ndarray, scale: float) -> None:
+def _gradients(
+    problem: Problem, plan: Plan, flat: Flat, l: int, delta: np.ndarray, a_in: np.ndarray, scale: float
+) -> None:
     """∂L/∂W_l and ∂L/∂b_l into the flat gradient: propagation.weight_gradients, written in place."""
     dL_dW = flat.g_W[l]
     np.matmul(delta.T, a_in, out=dL_dW)
     dL_dW *= scale
-    if problem.l2 or problem.l1:
+    if plan.penalized:
         dL_dW += problem.l2 * flat.W[l] + problem.l1 * np.sign(flat.W[l])
     dL_db = flat.g_b[l]
     if dL_db is not None:
-        sign = problem.layers[l].bias_sign
-        if dL_db.size == 1 and problem.layers[l].bias_form == "shared":
+        sign, shared = plan.bias[l]
+        if dL_db.size == 1 and shared:
             dL_db[0] = ((scale * sign) * np.add.reduce(delta, axis=0)).sum()
         else:
             np.add.reduce(delta, axis=0, out=dL_db)  # = delta.sum(axis=0), without the Python wrapper
