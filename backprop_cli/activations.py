@@ -23,6 +23,10 @@ product is written: ``vjp_formula`` for one unit's δ (in the placeholders
 above, its sums included), ``vjp_matrix`` for a layer's δ in $A and $G
 (= ∂L/∂A), and ``vjp_note`` why every output enters each δ.
 
+An activation may name ``parts``: values between f's formula in numbers and
+its value that the engine records (softmax's e^(net_k), trace key ``exp_z``),
+and ``evaluated``, f written with them ($e, and $esum over the layer's units).
+
 Derivatives at a kink follow PyTorch: relu'(0) = 0, leaky_relu'(0) = alpha,
 elu'(0) = alpha (PyTorch takes the z <= 0 branch at 0).
 
@@ -122,6 +126,8 @@ class Activation(NamedTuple):
     vjp_formula: Tex | None = None
     vjp_matrix: Tex | None = None
     vjp_note: str = ""
+    parts: tuple[str, Callable[[Array], Array]] | None = None  # (trace key, g): values the engine records, g(z)
+    evaluated: Tex | None = None  # f with those parts as numbers: $e (the unit's), $esum (the layer's, summed)
 
     def __call__(self, z: Array, params: dict[str, float]) -> Array:
         return self.function(z, **params)
@@ -279,6 +285,8 @@ ACTIVATIONS: dict[str, Activation] = {
             vjp_note="softmax's Jacobian is not diagonal: ∂out_j/∂net_k = out_j·(1[j = k] − out_k), "
             "so each δ collects every output's ∂L/∂out.",
             not_rational="e^(z_k) has no exact value",
+            parts=("exp_z", np.exp),  # e^(net_k), as CS231n works it: exponentials, their sum, the ratio
+            evaluated=("$e/($esum)", r"\frac{$e}{$esum}"),
         ),
         Activation(
             "step",

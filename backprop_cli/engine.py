@@ -177,6 +177,7 @@ def _record(problem, number, rows, X, zs, acts, f_values, masks, terms, L_n, bac
                 acts[i],
                 masks[i] if dropped[i] else None,
                 f_values[i] if dropped[i] else None,
+                recorded_parts(problem.layers[i], zs[i]),
             )
             for i in range(L)
         ],
@@ -199,6 +200,16 @@ def initial_params(problem: Problem) -> Params:
         [dict(layer.state_W or {}) for layer in layers],
         [dict(layer.state_b or {}) for layer in layers],
     )
+
+
+def recorded_parts(layer, z: np.ndarray) -> np.ndarray | None:
+    """The values the layer's activation shows between its formula and its value (softmax's e^z), or None
+    (none named, an exact run, or a value too large for a float: the page then goes straight to the value)."""
+    if layer.activation.parts is None or z.dtype == object:
+        return None
+    with np.errstate(over="ignore"):
+        parts = layer.activation.parts[1](z)
+    return parts if np.all(np.isfinite(parts)) else None
 
 
 def evaluate(problem: Problem, params: Params) -> tuple[np.ndarray, float]:

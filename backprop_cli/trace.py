@@ -27,6 +27,7 @@ class ForwardRecord(NamedTuple):
     a: np.ndarray  # after dropout, where the layer has it
     mask: np.ndarray | None = None  # dropout's 0/1 mask (a = f(z) ⊙ mask/(1 − p)), or None
     f: np.ndarray | None = None  # f(z) before dropout, or None without dropout
+    parts: np.ndarray | None = None  # the activation's recorded parts (softmax's e^z), where it names them
 
 
 class BackwardRecord(NamedTuple):

@@ -214,9 +214,12 @@ def test_traces_without_dropout_or_perceptron_have_no_new_key(name):
             assert set(step) <= STEP_KEYS | ({"e"} if perceptron else set())
             assert ("e" in step) == perceptron and (srec.e is not None) == perceptron
             for entry, frec in zip(step["forward"], srec.forward, strict=True):
-                dropout = bool(problem.layers[entry["layer"] - 1].dropout)
-                assert set(entry) == FORWARD_KEYS | ({"mask", "f"} if dropout else set())
-                assert (frec.f is not None) == dropout
+                layer = problem.layers[entry["layer"] - 1]
+                dropout, parts = bool(layer.dropout), layer.activation.parts  # softmax's exp_z
+                assert set(entry) == FORWARD_KEYS | ({"mask", "f"} if dropout else set()) | (
+                    {parts[0]} if parts else set()
+                )
+                assert (frec.f is not None) == dropout and (frec.parts is not None) == bool(parts)
             for entry, brec in zip(step.get("backward", []), srec.backward, strict=True):
                 dropout = bool(problem.layers[entry["layer"] - 1].dropout)
                 assert set(entry) <= BACKWARD_KEYS | ({"df_dz"} if dropout else set())

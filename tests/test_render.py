@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import pdflatex
 
@@ -332,3 +333,20 @@ def test_minibatch_losses_are_numbered_like_their_examples():
     loss = second[second.index("\nLoss\n") :]
     assert loss.index("Example 3") < loss.index("L⁽³⁾ =") < loss.index("Example 4") < loss.index("L⁽⁴⁾ =")
     assert "L⁽¹⁾" not in loss[: loss.index("Backward pass")]
+
+
+def test_softmax_is_worked_through_its_exponentials_and_their_sum():
+    """CS231n, Linear classification ("Softmax classifier"): scores −2.85, 0.86, 0.28 exponentiate to
+    0.058, 2.36, 1.32 and normalize to 0.016, 0.631, 0.353; the loss for class 3 is −ln 0.353 = 1.04."""
+    cs231n = (
+        "layers:\n  - name: o\n    activation: softmax\n    weights: [[1, 0, 0], [0, 1, 0], [0, 0, 1]]\n"
+        "    bias: 0\ninputs: [[-2.85, 0.86, 0.28]]\ntargets: [[0, 0, 1]]\nloss: cross_entropy\nlearning_rate: 0.1\n"
+    )
+    text = re.sub(r"\n\s+= ", " = ", render(cs231n))
+    assert "= e^(−2.85)/(e^(−2.85) + e^(0.86) + e^(0.28)) = 0.0578/(0.0578 + 2.3632 + 1.3231) = 0.0154" in text
+    assert "= 1.3231/(0.0578 + 2.3632 + 1.3231) = 0.3534" in text
+    trace = engine.run(loads(cs231n))
+    np.testing.assert_allclose(trace.epochs[0].steps[0].forward[0].parts, np.exp([[-2.85, 0.86, 0.28]]), rtol=1e-15)
+    assert trace.epochs[0].loss == pytest.approx(1.04, abs=5e-3)
+    big = cs231n.replace("[[-2.85, 0.86, 0.28]]", "[[800, 0, 0]]")  # e^800 is no float: straight to the value
+    assert engine.run(loads(big)).epochs[0].steps[0].forward[0].parts is None and "e^(800)" in render(big)

@@ -57,6 +57,9 @@ def unit_lines(s: Sheet, step: StepRecord, li: int, fwd, n: int, row: int) -> li
             if fwd.f is not None:
                 sides.append(num(fwd.f[n, j]) + times_mask)
             note = (note + "; " if note else "") + ("kept" if fwd.mask[n, j] else "dropped")
+        if fwd.parts is not None and act.evaluated is not None:  # the recorded parts as numbers (e^z, their sum)
+            parts = fwd.parts[n]
+            sides.append(fill(act.evaluated, e=num(parts[j]), esum=join(num(x) for x in parts)))
         rows.append(Eq([*sides, num(fwd.a[n, j])], note))
     return rows
 

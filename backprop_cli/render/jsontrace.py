@@ -93,12 +93,14 @@ def derived_values(problem: Problem) -> tuple[str, ...]:
     return tuple(sorted(lines - set(opt.state) - {"change"}))
 
 
-def _forward_entry(f, w: Writer = FLOATS) -> dict:
+def _forward_entry(f, w: Writer = FLOATS, problem: Problem | None = None) -> dict:
     entry = {"layer": f.layer, "z": w.m(f.z), "a": w.m(f.a)}
     if f.mask is not None:
         entry["mask"] = w.m(f.mask)
     if f.f is not None:  # dropout: f(z) before the mask
         entry["f"] = w.m(f.f)
+    if f.parts is not None and problem is not None:  # the activation's recorded parts, under its own key
+        entry[problem.layers[f.layer - 1].activation.parts[0]] = w.m(f.parts)
     return entry
 
 
@@ -107,7 +109,7 @@ def step_dict(problem: Problem, step: StepRecord, w: Writer = FLOATS) -> dict:
     layers = problem.layers
     d = {
         "examples": step.examples.tolist(),
-        "forward": [_forward_entry(f, w) for f in step.forward],
+        "forward": [_forward_entry(f, w, problem) for f in step.forward],
         "losses": w.m(step.losses),
         "loss": w.num(step.loss),
     }
