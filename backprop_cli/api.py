@@ -286,14 +286,32 @@ class CircuitResult:
             raise KeyError(f"{name!r} has no value (the output is not defined after the step)")
         return float(value)
 
+    def quantities(self) -> list[dict]:
+        """One dict per named quantity, in the page's order (kind, name, symbol, value, formula): --format csv."""
+        from .graph.csvout import rows
+
+        return rows(self.run)
+
+    def to_frame(self):
+        """The quantities as a pandas DataFrame (pip install 'backprop-cli[pandas]')."""
+        import pandas as pd
+
+        return pd.DataFrame(self.quantities())
+
     def page(self, format: str = "rich", **options) -> str:
-        """The page as text: rich (plain text), markdown, latex, html or json."""
+        """The page as text: rich (plain text), markdown, latex, html, json or csv."""
         from .graph import commands
 
         if format not in commands.FORMATS:
             raise ValueError(f"format {format!r}: a computational graph's page is one of {', '.join(commands.FORMATS)}")
         if format == "json":
             return self.to_json() + "\n"
+        if format == "csv":
+            from .graph.csvout import render
+
+            out = io.StringIO()
+            render(self.run, out)
+            return out.getvalue()
         from .graph._blocks import renderer
 
         out = io.StringIO()

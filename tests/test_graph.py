@@ -534,3 +534,34 @@ def test_exact_numbers_on_the_page_use_the_same_minus_sign_as_every_other():
     """--exact wrote −1/3 and −3 with a hyphen (-1/3, -3) where every other number of the text page has U+2212."""
     out = cli("solve", "-", "--exact", stdin="inputs: {x: 1, y: -3}\ngraph:\n  f: x / y\n").stdout
     assert "f = x / y" in out and "−1/3" in out and "−3" in out and "-1/3" not in out and "-3" not in out
+
+
+def test_a_circuit_as_csv_has_every_quantity_in_the_pages_order():
+    """CS231n's f = (x + y)·z at −2, 5, −4: q = 3, f = −12, ∂f/∂q = −4 = ∂f/∂f·∂(q·z)/∂q, ∂f/∂x = ∂f/∂y = −4,
+    ∂f/∂z = 3; the bundled example steps with η = 0.01: x⁺ = −1.96, and f⁺ = f(x⁺, y⁺, z⁺) = 3.08·(−4.03)."""
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from backprop_cli.cli import main
+
+    r = CliRunner().invoke(main, ["solve", "circuit-add-multiply", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.output)))
+    by = {row["name"]: row for row in rows}
+    assert [row["kind"] for row in rows][:5] == ["input", "input", "input", "value", "value"]
+    assert by["q"]["formula"] == "x + y" and float(by["f"]["value"]) == -12
+    assert by["∂f/∂q"]["formula"] == "∂f/∂f·∂(q·z)/∂q" and float(by["∂f/∂q"]["value"]) == -4
+    assert float(by["∂f/∂x"]["value"]) == float(by["∂f/∂y"]["value"]) == -4 and float(by["∂f/∂z"]["value"]) == 3
+    assert float(by["x⁺"]["value"]) == -2 - 0.01 * -4 and by["x⁺"]["formula"] == "x − η·∂f/∂x"
+    assert float(by["f⁺"]["value"]) == (-1.96 + 5.04) * (-4 - 0.01 * 3)
+
+
+def test_an_exact_circuit_as_csv_holds_each_fraction():
+    from backprop_cli import solve
+
+    r = solve("inputs: {x: 1, y: 3}\ngraph:\n  f: x / y\nlearning_rate: 0.1\ntrain: [x]\n", exact=True)
+    rows = {row["name"]: row for row in r.quantities()}
+    assert rows["f"]["exact"] == "1/3" and rows["∂f/∂x"]["exact"] == "1/3" and rows["x⁺"]["exact"] == "29/30"
+    assert r.page("csv").splitlines()[0] == "kind,name,symbol,value,formula,exact"

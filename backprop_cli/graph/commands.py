@@ -12,7 +12,7 @@ import click
 from .engine import run
 from .problem import GraphProblem
 
-FORMATS = ("rich", "json", "markdown", "latex", "html")
+FORMATS = ("rich", "json", "markdown", "latex", "html", "csv")
 
 
 def _warn(problem_or_trace) -> None:
@@ -29,7 +29,7 @@ def _open(output: str | None, origin: str):
 def solve(
     problem: GraphProblem, fmt: str, output: str | None, precision: int = 4, exact: bool = False, **options
 ) -> None:
-    """The worked solution (rich, markdown, latex, html) or the JSON of SPEC §5."""
+    """The worked solution (rich, markdown, latex, html), the JSON of SPEC §5, or a CSV of every quantity."""
     if fmt not in FORMATS:
         raise click.UsageError(
             f"--format {fmt} is for training runs; a computational graph has one of: " + ", ".join(FORMATS)
@@ -39,10 +39,10 @@ def solve(
     for w in trace.warnings[len(problem.warnings) :]:  # the run's own (the output after the step)
         click.echo(f"backprop: warning: {w}", err=True)
     with _open(output, problem.origin) as out:
-        if fmt == "json":
-            from .jsonout import render
+        if fmt in ("json", "csv"):
+            from . import csvout, jsonout
 
-            render(trace, out)
+            (jsonout if fmt == "json" else csvout).render(trace, out)
             return
         from ._blocks import renderer
         from .page import build
