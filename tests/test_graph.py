@@ -422,10 +422,7 @@ def test_rich_page_reads_gate_by_gate():
         "Multiply swaps",
         "Summary",
     ]
-    at = 0
-    for piece in order:
-        assert piece in out[at:], piece
-        at = out.index(piece, at) + 1
+    assert_in_order(out, order)
 
 
 def test_the_page_adds_the_terms_of_a_value_used_several_times():
@@ -493,10 +490,7 @@ def test_the_page_steps_up_for_ascent_and_recomputes_the_output(tmp_path):
         "The output rose from f = −6 to f⁺ = −5.8706, as a small enough step up the",
         "Summary",
     ]
-    at = 0
-    for piece in order:
-        assert piece in out[at:], piece
-        at = out.index(piece, at) + 1
+    assert_in_order(out, order)
     sheet = cli("worksheet", "hg.yaml", cwd=tmp_path).stdout
     assert "f⁺ = f(x⁺, y⁺) = ______" in sheet and "Did the output rise or fall?" in sheet and "5.87" not in sheet
     md = cli("solve", "hg.yaml", "--format", "markdown", cwd=tmp_path).stdout
@@ -565,3 +559,12 @@ def test_an_exact_circuit_as_csv_holds_each_fraction():
     rows = {row["name"]: row for row in r.quantities()}
     assert rows["f"]["exact"] == "1/3" and rows["∂f/∂x"]["exact"] == "1/3" and rows["x⁺"]["exact"] == "29/30"
     assert r.page("csv").splitlines()[0] == "kind,name,symbol,value,formula,exact"
+
+
+def assert_in_order(text: str, pieces: list[str]) -> None:
+    """Each piece appears in ``text``, after the one before it."""
+    at = 0
+    for piece in pieces:
+        assert piece in text[at:], piece
+        at = text.index(piece, at) + 1
+
