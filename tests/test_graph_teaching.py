@@ -176,9 +176,11 @@ def test_the_step_the_wrong_way_is_named_both_ways(tmp_path):
     guide = read_answers("x+: -1.97\ny⁺: 2.98\nf+: -5.8706\n", "a.yaml")
     assert all(r.right for r in grade(ascent, guide, "a.yaml"))
     wrong = grade(descent, guide, "a.yaml")
-    assert [r.verdict for r in wrong] == ["WRONG"] * 3
+    assert [r.verdict for r in wrong] == ["WRONG", "WRONG", "CARRIED"]  # f⁺ is right at the student's x⁺, y⁺
     up = "stepped up the gradient (x + η·∂f/∂x) instead of down: gradient descent subtracts η·∂f/∂x"
-    assert all(r.mistakes == [up] for r in wrong), [r.mistakes for r in wrong]
+    assert all(r.mistakes == [up] for r in wrong[:2]), [r.mistakes for r in wrong]
+    alone = grade(descent, read_answers("f+: -5.8706\n", "a.yaml"), "a.yaml")  # no x⁺ given: the step is named
+    assert alone[0].verdict == "WRONG" and alone[0].mistakes == [up]
     down = grade(ascent, read_answers("x_new: -2.03\nf_after: -6.1306\nf_new: -6\n", "a.yaml"), "a.yaml")
     assert (
         down[0].mistakes
@@ -224,3 +226,36 @@ def test_a_points_file_names_a_circuits_answers_and_groups(tmp_path):
     (tmp_path / "bad.yaml").write_text("h+: 3\n")
     r = cli("check", "hg.yaml", "a.yaml", "--points", "bad.yaml", cwd=tmp_path)
     assert r.returncode == 2 and "bad.yaml:1:1: h+: found the name 'h+'" in r.stderr
+
+
+# ----------------------------------------------------------------------------- error carried forward
+
+
+def test_a_wrong_answer_that_follows_from_the_students_own_is_carried():
+    """CS231n's f = (x + y)·z at −2, 5, −4 (η = 0.01 in the bundled example): a flipped ∂f/∂q = +4 carried
+    correctly gives ∂f/∂x = ∂f/∂y = 4 and x⁺ = −2 − 0.01·4 = −2.04; a wrong q = 4 gives f = −16 and ∂f/∂z = 4."""
+    from backprop_cli.graph.grading import grade
+    from backprop_cli.graph.teaching import read_answers
+    from backprop_cli.validate import loads_any
+    from backprop_cli import examples
+
+    problem = loads_any(examples.path("circuit-add-multiply").read_text(), "p.yaml")
+
+    def verdicts(text):
+        return {r.name: (r.verdict, r.carried) for r in grade(problem, read_answers(text, "a.yaml"), "a.yaml")}
+
+    v = verdicts("dq: 4\ndx: 4\ndy: 4\ndz: 3\nx+: -2.04\n")
+    assert v["dq"] == ("WRONG", None) and v["dx"] == v["dy"] == ("CARRIED", 4.0) and v["dz"] == ("right", None)
+    assert v["x+"][0] == "CARRIED" and v["x+"][1] == pytest.approx(-2.04, abs=1e-15)
+    v = verdicts("q: 4\nf: -16\ndz: 4\n")
+    assert v["q"][0] == "WRONG" and v["f"] == ("CARRIED", -16.0) and v["dz"] == ("CARRIED", 4.0)
+    v = verdicts("dq: 4\ndx: -4\n")  # the right ∂f/∂x after a wrong ∂f/∂q is simply right
+    assert v["dx"] == ("right", None)
+
+
+def test_a_carried_answer_earns_the_carried_share_of_its_points(tmp_path):
+    (tmp_path / "a.yaml").write_text("dq: 4\ndx: 4\n")
+    (tmp_path / "p.yaml").write_text("dq: 2\ndx: 2\ncarried: 0.5\n")
+    r = cli("check", "circuit-add-multiply", "a.yaml", "--points", "p.yaml", "--format", "json", cwd=tmp_path)
+    graded = json.loads(r.stdout)
+    assert r.returncode == 1 and (graded["points"], graded["total"], graded["carried"]) == (1.0, 4.0, 1), graded

@@ -7,8 +7,10 @@ output after the step (``f+``, ``f⁺``, ``f_new``, ``f_after``).
 Verdicts are the networks' (teaching/check.py), judged by the same
 :class:`~backprop_cli.teaching.answers.Precision`: ``right``; ``imprecise``
 (the true value rounded, with too few figures: CS231n's printed −0.20 for
-∂f/∂w0 = −0.196612); ``WRONG``; and ``duplicate`` for a second spelling of a
-quantity already answered (``dx`` after ``∂f/∂x``), which is not graded again.
+∂f/∂w0 = −0.196612); ``CARRIED`` (wrong, but what follows from the student's
+own earlier answers: replay.py); ``WRONG``; and ``duplicate`` for a second
+spelling of a quantity already answered (``dx`` after ``∂f/∂x``), which is
+not graded again.
 
 A WRONG answer is compared with the usual mistakes, each the value a rule
 broken leads to: a gradient not summed over a value's uses, a local derivative
@@ -29,7 +31,7 @@ from ..teaching.answer_names import UNKNOWN
 from ..teaching.answers import Answer, Precision
 from ..teaching.check import Result
 from ..teaching.gradebook import FileReport, Points
-from . import engine
+from . import engine, replay
 from .problem import GraphProblem
 from .trace import GraphTrace
 
@@ -93,6 +95,10 @@ def grade(
     located = [(key, Answer(v, text, line), quantity(problem, key, names)) for key, (text, v, line) in answers.items()]
     if strict and any(q is None for _, _, q in located):
         raise ProblemError([unknown(problem, trace, origin, key, a.line) for key, a, q in located if q is None])
+    given = {}
+    for _, ans, q in located:
+        given.setdefault(q, ans.value)  # the first answer of a quantity is the student's value of it
+    follows = replay.carried(problem, given)
     results, first = [], {}
     for key, ans, q in located:
         if q is None:
@@ -106,10 +112,22 @@ def grade(
             expected = float(true_value(trace, q))
             verdict = precision.judge(ans, expected) or "WRONG"
             why = [precision.wanted()] if verdict == "imprecise" else []
-            if verdict == "WRONG":
+            c = follows.get(q)
+            if verdict == "WRONG" and _carried(precision, ans, c, expected):
+                verdict = "CARRIED"
+            elif verdict == "WRONG":
                 why = mistakes(problem, trace, q, ans, precision)
-            results.append(Result(key, ans, expected, verdict, why, q, line=ans.line))
+            carried = float(c) if verdict == "CARRIED" else None
+            results.append(Result(key, ans, expected, verdict, why, q, carried, ans.line))
     return results
+
+
+def _carried(precision: Precision, ans: Answer, follows, expected: float) -> bool:
+    """Wrong, but what follows from the student's own earlier answers (and that differs from the truth)."""
+    if follows is None:
+        return False
+    follows = float(follows)
+    return abs(follows - expected) > 1e-12 * max(1.0, abs(expected)) and precision.follows(ans, follows)
 
 
 def suggest(problem: GraphProblem, trace: GraphTrace, key: str) -> str:
@@ -195,7 +213,8 @@ def score(reports: list[FileReport], points: Points) -> list[FileReport]:
             out.append(rep._replace(points=0.0, total=total, missing=len(expected)))
             continue
         answered = {r.loc: r for r in rep.results if r.verdict in gradebook.GRADED}
-        earned = sum(worth(q) for q in expected if q in answered and answered[q].right)
+        share = {"right": 1.0, "CARRIED": points.carried}
+        earned = sum(worth(q) * share.get(answered[q].verdict, 0.0) for q in expected if q in answered)
         out.append(rep._replace(points=earned, total=total, missing=sum(q not in answered for q in expected)))
     return out
 
