@@ -234,10 +234,10 @@ def test_a_points_file_names_a_circuits_answers_and_groups(tmp_path):
 def test_a_wrong_answer_that_follows_from_the_students_own_is_carried():
     """CS231n's f = (x + y)·z at −2, 5, −4 (η = 0.01 in the bundled example): a flipped ∂f/∂q = +4 carried
     correctly gives ∂f/∂x = ∂f/∂y = 4 and x⁺ = −2 − 0.01·4 = −2.04; a wrong q = 4 gives f = −16 and ∂f/∂z = 4."""
+    from backprop_cli import examples
     from backprop_cli.graph.grading import grade
     from backprop_cli.graph.teaching import read_answers
     from backprop_cli.validate import loads_any
-    from backprop_cli import examples
 
     problem = loads_any(examples.path("circuit-add-multiply").read_text(), "p.yaml")
 
