@@ -567,4 +567,3 @@ def assert_in_order(text: str, pieces: list[str]) -> None:
     for piece in pieces:
         assert piece in text[at:], piece
         at = text.index(piece, at) + 1
-
