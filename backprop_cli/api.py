@@ -280,7 +280,11 @@ class CircuitResult:
 
         found = quantity(self.run.problem, name, set(self.run.values))
         if found is None:
-            raise KeyError(f"no value, gradient or updated input named {name!r}")
+            from .graph.grading import suggest
+
+            raise KeyError(
+                f"no value, gradient or updated input named {name!r}{suggest(self.run.problem, self.run, name)}"
+            )
         value = true_value(self.run, found)
         if value is None:
             raise KeyError(f"{name!r} has no value (the output is not defined after the step)")
@@ -365,6 +369,8 @@ def check(problem: Any, answers: Any, *, tolerance: float | None = None, min_dec
     from .teaching.gradebook import FileReport
 
     loaded = load_problem(problem)
+    if isinstance(answers, dict) and not answers:
+        raise ValueError("no answers: give a dict of names and numbers, a path to an answer file, or its text")
     if isinstance(answers, dict):
         source = "<answers>"
         text = "".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_written(v)}\n" for k, v in answers.items())
@@ -389,10 +395,12 @@ def check(problem: Any, answers: Any, *, tolerance: float | None = None, min_dec
 
 
 def _written(value: Any) -> str:
-    """A dict's value as an answer file would hold it: text as given, a number by its shortest repr."""
+    """A dict's value as an answer file would hold it: text as given, a number by its shortest repr (100, not
+    100.0: a whole number carries no decimal)."""
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False) if not value.strip() else value.strip()
-    return repr(float(value))
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 class Grades:

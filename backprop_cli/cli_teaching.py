@@ -205,6 +205,8 @@ def new(
     With --roster, write one exercise per student to DIR/ID.yaml: the same roster gives the same files."""
     if graph_gates is not None:
         return _new_circuit(graph_gates, seed, values, learning_rate, output)
+    if click.get_current_context().get_parameter_source("values") is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--values is for a circuit: backprop new --graph N --values decimals")
     sizes = sizes or [2, 2, 1]  # the smallest network with a hidden layer, as most worked examples have
     from .teaching import exercise
 

@@ -243,3 +243,14 @@ def test_check_in_python_grades_a_circuit():
     g = check("circuit-add-multiply", {"q": 3, "dy": 4, "x+": -1.96})
     assert [r["verdict"] for r in g.results] == ["right", "WRONG", "right"]
     assert "the sign of the gradient flipped" in g.results[1]["mistakes"]
+
+
+def test_check_in_python_reads_a_whole_number_as_written_and_refuses_no_answers():
+    """{"f": 100} is the answer 100 (no decimal), as `f: 100` in a file: right for 100.4 at 3 figures."""
+    from backprop_cli import check
+
+    problem = {"inputs": {"x": 100.4, "y": 1}, "graph": {"f": "x * y"}}
+    assert check(problem, {"f": 100}).results[0]["verdict"] == check(problem, "f: 100\n").results[0]["verdict"]
+    assert check(problem, {"f": 100}).results[0]["written"] == "100"
+    with pytest.raises(ValueError, match="no answers"):
+        check(problem, {})

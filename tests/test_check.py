@@ -612,3 +612,11 @@ def test_mazurs_per_output_spellings_are_read():
     output's own term by its own output (or net input) is the total's; another unit's is no name of the page."""
     g = graded("∂E_o1/∂out_o1: 0.74136507\n∂E_o1/∂net_o1: 0.138498562\ndE_o2/dout_o2: -0.217071535\n∂E_o2/∂out_h1: 1\n")
     assert [g[k].verdict for k in g] == ["right", "right", "right", "unknown"]
+
+
+def test_a_file_named_twice_or_also_in_its_folder_is_graded_once(tmp_path):
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "ann.yaml").write_text("net_h1: 0.3775\n")
+    (tmp_path / "class" / "bo.yaml").write_text("net_h1: 0.3775\n")
+    r = run("check", "mazur-2-2-2", "class/ann.yaml", "class", "--format", "json", cwd=tmp_path)
+    assert [Path(f["file"]).name for f in json.loads(r.stdout)["files"]] == ["ann.yaml", "bo.yaml"]

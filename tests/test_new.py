@@ -251,3 +251,8 @@ def test_new_graph_writes_to_output(tmp_path):
     r = run("new", "--graph", "3", "--seed", "1", "-o", str(tmp_path / "c.yaml"))
     assert r.returncode == 0 and r.stdout == ""
     assert (tmp_path / "c.yaml").read_text() == run("new", "--graph", "3", "--seed", "1").stdout
+
+
+def test_new_refuses_values_without_graph():
+    r = run("new", "--values", "decimals")
+    assert r.returncode == 2 and "--values is for a circuit" in r.stderr

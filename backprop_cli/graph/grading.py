@@ -258,15 +258,21 @@ def _gradient_mistakes(problem: GraphProblem, trace: GraphTrace, name: str):
         yield "the sign of the gradient flipped", -trace.grads[name]
 
 
-def _the_other_way(problem: GraphProblem) -> str:
+def _the_other_way(problem: GraphProblem, x: str | None = None) -> str:
+    """The step taken the wrong way, in the names of the input ``x`` (each trained input when None) and the output."""
+    f, each = problem.output, "" if x else " for each trained input x"
+    x = x or "x"
     if problem.maximize:
-        return "stepped down the gradient (x − η·∂f/∂x) instead of up: this problem maximizes (gradient ascent)"
-    return "stepped up the gradient (x + η·∂f/∂x) instead of down: gradient descent subtracts η·∂f/∂x"
+        return (
+            f"stepped down the gradient ({x} − η·∂{f}/∂{x}{each}) instead of up: this problem maximizes "
+            "(gradient ascent)"
+        )
+    return f"stepped up the gradient ({x} + η·∂{f}/∂{x}{each}) instead of down: gradient descent subtracts η·∂{f}/∂{x}"
 
 
 def _update_mistakes(problem: GraphProblem, trace: GraphTrace, name: str):
     step = problem.step_sign * problem.learning_rate * trace.grads[name]
-    yield _the_other_way(problem), trace.values[name] - step
+    yield _the_other_way(problem, name), trace.values[name] - step
     yield f"the change Δ{name} = {'+' if problem.maximize else '−'}η·∂{problem.output}/∂{name}, not the new value", step
 
 

@@ -105,7 +105,20 @@ class FileReport(NamedTuple):
 
 
 def answer_files(args: list[str]) -> list[str]:
-    """The answer files named: files, '-' (standard input), and the answer files of each folder, in order."""
+    """The answer files named: files, '-' (standard input), and the answer files of each folder, in order; a file
+    named twice (or named and in a folder given too) is graded once."""
+    out = _listed_files(args)
+    seen: set[str] = set()
+    unique = []
+    for path in out:
+        key = path if path == "-" else os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def _listed_files(args: list[str]) -> list[str]:
     out = []
     for arg in args:
         if arg != "-" and os.path.isdir(arg):
