@@ -27,8 +27,14 @@ _HOMES = {
 def __getattr__(name: str):
     """Each name is imported from its module on first use: importing the package runs nothing, so that the
     command's launcher (launch.py) can report an install that cannot start, and notebooks load only what they use."""
-    if name in _HOMES:
-        import importlib
+    import importlib
 
+    if name in _HOMES:
         return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    if not name.startswith("__"):  # a submodule used as an attribute (backprop_cli.engine.run), as before
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

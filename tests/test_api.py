@@ -254,3 +254,13 @@ def test_check_in_python_reads_a_whole_number_as_written_and_refuses_no_answers(
     assert check(problem, {"f": 100}).results[0]["written"] == "100"
     with pytest.raises(ValueError, match="no answers"):
         check(problem, {})
+
+
+def test_the_package_gives_its_submodules_as_attributes():
+    """`import backprop_cli` runs nothing (launch.py), yet backprop_cli.engine.run works as it did."""
+    code = (
+        "import sys, backprop_cli; assert 'backprop_cli.engine' not in sys.modules; "
+        "t = backprop_cli.engine.run(backprop_cli.validate.load(backprop_cli.examples.file('mazur-2-2-2'))); "
+        "assert abs(t.epochs[0].loss - 0.298371109) < 1e-9; assert not hasattr(backprop_cli, 'nothing_here')"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
