@@ -119,12 +119,16 @@ def test_negnevitsky_perceptron_and_table_exactly():
 def test_trask_eleven_lines_full_batch_as_singman_annotates_it():
     """Trask (2015) as annotated by Singman (KDnuggets, 2016): iteration 0 of the one-layer network."""
     step = solved("full-batch-error-signal").epochs[0].steps[0]
-    for value, text in zip(step.forward[0].a[:, 0], ["0.36672394", "0.27408027", "0.46173529", "0.35868411"]):
+    for value, text in zip(
+        step.forward[0].a[:, 0], ["0.36672394", "0.27408027", "0.46173529", "0.35868411"], strict=True
+    ):
         printed(value, text)
-    for value, text in zip(step.backward_of(1).delta[:, 0], ["-0.08516705", "-0.05453109", "0.13377806", "0.14752178"]):
+    for value, text in zip(
+        step.backward_of(1).delta[:, 0], ["-0.08516705", "-0.05453109", "0.13377806", "0.14752178"], strict=True
+    ):
         printed(value, text)  # l1_delta = (y − l1)·l1·(1 − l1): the error signal
     printed(step.forward[0].a[3, 0] * (1 - step.forward[0].a[3, 0]), "0.23002982")  # printed 0.21876263: a slip
-    for value, text in zip(step.update[0].W[0], ["0.67423821", "-0.33473064", "-0.40469539"]):
+    for value, text in zip(step.update[0].W[0], ["0.67423821", "-0.33473064", "-0.40469539"], strict=True):
         printed(value, text)
     W = solved("full-batch-error-signal", epochs=100000).next_problem.layers[0].W[0]
     np.testing.assert_allclose(W, [12.008716220024937, -0.204478732753891, -5.8002499737981985], rtol=1e-9)
@@ -134,8 +138,8 @@ def test_cs231n_softmax_scores():
     """CS231n, Linear classification, Softmax classifier: exponentials 0.058, 2.36, 1.32; probabilities
     0.016 (0.01545: see below), 0.631, 0.353; cross-entropy 1.04 for the third class."""
     step = solved("softmax-scores-cs231n").epochs[0].steps[0]
-    for value, text in zip(step.forward[0].parts[0], ["0.058", "2.36", "1.32"]):
+    for value, text in zip(step.forward[0].parts[0], ["0.058", "2.36", "1.32"], strict=True):
         printed(value, text)
-    for value, text in zip(step.forward[0].a[0], ["0.0154", "0.631", "0.353"]):
+    for value, text in zip(step.forward[0].a[0], ["0.0154", "0.631", "0.353"], strict=True):
         printed(value, text)  # printed 0.016: 0.058/3.738 from the rounded exponentials is 0.0155
     printed(step.loss, "1.04")
