@@ -39,10 +39,15 @@ def solve(
     for w in trace.warnings[len(problem.warnings) :]:  # the run's own (the output after the step)
         click.echo(f"backprop: warning: {w}", err=True)
     with _open(output, problem.origin) as out:
-        if fmt in ("json", "csv"):
-            from . import csvout, jsonout
+        if fmt == "json":
+            from .jsonout import render
 
-            (jsonout if fmt == "json" else csvout).render(trace, out)
+            render(trace, out)
+            return
+        if fmt == "csv":  # reads the page's names, so it imports the page; the JSON does not
+            from .csvout import render
+
+            render(trace, out)
             return
         from ._blocks import renderer
         from .page import build

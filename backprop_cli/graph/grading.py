@@ -175,13 +175,9 @@ def grade_files(
 
 def load_points(problem: GraphProblem, path: str) -> Points:
     """A points file (the networks' format) whose names are this circuit's answer names, resolved to quantities."""
-    try:
-        with open(path, "rb") as f:
-            points = gradebook.load_points(f, path)
-    except OSError as e:
-        raise ProblemError(
-            Issue(path, None, None, "", f"a file that cannot be read ({e.strerror})", "a points file")
-        ) from None
+    from .teaching import read_file
+
+    points = gradebook.points_from_text(read_file(path, "a points file"), path)
     names = set(problem.names())
     named, issues = {}, []
     for name, (value, line) in points.names.items():

@@ -11,7 +11,7 @@ follows (within the student's own rounding) is CARRIED, as for a network
 
 from __future__ import annotations
 
-from .engine import output_at
+from .engine import ComputeError, output_at
 from .gates import OPS, Undefined
 from .problem import GraphProblem
 
@@ -34,7 +34,7 @@ def carried(problem: GraphProblem, given: dict) -> dict:
         updated[x] = given.get(("updated", x), out[("updated", x)])
     try:
         out[("after", problem.output)] = output_at(problem, {n: updated.get(n, v) for n, v in problem.inputs.items()})
-    except Exception:  # the output has no value at the student's x⁺ (log of a negative): nothing follows
+    except ComputeError:  # the output has no value at the student's x⁺ (log of a negative): nothing follows
         pass
     return out
 

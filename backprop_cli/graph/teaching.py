@@ -126,14 +126,16 @@ def read_answer_file(path: str, stdin: BinaryIO | None = None) -> dict[str, tupl
     source = "<stdin>" if path == "-" else path
     if path == "-":
         return read_answers(answers.read_bytes(stdin, source), source)
+    return read_answers(read_file(path, "a file of answers"), source)
+
+
+def read_file(path: str, what: str) -> str:
+    """The text of the file at ``path``, read as answers are (bounded, UTF-8), or a ProblemError naming it."""
     try:
         with open(path, "rb") as f:
-            text = answers.read_bytes(f, source)
+            return answers.read_bytes(f, path)
     except OSError as e:
-        raise ProblemError(
-            Issue(path, None, None, "", f"a file that cannot be read ({e.strerror})", "a file of answers")
-        ) from None
-    return read_answers(text, source)
+        raise ProblemError(Issue(path, None, None, "", f"a file that cannot be read ({e.strerror})", what)) from None
 
 
 # ----------------------------------------------------------------------------- new circuits

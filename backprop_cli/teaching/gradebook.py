@@ -59,7 +59,11 @@ class Points(NamedTuple):
 
 
 def load_points(stream: BinaryIO, source: str) -> Points:
-    data = parse(read_bytes(stream, source), source)
+    return points_from_text(read_bytes(stream, source), source)
+
+
+def points_from_text(text: str, source: str) -> Points:
+    data = parse(text, source)
     if not isinstance(data, dict):
         raise ProblemError(Issue(source, 1, 1, "", "points that are not a mapping", "name or group: points"))
     names, groups, issues, extra = {}, {}, [], {}
